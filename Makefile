@@ -1,0 +1,29 @@
+# The two commands a newcomer runs (see README.md): `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint conformance bench clean
+
+$(BIN)/argento: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(BIN)/argento
+
+demo: $(BIN)/argento
+	$(BIN)/argento run examples/hello-dag.yaml
+
+test: $(BIN)/argento
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+lint: $(BIN)/argento
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+conformance: $(BIN)/argento
+	$(BIN)/argento lint --summary ../shared/argo-corpus
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import argento
+
+
+def test_public_surface_is_deliberate() -> None:
+    assert sorted(argento.__all__) == ["__version__"]
