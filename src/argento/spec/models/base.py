@@ -1,0 +1,77 @@
+"""Base of every Argo model, and Argo's scalar "either" types.
+
+Argo's Go structs are decoded from JSON; we mirror them with pydantic models whose Python attributes are
+snake_case and whose aliases are Argo's exact JSON names. Unknown fields are *kept* (``extra="allow"``) so a
+manifest round-trips losslessly; ``argento lint`` reports them, as ``argo lint`` does with its strict decoder.
+
+Scalars are validated strictly (no ``"1"`` → ``1`` coercion): Go's ``encoding/json`` refuses a number where a
+string is declared, and so do we, except where Argo declares a union type:
+
+- ``AnyString`` (parameter ``value``/``default``/``enum``): a string, number or boolean, kept as written;
+  :func:`anystr` gives Argo's string form.
+- ``IntOrString`` (``retryStrategy.limit``, template ``activeDeadlineSeconds``, ``parallelism``, …).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+#: A parameter value as Argo's ``AnyString`` accepts it: string, number or boolean, type kept for round-trip.
+AnyString = str | bool | int | float
+#: Kubernetes' ``IntOrString`` (and Argo's ``Int64OrString``).
+IntOrString = int | str
+#: Any JSON value (Argo's ``Item`` for ``withItems``, ``Plugin`` bodies, …).
+JSON = Any
+#: An opaque Kubernetes object we keep but do not model (affinity, probes, volume sources, …).
+KubeDict = dict[str, Any]
+
+
+def anystr(value: object) -> str:
+    """Argo's string form of an ``AnyString`` value.
+
+    Booleans are ``true``/``false`` and numbers are written as Go's JSON encoder writes them (Argo's YAML is
+    converted to JSON first, so ``1.0`` becomes ``1``). ``None`` is the empty string.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+class ArgoModel(BaseModel):
+    """Base of every Argo and Kubernetes model.
+
+    ``extra="allow"`` keeps unknown fields (lint reports them); ``strict=True`` refuses the coercions Go's
+    decoder would refuse. :meth:`dump` is the lossless inverse of ``model_validate``.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="allow",
+        strict=True,
+        alias_generator=to_camel,
+        protected_namespaces=(),
+        ser_json_inf_nan="constants",
+    )
+
+    #: Fields that Argento accepts but ignores when running locally (lint warns about them).
+    ignored_locally: ClassVar[frozenset[str]] = frozenset()
+
+    def dump(self) -> dict[str, Any]:
+        """The JSON dict this model was read from (only fields that were set, by Argo's names)."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+    @property
+    def unknown_fields(self) -> dict[str, Any]:
+        """Fields present in the input that Argo's schema does not define."""
+        return dict(self.__pydantic_extra__ or {})
