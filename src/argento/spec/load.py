@@ -118,7 +118,11 @@ def _yaml_error(exc: yaml.YAMLError, filename: str) -> SpecError:
     location = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark is not None else filename
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
-    detail = " ".join(p for p in (context, problem) if p) or str(exc).splitlines()[0]
+    context_mark = getattr(exc, "context_mark", None)
+    detail = problem or str(exc).splitlines()[0]
+    if context:
+        started = f" started at line {context_mark.line + 1}" if context_mark is not None else ""
+        detail = f"{detail} ({context}{started})"
     return SpecError(f"malformed YAML: {detail}", location=location)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -109,6 +109,16 @@ class Data(ArgoModel):
 class Plugin(ArgoModel):
     """An executor-plugin template: ``{<plugin name>: <its configuration>}`` kept as JSON."""
 
+    @property
+    def unknown_fields(self) -> dict[str, Any]:
+        """None: a plugin's configuration is free-form."""
+        return {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """``{<plugin name>: <its configuration>}``."""
+        return dict(self.__pydantic_extra__ or {})
+
 
 class ContainerSetTemplate(ArgoModel):
     """Several containers in one pod, ordered by their ``dependencies``."""
@@ -207,6 +217,8 @@ class Template(ArgoModel):
     scheduler_name: str | None = None
     priority_class_name: str | None = None
     pod_spec_patch: str | None = None
+    pod_resources: KubeDict | None = None
+    resource_claims: list[KubeDict] | None = None
 
     #: The template-type fields in Argo's order; ``kind`` returns the first one set.
     TYPE_FIELDS: ClassVar[tuple[TemplateKind, ...]] = (
@@ -235,6 +247,7 @@ class Template(ArgoModel):
             "schedulerName",
             "priorityClassName",
             "podSpecPatch",
+            "resourceClaims",
         }
     )
 

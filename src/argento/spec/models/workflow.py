@@ -84,6 +84,9 @@ class WorkflowSpec(ArgoModel):
     security_context: KubeDict | None = None
     pod_spec_patch: str | None = None
     pod_disruption_budget: KubeDict | None = None
+    pod_resources: KubeDict | None = None
+    resource_claims: list[KubeDict] | None = None
+    executor_plugins: list[KubeDict] | None = None
 
     ignored_locally = frozenset(
         {
@@ -103,9 +106,9 @@ class WorkflowSpec(ArgoModel):
             "securityContext",
             "podSpecPatch",
             "podDisruptionBudget",
+            "resourceClaims",
+            "executorPlugins",
             "podGC",
-            "ttlStrategy",
-            "artifactGC",
         }
     )
 
