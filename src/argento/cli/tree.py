@@ -1,0 +1,133 @@
+"""``argo get``-style rendering of a workflow's node tree (shared by ``run``, ``get`` and ``watch``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+ICONS = {
+    "Succeeded": "✔",
+    "Failed": "✖",
+    "Error": "⚠",
+    "Running": "●",
+    "Pending": "◷",
+    "Skipped": "○",
+    "Omitted": "○",
+}
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    if not start:
+        return None
+    try:
+        t0 = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ")
+        t1 = datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ") if end else datetime.utcnow()
+    except ValueError:
+        return None
+    return (t1 - t0).total_seconds()
+
+
+def duration_text(start: str | None, end: str | None) -> str:
+    secs = _seconds(start, end)
+    if secs is None:
+        return ""
+    secs = int(secs)
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m{secs % 60}s"
+    return f"{secs // 3600}h{(secs % 3600) // 60}m"
+
+
+def _children(nodes: dict[str, dict[str, Any]], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Children shown under a node: its own children within its boundary, as ``argo get`` nests them."""
+    return [nodes[c] for c in node.get("children") or [] if c in nodes]
+
+
+def render_tree(wf: dict[str, Any], *, wide: bool = False) -> list[str]:
+    """Lines of the STEP/TEMPLATE/PODNAME/DURATION/MESSAGE table, like ``argo get``."""
+    status = wf.get("status") or {}
+    nodes: dict[str, dict[str, Any]] = status.get("nodes") or {}
+    name = (wf.get("metadata") or {}).get("name", "")
+    root = nodes.get(name)
+    rows: list[tuple[str, str, str, str, str]] = []
+    seen: set[str] = set()
+
+    def visit(node: dict[str, Any], prefix: str, last: bool, top: bool) -> None:
+        if node["id"] in seen:
+            return
+        seen.add(node["id"])
+        icon = ICONS.get(node.get("phase", ""), "?")
+        branch = "" if top else ("└─" if last else "├─")
+        label = f"{prefix}{branch}{icon} {node.get('displayName', node['name'])}"
+        pod = ""
+        if node.get("type") == "Pod":
+            tmpl = node.get("templateName") or (node.get("templateRef") or {}).get("template", "")
+            pod = _pod_name(name, node["name"], tmpl)
+        rows.append(
+            (
+                label,
+                node.get("templateName") or (node.get("templateRef") or {}).get("template", ""),
+                pod,
+                duration_text(node.get("startedAt"), node.get("finishedAt")) if node.get("type") == "Pod" else "",
+                node.get("message", ""),
+            )
+        )
+        kids = [k for k in _children(nodes, node) if k["id"] not in seen]
+        # StepGroups are shown flattened, as argo does: their children appear at the group's level.
+        for i, kid in enumerate(kids):
+            child_prefix = prefix if top else prefix + ("  " if last else "│ ")
+            visit(kid, child_prefix, i == len(kids) - 1, False)
+
+    if root is not None:
+        visit(root, " ", True, True)
+    for node in nodes.values():  # hooks/exit handlers attached to nothing
+        if node["id"] not in seen and not node.get("boundaryID"):
+            visit(node, " ", True, True)
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=False)]
+    out = []
+    for row in [header, *rows]:
+        cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def _pod_name(wf_name: str, node_name: str, template: str) -> str:
+    from argento.engine.nodes import fnv1a_32
+
+    if node_name == wf_name:
+        return wf_name
+    return f"{wf_name}-{template}-{fnv1a_32(node_name)}" if template else f"{wf_name}-{fnv1a_32(node_name)}"
+
+
+def render_summary(wf: dict[str, Any]) -> list[str]:
+    """The header block of ``argo get``."""
+    meta = wf.get("metadata") or {}
+    status = wf.get("status") or {}
+    lines = [
+        f"Name:                {meta.get('name', '')}",
+        f"Namespace:           {meta.get('namespace', '')}",
+        f"Status:              {status.get('phase', '')}",
+    ]
+    if status.get("message"):
+        lines.append(f"Message:             {status['message']}")
+    lines += [
+        f"Created:             {meta.get('creationTimestamp', '')}",
+        f"Started:             {status.get('startedAt', '')}",
+        f"Finished:            {status.get('finishedAt') or ''}",
+        f"Duration:            {duration_text(status.get('startedAt'), status.get('finishedAt'))}",
+        f"Progress:            {status.get('progress', '')}",
+    ]
+    params = ((wf.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    if params:
+        lines.append("Parameters:")
+        lines += [f"  {p.get('name')}: {p.get('value', '')}" for p in params]
+    outs = (status.get("outputs") or {}).get("parameters") or []
+    if outs:
+        lines.append("Outputs:")
+        lines += [f"  {p.get('name')}: {p.get('value', '')}" for p in outs]
+    return lines

@@ -1,0 +1,411 @@
+"""DAG templates (Argo's ``executeDAG``), event-driven: a task starts when its last dependency completes.
+
+Argo re-walks the whole DAG on every reconciliation; here each completion only touches the dependents of the
+task that completed, so a 10,000-task DAG costs O(tasks + edges). Node names, children, outbound nodes,
+Omitted/Skipped nodes and the final phase (``assessDAGPhase``) follow Argo exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import ChainMap, deque
+from typing import TYPE_CHECKING, Any
+
+from argento.engine.loops import expand, should_expand
+from argento.engine.nodes import NodePhase, NodeStatus, NodeType
+from argento.engine.outputs import resolve_artifact_args, template_outputs
+from argento.engine.scope import Scope
+from argento.engine.steps import continues_on
+from argento.errors import ArgentoError, SpecError
+from argento.expr.govaluate import evaluate_when
+from argento.expr.template import substitute_obj
+
+if TYPE_CHECKING:
+    from argento.engine.controller import Call, WorkflowRunner
+
+_RESULTS = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed")
+# A task reference in `depends`: a name, optionally followed by `.Result`.
+_REF = re.compile(r"(?<![\w.\-])([A-Za-z0-9_][\w\-]*)(?:\.(\w+))?")
+
+
+def depends_logic(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> str:
+    """Argo's resolved depends logic: bare names expanded (honouring the dependency's ``continueOn``)."""
+    text = task.get("depends")
+    if not text:
+        deps = task.get("dependencies") or []
+        return " && ".join(_expand_bare(d, tasks) for d in deps)
+
+    def repl(match: re.Match[str]) -> str:
+        name, result = match.group(1), match.group(2)
+        if result is not None or name not in tasks:
+            return match.group(0)
+        return _expand_bare(name, tasks)
+
+    return _REF.sub(repl, str(text))
+
+
+def _expand_bare(name: str, tasks: dict[str, dict[str, Any]]) -> str:
+    parts = [f"{name}.Succeeded", f"{name}.Skipped", f"{name}.Daemoned"]
+    cont = (tasks.get(name) or {}).get("continueOn") or {}
+    if cont.get("error"):
+        parts.append(f"{name}.Errored")
+    if cont.get("failed"):
+        parts.append(f"{name}.Failed")
+    return "(" + " || ".join(parts) + ")"
+
+
+def dependencies_of(logic: str, tasks: dict[str, dict[str, Any]]) -> list[str]:
+    """Task names a resolved depends expression refers to, in first-mention order."""
+    seen: dict[str, None] = {}
+    for match in _REF.finditer(logic):
+        if match.group(1) in tasks:
+            seen[match.group(1)] = None
+    return list(seen)
+
+
+def leaf_tasks(tasks: dict[str, dict[str, Any]], deps: dict[str, list[str]]) -> list[str]:
+    """Argo's ``findLeafTaskNames``: tasks nobody depends on, sorted."""
+    depended = {d for ds in deps.values() for d in ds}
+    return sorted(t for t in tasks if t not in depended)
+
+
+class _Dag:
+    """Bookkeeping of one DAG node's execution."""
+
+    def __init__(self, run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+        self.run = run
+        self.call = call
+        self.node = node
+        dag = call.template.get("dag") or {}
+        self.tasks: dict[str, dict[str, Any]] = {t["name"]: t for t in dag.get("tasks") or []}
+        self.logic = {name: depends_logic(t, self.tasks) for name, t in self.tasks.items()}
+        self.deps = {name: dependencies_of(self.logic[name], self.tasks) for name in self.tasks}
+        target = dag.get("target")
+        self.targets = str(target).split(" ") if target else leaf_tasks(self.tasks, self.deps)
+        for t in self.targets:
+            if t not in self.tasks:
+                raise SpecError(f"target '{t}' is not a task of the DAG", path="dag.target")
+        self.fail_fast = dag.get("failFast") is not False
+        self.scope: Scope = run.workflow_scope()
+        self.values = ChainMap(self.scope.params, run.global_params)
+        self.parallel = (
+            asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None
+        )
+        self.tripped = False
+
+    def task_node(self, name: str) -> NodeStatus | None:
+        return self.run.state.by_name(f"{self.call.node_name}.{name}")
+
+    def connect(self, child_name: str, name: str, group: NodeStatus | None = None) -> None:
+        """Argo's ``connectDependencies``."""
+        state = self.run.state
+        if group is not None:
+            state.add_child(group, child_name)
+        elif not self.deps[name]:
+            state.add_child(self.node, child_name)
+        else:
+            for dep in self.deps[name]:
+                dep_node = self.task_node(dep)
+                if dep_node is None:
+                    continue
+                for out in state.outbound_nodes(dep_node.id):
+                    state.add_child(state.get(out), child_name)
+
+    def should_execute(self, name: str) -> bool:
+        """Argo's ``evaluateDependsLogic`` once every dependency is fulfilled."""
+        logic = self.logic[name]
+        if not logic:
+            return True
+        from argento.expr.lang import evaluate
+
+        env: dict[str, Any] = {}
+        for dep in self.deps[name]:
+            node = self.task_node(dep)
+            assert node is not None
+            any_ok = all_failed = False
+            if node.type is NodeType.TASK_GROUP:
+                phases = [self.run.state.get(c).phase for c in node.children]
+                any_ok = any(p is NodePhase.SUCCEEDED for p in phases)
+                all_failed = bool(phases) and all(p is NodePhase.FAILED for p in phases)
+            env[dep.replace("-", "_")] = {
+                "Succeeded": node.phase is NodePhase.SUCCEEDED,
+                "Failed": node.phase is NodePhase.FAILED,
+                "Errored": node.phase is NodePhase.ERROR,
+                "Skipped": node.phase is NodePhase.SKIPPED,
+                "Omitted": node.phase is NodePhase.OMITTED,
+                "Daemoned": node.daemoned and node.phase is not NodePhase.PENDING,
+                "AnySucceeded": any_ok,
+                "AllFailed": all_failed,
+            }
+        result = evaluate(logic.replace("-", "_"), env)
+        if not isinstance(result, bool):
+            raise SpecError(f"unable to cast expression result '{result}' of '{logic}' to bool")
+        return result
+
+    # ------------------------------------------------------------------------------------------------------
+    async def run_dag(self) -> None:
+        state = self.run.state
+        needed: set[str] = set()
+        stack = list(self.targets)
+        while stack:
+            name = stack.pop()
+            if name not in needed:
+                needed.add(name)
+                stack.extend(self.deps[name])
+        dependents: dict[str, list[str]] = {n: [] for n in needed}
+        for name in needed:
+            for dep in self.deps[name]:
+                dependents[dep].append(name)
+        remaining = {n: len(self.deps[n]) for n in needed}
+        ready = deque(n for n in self.tasks if n in needed and remaining[n] == 0)
+        running: dict[asyncio.Task[None], str] = {}
+
+        def completed(name: str) -> None:
+            node = self.task_node(name)
+            if node is not None:
+                if node.phase.failed_or_error and not continues_on(self.tasks[name], node.phase):
+                    self.tripped = True
+                if node.type is not NodeType.TASK_GROUP:
+                    self.scope.add_node(state, f"tasks.{name}", node)
+                    self.run.add_global_outputs(node.outputs)
+            for dependent in dependents[name]:
+                remaining[dependent] -= 1
+                if remaining[dependent] == 0:
+                    ready.append(dependent)
+
+        while True:
+            while ready:
+                name = ready.popleft()
+                node_name = f"{self.call.node_name}.{name}"
+                existing = self.task_node(name)
+                if existing is None:
+                    try:
+                        execute = self.should_execute(name)
+                    except ArgentoError as exc:
+                        state.init_node(
+                            node_name,
+                            NodeType.SKIPPED,
+                            phase=NodePhase.ERROR,
+                            message=str(exc),
+                            **self._skip_kwargs(name),
+                        )
+                        self.connect(node_name, name)
+                        completed(name)
+                        continue
+                    if not execute:
+                        state.init_node(
+                            node_name,
+                            NodeType.SKIPPED,
+                            phase=NodePhase.OMITTED,
+                            message="omitted: depends condition not met",
+                            **self._skip_kwargs(name),
+                        )
+                        self.connect(node_name, name)
+                        completed(name)
+                        continue
+                    if self.tripped and self.fail_fast:
+                        continue  # fail fast: nothing new starts once a task has failed
+                elif existing.fulfilled and existing.type is not NodeType.TASK_GROUP:
+                    completed(name)
+                    continue
+                running[asyncio.create_task(self.run_task(name))] = name
+            if not running:
+                break
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                name = running.pop(task)
+                task.result()
+                completed(name)
+
+    def _skip_kwargs(self, name: str) -> dict[str, Any]:
+        task = self.tasks[name]
+        return {
+            "boundary_id": self.node.id,
+            "template_name": task.get("template"),
+            "template_ref": task.get("templateRef"),
+            "template_scope": self.call.base.scope,
+        }
+
+    async def run_task(self, name: str) -> None:
+        """Argo's ``executeDAGTask`` for a task whose dependencies allow it to run."""
+        state = self.run.state
+        task = self.tasks[name]
+        node_name = f"{self.call.node_name}.{name}"
+        try:
+            resolved = substitute_obj(task, self.values)
+            resolve_artifact_args(resolved, self.scope)
+            expanded = expand(resolved, self.values) if should_expand(resolved) else None
+        except ArgentoError as exc:
+            if state.by_name(node_name) is None:
+                self.connect(node_name, name)
+                state.init_node(
+                    node_name,
+                    NodeType.SKIPPED,
+                    phase=NodePhase.ERROR,
+                    message=str(exc),
+                    **self._skip_kwargs(name),
+                )
+            return
+        if expanded is None:
+            self.connect(node_name, name)
+            if not self._when(node_name, name, resolved):
+                return
+            await self.run_one(node_name, name, resolved)
+            return
+        if not expanded:
+            state.init_node(
+                node_name,
+                NodeType.SKIPPED,
+                phase=NodePhase.SKIPPED,
+                message="Skipped, empty params",
+                **self._skip_kwargs(name),
+            )
+            self.connect(node_name, name)
+            return
+        group = state.by_name(node_name)
+        if group is None:
+            self.connect(node_name, name)
+            group = state.init_node(node_name, NodeType.TASK_GROUP, **self._skip_kwargs(name))
+        jobs = []
+        for child, child_task in expanded:
+            child_name = f"{self.call.node_name}.{child}"
+            self.connect(child_name, name, group)
+            if state.by_name(child_name) is None and not self._when(child_name, name, child_task):
+                continue
+            jobs.append(self.run_one(child_name, name, child_task))
+        await asyncio.gather(*jobs)
+        kids = [state.get(c) for c in group.children]
+        phase = NodePhase.SUCCEEDED
+        for kid in kids:
+            if kid.phase.failed_or_error and not continues_on(task, kid.phase):
+                phase = kid.phase
+        self.scope.add_aggregate(f"tasks.{name}", kids)
+        self.scope.add_node(state, f"tasks.{name}", state.mark(group, phase))
+
+    def _when(self, node_name: str, name: str, task: dict[str, Any]) -> bool:
+        when = task.get("when")
+        if not when:
+            return True
+        try:
+            if evaluate_when(str(when)):
+                return True
+            phase, message = NodePhase.SKIPPED, f"when '{when}' evaluated false"
+        except ArgentoError as exc:
+            phase, message = NodePhase.ERROR, str(exc)
+        self.run.state.init_node(
+            node_name, NodeType.SKIPPED, phase=phase, message=message, **self._skip_kwargs(name)
+        )
+        return False
+
+    async def run_one(self, node_name: str, name: str, task: dict[str, Any]) -> NodeStatus:
+        from argento.engine.controller import NodeFailure
+        from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
+
+        if self.parallel is not None:
+            await self.parallel.acquire()
+        try:
+            prefix = f"tasks.{name}"
+            hooks = run_lifecycle_hooks(self.run, self.call, task, node_name, self.node.id, prefix)
+            try:
+                node = await self.run.execute_template(
+                    node_name,
+                    task,
+                    self.call.base,
+                    task.get("arguments"),
+                    boundary_id=self.node.id,
+                    on_exit=self.call.on_exit,
+                )
+            except NodeFailure as failure:
+                node = failure.node
+            await hooks.finish(node)
+            if node.completed:
+                await run_on_exit(self.run, self.call, task, node, self.node.id, prefix, self.scope)
+            return node
+        finally:
+            if self.parallel is not None:
+                self.parallel.release()
+
+    # ------------------------------------------------------------------------------------------------------
+    def assess(self) -> NodePhase:
+        """Argo's ``assessDAGPhase``: omitted targets inherit the phase of their branch."""
+        state = self.run.state
+        if self.run.shutdown or self.run.deadline_exceeded:
+            return NodePhase.FAILED
+        target_ids = {state.id_of(f"{self.call.node_name}.{t}"): t for t in self.targets}
+        branch_of: dict[str, NodePhase | None] = dict.fromkeys(target_ids)
+        queue = deque((c, NodePhase.SUCCEEDED) for c in self.node.children)
+        seen: set[tuple[str, NodePhase]] = set()
+        while queue:
+            nid, branch = queue.popleft()
+            if (nid, branch) in seen:
+                continue
+            seen.add((nid, branch))
+            node = state.nodes.get(nid)
+            if node is None:
+                return NodePhase.RUNNING
+            if not node.fulfilled and not node.daemoned:
+                return NodePhase.RUNNING
+            if node.completed:
+                branch = node.phase
+            if nid in branch_of:
+                previous = branch_of[nid]
+                if previous is None or not previous.failed_or_error:
+                    branch_of[nid] = branch
+            children = node.children
+            if node.type is NodeType.RETRY and node.children:
+                children = state.get(node.children[-1]).children
+            queue.extend((c, branch) for c in children)
+        result = NodePhase.SUCCEEDED
+        for nid, name in target_ids.items():
+            phase = branch_of[nid]
+            if phase is None:
+                result = NodePhase.RUNNING
+                if not self.fail_fast:
+                    break
+            elif phase.failed_or_error:
+                if continues_on(self.tasks[name], phase):
+                    continue
+                result = phase
+                if self.fail_fast:
+                    break
+        if result is NodePhase.RUNNING and self.tripped:
+            return NodePhase.FAILED
+        return result
+
+    def finish(self) -> None:
+        state = self.run.state
+        out: list[str] = []
+        for t in self.targets:
+            node = self.task_node(t)
+            if node is not None:
+                out.extend(state.outbound_nodes(node.id))
+        self.node.outbound_nodes = out
+        phase = self.assess()
+        if phase is NodePhase.RUNNING:
+            phase = NodePhase.FAILED  # nothing runs any more: a target can never be reached
+        if phase is not NodePhase.SUCCEEDED:
+            state.mark(self.node, phase)
+            return
+        try:
+            outputs = template_outputs(self.run, self.call.template, self.scope)
+        except ArgentoError as exc:
+            state.mark(self.node, NodePhase.ERROR, str(exc))
+            return
+        if outputs:
+            self.node.outputs = outputs
+            self.run.add_global_outputs(outputs)
+        state.mark(self.node, NodePhase.SUCCEEDED)
+
+
+async def execute_dag(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+    """Run the DAG of ``call.template`` under ``node``."""
+    if node.phase is NodePhase.PENDING:
+        run.state.mark(node, NodePhase.RUNNING)
+    try:
+        dag = _Dag(run, call, node)
+    except ArgentoError as exc:
+        run.state.mark(node, NodePhase.ERROR, str(exc))
+        return
+    await dag.run_dag()
+    dag.finish()

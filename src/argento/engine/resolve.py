@@ -1,0 +1,164 @@
+"""Template resolution: local names, ``templateRef`` into (Cluster)WorkflowTemplates, inline templates.
+
+Mirrors Argo's ``templateresolution.Context``: a template found through ``templateRef`` resolves the names it
+uses inside the WorkflowTemplate it came from, and nodes record Argo's ``templateScope``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from argento.errors import NotFound, SpecError
+
+Template = dict[str, Any]
+
+# Every template type Argo knows; exactly one is set on a template.
+TEMPLATE_TYPES = (
+    "container",
+    "script",
+    "dag",
+    "steps",
+    "suspend",
+    "resource",
+    "http",
+    "containerSet",
+    "data",
+    "plugin",
+)
+POD_TYPES = frozenset({"container", "script", "containerSet", "resource", "data"})
+
+
+def template_type(tmpl: Template) -> str | None:
+    """The type of a template (``container``, ``steps``, …) or None."""
+    for kind in TEMPLATE_TYPES:
+        if tmpl.get(kind) is not None:
+            return kind
+    return None
+
+
+@dataclass
+class TemplateBase:
+    """Where template names are looked up: the workflow itself or one (Cluster)WorkflowTemplate."""
+
+    kind: str  # "local" | "namespaced" | "cluster"
+    name: str
+    templates: dict[str, Template]
+    defaults: Template | None = None
+
+    @property
+    def scope(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass
+class TemplateRegistry:
+    """WorkflowTemplates and ClusterWorkflowTemplates available to a run (raw resources, by name)."""
+
+    namespaced: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cluster: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, resource: dict[str, Any]) -> None:
+        kind = resource.get("kind")
+        name = (resource.get("metadata") or {}).get("name")
+        if not name:
+            return
+        if kind == "WorkflowTemplate":
+            self.namespaced[name] = resource
+        elif kind == "ClusterWorkflowTemplate":
+            self.cluster[name] = resource
+
+    def get(self, name: str, *, cluster: bool = False) -> dict[str, Any]:
+        table = self.cluster if cluster else self.namespaced
+        found = table.get(name)
+        if found is None:
+            kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+            raise NotFound(f'{kind}.argoproj.io "{name}" not found')
+        return found
+
+    def base(self, name: str, *, cluster: bool = False) -> TemplateBase:
+        resource = self.get(name, cluster=cluster)
+        spec = resource.get("spec") or {}
+        return TemplateBase(
+            kind="cluster" if cluster else "namespaced",
+            name=name,
+            templates={t["name"]: t for t in spec.get("templates") or [] if t.get("name")},
+            defaults=spec.get("templateDefaults"),
+        )
+
+
+@dataclass
+class Resolved:
+    """A resolved template and the context its own references resolve in."""
+
+    template: Template
+    base: TemplateBase
+    template_name: str | None
+    template_ref: dict[str, Any] | None
+
+
+def resolve(holder: dict[str, Any], base: TemplateBase, registry: TemplateRegistry) -> Resolved:
+    """Resolve a step/task/hook's ``template``, ``templateRef`` or ``inline`` to a template."""
+    if holder.get("inline") is not None:
+        tmpl = holder["inline"]
+        return Resolved(merge_defaults(tmpl, base.defaults), base, None, None)
+    ref = holder.get("templateRef")
+    if ref:
+        cluster = bool(ref.get("clusterScope"))
+        ref_base = registry.base(ref.get("name", ""), cluster=cluster)
+        tname = ref.get("template", "")
+        tmpl = ref_base.templates.get(tname)
+        if tmpl is None:
+            kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+            raise NotFound(f"template {tname} not found in {kind} {ref_base.name}")
+        return Resolved(merge_defaults(tmpl, ref_base.defaults), ref_base, None, dict(ref))
+    name = holder.get("template")
+    if not name:
+        raise SpecError("template name cannot be empty")
+    tmpl = base.templates.get(name)
+    if tmpl is None:
+        raise SpecError(f"template {name} not found")
+    return Resolved(merge_defaults(tmpl, base.defaults), base, name, None)
+
+
+def merge_defaults(tmpl: Template, defaults: Template | None) -> Template:
+    """Argo's ``templateDefaults``: the template's own values win; maps merge, lists are replaced."""
+    if not defaults:
+        return tmpl
+    return _merge(copy.deepcopy(defaults), tmpl)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+def merge_workflow_template(spec: dict[str, Any], wft_spec: dict[str, Any]) -> dict[str, Any]:
+    """``workflowTemplateRef``: the WorkflowTemplate's spec under the Workflow's own fields.
+
+    Arguments merge by parameter/artifact name (the Workflow's values win), as Argo's ``JoinWorkflowSpec``.
+    """
+    merged = _merge(
+        copy.deepcopy(wft_spec),
+        {k: v for k, v in spec.items() if k not in ("workflowTemplateRef", "arguments")},
+    )
+    args: dict[str, Any] = {}
+    for key in ("parameters", "artifacts"):
+        by_name: dict[str, Any] = {}
+        for item in ((wft_spec.get("arguments") or {}).get(key) or []) + (
+            (spec.get("arguments") or {}).get(key) or []
+        ):
+            if item.get("name") in by_name:
+                by_name[item["name"]] = {**by_name[item["name"]], **item}
+            else:
+                by_name[item["name"]] = dict(item)
+        if by_name:
+            args[key] = list(by_name.values())
+    if args:
+        merged["arguments"] = args
+    return merged

@@ -1,0 +1,127 @@
+"""Variable scopes: what ``{{steps.X.outputs.result}}`` and friends resolve to (Argo's ``wfScope``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from argento.engine.nodes import NodePhase, NodeStatus, NodeType
+from argento.engine.state import WorkflowState
+from argento.errors import SpecError
+
+
+class Scope:
+    """Flat parameter values (``prefix.outputs.parameters.x`` → str) and artifacts by the same keys."""
+
+    __slots__ = ("artifacts", "params")
+
+    def __init__(self, params: dict[str, str] | None = None) -> None:
+        self.params: dict[str, str] = dict(params or {})
+        self.artifacts: dict[str, dict[str, Any]] = {}
+
+    def copy(self) -> Scope:
+        s = Scope(self.params)
+        s.artifacts = dict(self.artifacts)
+        return s
+
+    def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
+        """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
+        if node.type is NodeType.RETRY and node.children:
+            node = state.get(node.children[-1])
+        p = self.params
+        p[f"{prefix}.id"] = node.id
+        if node.pod_ip:
+            p[f"{prefix}.ip"] = node.pod_ip
+        p[f"{prefix}.status"] = str(node.phase)
+        if node.started_at:
+            p[f"{prefix}.startedAt"] = node.started_at
+        if node.finished_at:
+            p[f"{prefix}.finishedAt"] = node.finished_at
+        if node.host_node_name:
+            p[f"{prefix}.hostNodeName"] = node.host_node_name
+        self.add_outputs(prefix, node.outputs)
+
+    def add_outputs(self, prefix: str, outputs: dict[str, Any] | None) -> None:
+        """Argo's ``addOutputsToLocalScope``."""
+        if not outputs:
+            return
+        p = self.params
+        if prefix != "workflow" and outputs.get("result") is not None:
+            p[f"{prefix}.outputs.result"] = outputs["result"]
+        if prefix != "workflow" and outputs.get("exitCode") is not None:
+            p[f"{prefix}.exitCode"] = str(outputs["exitCode"])
+        params = outputs.get("parameters") or []
+        for param in params:
+            if param.get("value") is not None:
+                p[f"{prefix}.outputs.parameters.{param['name']}"] = anystr(param["value"])
+        for art in outputs.get("artifacts") or []:
+            self.artifacts[f"{prefix}.outputs.artifacts.{art['name']}"] = art
+
+    def add_aggregate(self, prefix: str, children: list[NodeStatus]) -> None:
+        """Argo's ``processAggregateNodeOutputs`` for loops: JSON lists of results and parameters."""
+        children = [c for c in children if not (c.node_flag and c.node_flag.get("hooked"))]
+        children.sort(key=lambda c: c.t_start)
+        param_list: list[dict[str, str]] = []
+        values: dict[str, list[str]] = {}
+        results: list[Any] = []
+        for node in children:
+            outputs = node.outputs
+            if not outputs or node.phase is not NodePhase.SUCCEEDED or node.type is NodeType.RETRY:
+                continue
+            params = outputs.get("parameters") or []
+            if params:
+                entry: dict[str, str] = {}
+                for prm in params:
+                    value = anystr(prm.get("value", ""))
+                    entry[prm["name"]] = value
+                    values.setdefault(prm["name"], []).append(value)
+                param_list.append(entry)
+            if outputs.get("result") is not None:
+                results.append(_json_or_string(outputs["result"]))
+        self.params[f"{prefix}.outputs.result"] = json.dumps(results, separators=(",", ":"))
+        self.params[f"{prefix}.outputs.parameters"] = json.dumps(param_list, separators=(",", ":"))
+        for name, vals in values.items():
+            self.params[f"{prefix}.outputs.parameters.{name}"] = aggregated_json_list(vals)
+
+    def resolve_artifact(self, ref: str) -> dict[str, Any]:
+        """Resolve ``{{steps.X.outputs.artifacts.Y}}`` (Argo: ``Unable to resolve: …``)."""
+        key = ref.strip()
+        if key.startswith("{{") and key.endswith("}}"):
+            key = key[2:-2].strip()
+        art = self.artifacts.get(key)
+        if art is None:
+            raise SpecError(f"Unable to resolve: {{{{{key}}}}}")
+        return art
+
+
+def _json_or_string(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def aggregated_json_list(values: list[str]) -> str:
+    """Argo's ``aggregatedJsonValueList``: a JSON list of the values, parsed as JSON when every one is."""
+    parsed: list[Any] = []
+    for value in values:
+        try:
+            parsed.append(json.loads(value))
+        except ValueError:
+            return json.dumps(values, separators=(",", ":"))
+    return json.dumps(parsed, separators=(",", ":"))
+
+
+def anystr(value: Any) -> str:
+    """Argo's ``AnyString``: the string form of a parameter value as written in YAML/JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,220 @@
+"""Steps templates: groups run in order, the steps of a group in parallel (Argo's ``executeSteps``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import ChainMap
+from typing import TYPE_CHECKING, Any
+
+from argento.engine.loops import expand, should_expand
+from argento.engine.nodes import NodePhase, NodeStatus, NodeType
+from argento.engine.outputs import resolve_artifact_args, template_outputs
+from argento.engine.scope import Scope
+from argento.errors import ArgentoError
+from argento.expr.govaluate import evaluate_when
+from argento.expr.template import substitute_obj
+
+if TYPE_CHECKING:
+    from argento.engine.controller import Call, WorkflowRunner
+
+
+def continues_on(holder: dict[str, Any], phase: NodePhase) -> bool:
+    """Argo's ``ContinuesOn``: ``continueOn.failed`` covers Failed, ``continueOn.error`` covers Error."""
+    cont = holder.get("continueOn") or {}
+    return bool(
+        (phase is NodePhase.FAILED and cont.get("failed")) or (phase is NodePhase.ERROR and cont.get("error"))
+    )
+
+
+async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+    """Run the step groups of ``call.template`` under ``node``."""
+    state = run.state
+    if node.phase is NodePhase.PENDING:
+        state.mark(node, NodePhase.RUNNING)
+    scope = run.workflow_scope()
+    groups = call.template.get("steps") or []
+    parallel = (
+        asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None
+    )
+    for i, group in enumerate(groups):
+        sg_name = f"{call.node_name}[{i}]"
+        sg = state.by_name(sg_name) or state.init_node(
+            sg_name, NodeType.STEP_GROUP, boundary_id=node.id, template_scope=call.base.scope
+        )
+        if i == 0:
+            state.add_child(node, sg_name)
+        else:
+            prev = state.by_name(f"{call.node_name}[{i - 1}]")
+            for child in prev.children if prev else []:
+                for out in state.outbound_nodes(child):
+                    state.add_child(state.get(out), sg_name)
+        await _execute_group(run, call, node, sg, group or [], scope, parallel)
+        if not sg.phase.completed or sg.phase is not NodePhase.SUCCEEDED:
+            _update_outbound(run, call, node)
+            state.mark(
+                node, NodePhase.FAILED if sg.phase is not NodePhase.ERROR else NodePhase.ERROR, sg.message
+            )
+            return
+        for step in group or []:
+            child_name = f"{sg_name}.{step['name']}"
+            prefix = f"steps.{step['name']}"
+            child = state.by_name(child_name)
+            if child is None:
+                # withItems/withParam expansion: aggregate the outputs of the expanded children.
+                kids = [
+                    state.get(cid)
+                    for cid in sg.children
+                    if state.get(cid).name.startswith(child_name + "(")
+                    and state.get(cid).type is not NodeType.SKIPPED
+                ]
+                scope.add_aggregate(prefix, kids)
+                continue
+            scope.add_node(state, prefix, child)
+            run.add_global_outputs(child.outputs)
+    try:
+        node.outputs = template_outputs(run, call.template, scope) or node.outputs
+    except ArgentoError as exc:
+        _update_outbound(run, call, node)
+        state.mark(node, NodePhase.ERROR, str(exc))
+        return
+    _update_outbound(run, call, node)
+    if node.outputs:
+        run.add_global_outputs(node.outputs)
+    state.mark(node, NodePhase.SUCCEEDED)
+
+
+def _update_outbound(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+    """Argo's ``updateOutboundNodes``: outbound nodes of the last step group that was started."""
+    state = run.state
+    for i in range(len(call.template.get("steps") or []) - 1, -1, -1):
+        sg = state.by_name(f"{call.node_name}[{i}]")
+        if sg is not None:
+            out: list[str] = []
+            for child in sg.children:
+                out.extend(state.outbound_nodes(child))
+            node.outbound_nodes = out
+            state.changed(node)
+            return
+
+
+async def _execute_group(
+    run: WorkflowRunner,
+    call: Call,
+    steps_node: NodeStatus,
+    sg: NodeStatus,
+    group: list[dict[str, Any]],
+    scope: Scope,
+    parallel: asyncio.Semaphore | None,
+) -> None:
+    """Argo's ``executeStepGroup``."""
+    state = run.state
+    if sg.fulfilled:
+        return
+    values = ChainMap(scope.params, run.global_params)
+    expanded: list[tuple[str, dict[str, Any]]] = []
+    try:
+        for step in group:
+            resolved = substitute_obj(step, values)
+            resolve_artifact_args(resolved, scope)
+            if should_expand(resolved):
+                expanded.extend(expand(resolved, values))
+            else:
+                expanded.append((resolved["name"], resolved))
+    except ArgentoError as exc:
+        state.mark(sg, NodePhase.ERROR, str(exc))
+        return
+    holders: dict[str, dict[str, Any]] = {}
+    errored: list[str] = []
+    jobs: list[asyncio.Task[None]] = []
+    for name, step in expanded:
+        child_name = f"{sg.name}.{name}"
+        holders[state.id_of(child_name)] = step
+        when = step.get("when")
+        if when:
+            try:
+                proceed = evaluate_when(str(when))
+            except ArgentoError as exc:
+                state.init_node(
+                    child_name,
+                    NodeType.SKIPPED,
+                    phase=NodePhase.ERROR,
+                    boundary_id=steps_node.id,
+                    template_name=step.get("template"),
+                    template_scope=call.base.scope,
+                    message=str(exc),
+                )
+                state.add_child(sg, child_name)
+                state.mark(sg, NodePhase.ERROR, str(exc))
+                return
+            if not proceed:
+                if state.by_name(child_name) is None:
+                    state.init_node(
+                        child_name,
+                        NodeType.SKIPPED,
+                        phase=NodePhase.SKIPPED,
+                        boundary_id=steps_node.id,
+                        template_name=step.get("template"),
+                        template_ref=step.get("templateRef"),
+                        template_scope=call.base.scope,
+                        message=f"when '{when}' evaluated false",
+                    )
+                state.add_child(sg, child_name)
+                continue
+        jobs.append(
+            asyncio.create_task(
+                _run_step(run, call, steps_node, sg, child_name, step, scope, parallel, errored)
+            )
+        )
+    if jobs:
+        await asyncio.gather(*jobs)
+    if errored:
+        state.mark(sg, NodePhase.ERROR, f"child '{errored[0]}' errored")
+        return
+    for cid in sg.children:
+        child = state.get(cid)
+        step = holders.get(cid, {})
+        if child.phase.failed_or_error and not continues_on(step, child.phase):
+            state.mark(sg, NodePhase.FAILED, f"child '{cid}' failed")
+            return
+    state.mark(sg, NodePhase.SUCCEEDED)
+
+
+async def _run_step(
+    run: WorkflowRunner,
+    call: Call,
+    steps_node: NodeStatus,
+    sg: NodeStatus,
+    child_name: str,
+    step: dict[str, Any],
+    scope: Scope,
+    parallel: asyncio.Semaphore | None,
+    errored: list[str],
+) -> None:
+    from argento.engine.controller import NodeFailure
+    from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
+
+    state = run.state
+    if parallel is not None:
+        await parallel.acquire()
+    try:
+        state.add_child(sg, child_name)
+        prefix = f"steps.{step['name'].split('(')[0]}"
+        try:
+            hooks = run_lifecycle_hooks(run, call, step, child_name, steps_node.id, prefix)
+            node = await run.execute_template(
+                child_name,
+                step,
+                call.base,
+                step.get("arguments"),
+                boundary_id=steps_node.id,
+                on_exit=call.on_exit,
+            )
+        except NodeFailure:
+            errored.append(child_name)
+            return
+        await hooks.finish(node)
+        if node.completed:
+            await run_on_exit(run, call, step, node, steps_node.id, prefix, scope)
+    finally:
+        if parallel is not None:
+            parallel.release()
