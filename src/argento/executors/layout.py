@@ -1,0 +1,328 @@
+"""Where a step's container paths live on the host: the *path problem*.
+
+Argo steps write to absolute container paths (``/tmp/hello_world.txt``, ``/mnt/out/x``, ``/result.txt``) and
+parallel steps must not collide. A `Layout` is planned in the parent before the step starts; it says how each
+container path is provided and answers `Layout.host_path` for outputs. Two modes:
+
+**namespace** (the step runs in a private mount namespace, see `sandbox`):
+
+- ``/tmp`` is the step's private ``workdir/tmp`` (bind mount); each ``mounts`` entry is bind-mounted at its
+  container path.
+- When every mount target exists on the host and every output parent lies under ``/tmp`` or a mount (the
+  common case), that is all: a handful of mount calls.
+- Otherwise the step gets a *private root*: ``workdir/root`` becomes ``/`` (chroot). Directories the step
+  needs that the host lacks (``/mnt/out``, ``/go/src``, ``/``-level files like ``/result.txt``) are real
+  directories inside it; a host directory on such a path (``/``, ``/mnt``) is *grafted*: rebuilt inside the
+  root with each host entry bind-mounted back (``rbind``, symlinks copied). New files land in the private
+  root; files that exist on the host stay the host's (a step that rewrites ``/etc/hosts`` writes the host's).
+- Host paths the executor itself needs (``ARGENTO_HOME``, the interpreter) stay visible at their own path even
+  when ``/tmp`` is replaced (homes under ``/tmp`` are common in tests and CI).
+
+**rewrite** (no namespaces available): occurrences of the known container paths in command, args, env values
+and script source are rewritten to host paths: ``/tmp`` -> ``workdir/tmp``, mounts -> their host dirs, each
+output path outside those -> ``workdir/root/<path>`` (or its top-most missing ancestor, so ``mkdir -p
+/go/src/x`` keeps working). A path only counts at a path boundary (``/var/tmp`` and ``$HOME/tmp`` are left
+alone); the executor's own host paths are never rewritten. Paths a step builds at run time (``d=/t; $d"mp"``)
+are not seen — the documented limit of this mode. ``TMPDIR`` points at the private tmp.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MS_BIND = 4096
+MS_REC = 16384
+
+_PATH_CHAR = r"[\w.~-]"
+
+
+def _norm(path: str, cwd: str = "/") -> str:
+    return posixpath.normpath(posixpath.join(cwd, path)) if path else cwd
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or prefix == "/" or path.startswith(prefix + "/")
+
+
+def _ancestors(path: str) -> list[str]:
+    """``/a/b/c`` -> ``["/", "/a", "/a/b", "/a/b/c"]``."""
+    out = ["/"]
+    acc = ""
+    for part in path.strip("/").split("/"):
+        if part:
+            acc += "/" + part
+            out.append(acc)
+    return out
+
+
+@dataclass
+class Layout:
+    """A planned step filesystem. Build with `plan_namespace` or `plan_rewrite`."""
+
+    mode: str  # "namespace" | "rewrite"
+    workdir: Path
+    #: (container path, host path), shallow before deep.
+    binds: list[tuple[str, str]]
+    #: Working directory as the process sees it (a container path in namespace mode, a host path otherwise).
+    cwd: str
+    #: The private root (host dir) when the step is chrooted, else None.
+    root: str | None = None
+    grafted: set[str] = field(default_factory=set)
+    fresh: set[str] = field(default_factory=set)
+    #: Container paths inside grafted dirs that are host entries bound back in.
+    bound_entries: set[str] = field(default_factory=set)
+    #: Mount operations for the child, in order: (source, target, flags); targets as seen before chroot.
+    ops: list[tuple[bytes, bytes, int]] = field(default_factory=list)
+    #: Container working dir (what relative container paths resolve against).
+    container_cwd: str = "/"
+    _rewrite_rx: re.Pattern[str] | None = None
+    _rewrite_map: dict[str, str] = field(default_factory=dict)
+
+    # -- host_path --------------------------------------------------------------------------------------
+    def _bind_for(self, path: str) -> tuple[str, str] | None:
+        best: tuple[str, str] | None = None
+        for c, h in self.binds:
+            if _under(path, c) and (best is None or len(c) > len(best[0])):
+                best = (c, h)
+        return best
+
+    def host_path(self, container_path: str) -> Path:
+        """The host location of ``container_path`` (absolute, or relative to the container working dir)."""
+        path = _norm(container_path, self.container_cwd)
+        bind = self._bind_for(path)
+        if bind is not None:
+            c, h = bind
+            return Path(h + path[len(c):])
+        if self.root is None:
+            return Path(path)
+        path = _canon(path)
+        for d in reversed(_ancestors(path)):
+            if d in self.fresh:
+                return Path(self.root + path)
+            if d in self.grafted:
+                if d == path:
+                    return Path(self.root + path)
+                child = (d.rstrip("/") + "/" + path[len(d):].lstrip("/").split("/", 1)[0])
+                return Path(path) if child in self.bound_entries else Path(self.root + path)
+        return Path(path)
+
+    # -- rewrite mode -----------------------------------------------------------------------------------
+    def rewrite(self, text: str) -> str:
+        """Replace known container paths in ``text`` by their host paths (rewrite mode only)."""
+        if self._rewrite_rx is None or "/" not in text:
+            return text
+        return self._rewrite_rx.sub(self._rewrite_one, text)
+
+    def _rewrite_one(self, m: re.Match[str]) -> str:
+        hit = m.group("hit")
+        if hit is None:
+            return m.group(0)
+        return self._rewrite_map[hit]
+
+
+def _canon(path: str) -> str:
+    """Resolve host symlinks on the existing part of ``path`` (``/var/run/x`` -> ``/run/x``)."""
+    return os.path.realpath(path)
+
+
+def _host_kind(path: str) -> str | None:
+    """"dir", "file", "link" or None (missing) for a host path."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return "link"
+    return "dir" if stat.S_ISDIR(st.st_mode) else "file"
+
+
+def _binds(workdir: Path, mounts: Mapping[str, Path]) -> dict[str, str]:
+    tmp = workdir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    binds = {"/tmp": str(tmp)}
+    for c, h in mounts.items():
+        binds[_norm(c)] = str(h)
+    return binds
+
+
+def _outputs_parent_dirs(paths: Iterable[str], cwd: str) -> list[str]:
+    return [posixpath.dirname(_norm(p, cwd)) for p in paths]
+
+
+def plan_namespace(
+    workdir: Path,
+    mounts: Mapping[str, Path],
+    output_paths: Iterable[str] = (),
+    working_dir: str | None = None,
+    keep_visible: Iterable[str] = (),
+) -> Layout:
+    """Plan a namespace-mode layout (creates the host-side dirs and mountpoints it needs)."""
+    binds = _binds(workdir, mounts)
+    container_cwd = _norm(working_dir) if working_dir else "/"
+    layout = Layout("namespace", workdir, [], cwd=container_cwd, container_cwd=container_cwd)
+
+    # Executor paths hidden by a bind (ARGENTO_HOME under /tmp) are bound back at their own path.
+    for path in keep_visible:  # real, existing host paths
+        for c in list(binds):
+            if _under(path, c) and path != c:
+                binds.setdefault(path, path)
+    layout.binds = sorted(binds.items(), key=lambda kv: (kv[0].count("/") if kv[0] != "/" else 0, kv[0]))
+
+    def covered(path: str) -> bool:
+        return layout._bind_for(path) is not None
+
+    # Which container dirs must be private and do not come from a bind?
+    need: set[str] = set()
+    for c, h in layout.binds:
+        if any(b != c and _under(c, b) for b, _ in layout.binds):
+            continue  # its mountpoint is made inside the outer bind's host dir
+        if _host_kind(c) != ("dir" if os.path.isdir(h) else "file"):
+            need.add(posixpath.dirname(c))
+    for parent in _outputs_parent_dirs(output_paths, container_cwd):
+        if not covered(parent):
+            need.add(_canon(parent))
+    if working_dir and not covered(container_cwd) and _host_kind(container_cwd) != "dir":
+        need.add(_canon(container_cwd))
+
+    if need:
+        root = workdir / "root"
+        root.mkdir(exist_ok=True)
+        layout.root = str(root)
+        for target in need:
+            missing = False
+            for a in _ancestors(target):
+                if covered(a):
+                    break
+                if not missing and _host_kind(a) == "dir":
+                    layout.grafted.add(a)
+                else:
+                    missing = True
+                    layout.fresh.add(a)
+        targets = {c for c, _ in layout.binds}
+        for a in sorted(layout.grafted, key=lambda p: p.count("/") if p != "/" else 0):
+            base = a.rstrip("/")
+            os.makedirs(layout.root + a, exist_ok=True)
+            with os.scandir(a) as it:
+                entries = list(it)
+            for e in entries:
+                cp = f"{base}/{e.name}"
+                if cp in layout.grafted or cp in layout.fresh or cp in targets:
+                    continue
+                dst = layout.root + cp
+                if e.is_symlink():
+                    if not os.path.lexists(dst):
+                        os.symlink(os.readlink(e.path), dst)
+                elif e.is_dir():
+                    os.makedirs(dst, exist_ok=True)
+                    layout.ops.append((cp.encode(), dst.encode(), MS_BIND | MS_REC))
+                elif e.is_file():
+                    if not os.path.exists(dst):
+                        open(dst, "a").close()
+                    layout.ops.append((cp.encode(), dst.encode(), MS_BIND))
+                else:
+                    continue  # sockets, fifos, devices at this level are not carried over
+                layout.bound_entries.add(cp)
+        for a in layout.fresh:
+            os.makedirs(layout.root + a, exist_ok=True)
+
+    # Mountpoints, created where they will be seen (inside a bind's host dir, or in the private root).
+    for c, h in layout.binds:
+        host = _premount_location(layout, c)
+        if host is None:
+            continue  # exists on the host
+        if os.path.isdir(h):
+            os.makedirs(host, exist_ok=True)
+        elif not os.path.exists(host):
+            os.makedirs(os.path.dirname(host), exist_ok=True)
+            open(host, "a").close()
+    # Deepest first: a nested bind is mounted at its place inside the outer bind's *host* dir, and the outer
+    # bind (recursive) then carries it along. Mounting outer-first would shadow sources living under it
+    # (an ARGENTO_HOME or artifact dir under the host's /tmp).
+    prefix = layout.root or ""
+    for c, h in sorted(layout.binds, key=lambda kv: -kv[0].count("/")):
+        outer = _outer_host(layout, c)
+        target = outer if outer is not None else prefix + c
+        layout.ops.append((h.encode(), target.encode(), MS_BIND | MS_REC))
+    if layout.root is None and not working_dir:
+        # Relative paths of a step without workingDir land in its private dir, not in the host's /.
+        default = workdir / "root"
+        default.mkdir(exist_ok=True)
+        layout.cwd = str(default)
+        layout.container_cwd = str(default)
+    return layout
+
+
+def _outer_host(layout: Layout, c: str) -> str | None:
+    """Host location of ``c`` inside the innermost bind that contains it, if any."""
+    best: tuple[str, str] | None = None
+    for b, h in layout.binds:
+        if b != c and _under(c, b) and (best is None or len(b) > len(best[0])):
+            best = (b, h)
+    return None if best is None else best[1] + c[len(best[0]):]
+
+
+def _premount_location(layout: Layout, c: str) -> str | None:
+    """Host location of mountpoint ``c`` before the child mounts anything (None: it exists on the host)."""
+    outer = _outer_host(layout, c)
+    if outer is not None:
+        return outer
+    if layout.root is not None:
+        parent = posixpath.dirname(c)
+        if parent in layout.grafted or parent in layout.fresh:
+            return layout.root + c
+    return None
+
+
+def plan_rewrite(
+    workdir: Path,
+    mounts: Mapping[str, Path],
+    output_paths: Iterable[str] = (),
+    working_dir: str | None = None,
+    keep: Iterable[str] = (),
+) -> Layout:
+    """Plan a rewrite-mode layout: a container-path -> host-path map applied to the step's strings."""
+    binds = _binds(workdir, mounts)
+    root = workdir / "root"
+    root.mkdir(exist_ok=True)
+    container_cwd = _norm(working_dir) if working_dir else "/"
+    layout = Layout("rewrite", workdir, [], cwd=str(root), container_cwd=container_cwd)
+    layout.binds = sorted(binds.items(), key=lambda kv: len(kv[0]))
+
+    def privatize(path: str, *, is_dir: bool) -> None:
+        parent = path if is_dir else posixpath.dirname(path)
+        if layout._bind_for(path) is not None:
+            os.makedirs(layout.host_path(parent), exist_ok=True)
+            return
+        if _host_kind(parent) == "dir" and not is_dir:
+            key = path  # the parent is the host's: map just the file
+        else:
+            key = next(a for a in _ancestors(parent) if _host_kind(a) is None)
+        layout.binds.append((key, str(root) + key))
+        layout.binds.sort(key=lambda kv: len(kv[0]))
+        os.makedirs(str(root) + parent, exist_ok=True)
+
+    for p in output_paths:
+        privatize(_norm(p, container_cwd), is_dir=False)
+    if working_dir:
+        if layout._bind_for(container_cwd) is None and _host_kind(container_cwd) != "dir":
+            privatize(container_cwd, is_dir=True)
+        layout.cwd = str(layout.host_path(container_cwd))
+        os.makedirs(layout.cwd, exist_ok=True)
+    else:
+        layout.container_cwd = str(root)
+
+    keys = sorted((c for c, _ in layout.binds if c != "/"), key=len, reverse=True)
+    exempt = sorted({os.path.realpath(k) for k in keep} | {h for _, h in layout.binds}, key=len, reverse=True)
+    layout._rewrite_map = dict(layout.binds)
+    if keys:
+        layout._rewrite_rx = re.compile(
+            "(?P<keep>" + "|".join(re.escape(e) for e in exempt) + ")"
+            + f"|(?<!{_PATH_CHAR})(?P<hit>" + "|".join(re.escape(k) for k in keys) + f")(?!{_PATH_CHAR})"
+        )
+    return layout

@@ -1,0 +1,483 @@
+"""The ``local`` executor: one host process per step (SPEC §2.4).
+
+Per step: resolve the image (`images`), admit its requests (`admission`), plan its filesystem (`layout`),
+start it in its own session/process group inside its mount namespace (`sandbox`), and wait for it with a
+pidfd registered on the event loop — no polling, no thread per child, no Python interpreter launched.
+
+Output capture: stderr goes straight to the node log (kernel writes). stdout goes through a pipe that the
+event loop drains into the same log file (``O_APPEND``, so the two interleave live) while keeping the last
+256 kB in memory for ``outputs.result``. That single pipe is the cheapest way to have both a live combined
+log and a stdout-only result: a silent step costs one pipe and one read. Lines written to the two streams
+within the same few microseconds may appear in either order in the log.
+
+Environment: the step gets its ``env`` (the engine adds Argo's variables), the image mapping's ``env``,
+``PATH`` (the mapping's dirs, the executor's bin dir, then the host PATH) and, from the host, only ``HOME``,
+the locale (``LANG``, ``LANGUAGE``, ``LC_ALL``, ``LC_CTYPE``), ``TZ``, ``USER``/``LOGNAME`` and the proxy
+variables. Nothing else leaks: a step never sees the engine's ``PYTHONPATH``, ``VIRTUAL_ENV`` or secrets.
+In rewrite mode ``TMPDIR`` points at the step's private tmp.
+
+Ending: when the main process exits, whatever is left of its process group is SIGKILLed before the main
+process is reaped (a container's processes die with it; the pid cannot be reused meanwhile). Sidecars get
+SIGTERM, then SIGKILL after ``kill_grace``. ``kill()`` and timeouts SIGTERM the group, then SIGKILL it after
+the grace period. Processes that leave the group (``setsid``) are out of reach — a documented limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from argento.config import Settings
+from argento.errors import ExecutorError
+
+from .admission import Admission, Resources, parse_quantity
+from .base import (
+    RESULT_LIMIT,
+    PodSpec,
+    StepResult,
+    exit_message,
+    result_text,
+    status_to_exit_code,
+)
+from .images import ImageRuntime, ImageTable, Runtime
+from .layout import Layout, plan_namespace, plan_rewrite
+from .sandbox import RLIMITS, Spawner, detect
+
+_ENV_PASSTHROUGH = (
+    "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME",
+    "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+)
+_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+_READ_CHUNK = 1 << 16
+
+
+@dataclass
+class _Prepared:
+    """Everything needed to spawn one container, computed before admission."""
+
+    pod: PodSpec
+    layout: Layout
+    argv: list[str]
+    env: dict[str, str]
+    rlimit: tuple[int, int] | None
+
+
+class _Proc:
+    """One running host process, watched through a pidfd on the event loop."""
+
+    __slots__ = ("_loop", "_on_exit", "pid", "pidfd", "popen", "returncode")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, popen: subprocess.Popen[bytes], on_exit) -> None:
+        self._loop = loop
+        self.popen = popen
+        self.pid = popen.pid
+        self.returncode: int | None = None
+        self._on_exit = on_exit
+        try:
+            self.pidfd: int | None = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # kernel < 5.3: a waiting thread, the only portable fallback
+            self.pidfd = None
+            fut = loop.run_in_executor(None, popen.wait)
+            fut.add_done_callback(lambda _: self._exited())
+        else:
+            loop.add_reader(self.pidfd, self._exited)
+
+    def signal(self, sig: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, sig)
+
+    def _exited(self) -> None:
+        if self.returncode is not None:
+            return
+        if self.pidfd is not None:
+            self._loop.remove_reader(self.pidfd)
+        # The process is a zombie until reaped, so its pid (= the group id) cannot be reused yet: kill
+        # whatever is left of the group (background children), as a container's processes die with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.returncode = self.popen.wait()
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+        self._on_exit(self)
+
+
+class LocalHandle:
+    """A step run by `LocalExecutor`."""
+
+    def __init__(self, executor: LocalExecutor, main: _Prepared, sidecars: list[_Prepared],
+                 request: Resources) -> None:
+        self._ex = executor
+        self._loop = asyncio.get_running_loop()
+        self._main_spec = main
+        self._sidecar_specs = sidecars
+        self._request = request
+        self.pod = main.pod
+        self.layout = main.layout
+        self.pid: int | None = None
+        self.admitted = asyncio.Event()
+        self._done: asyncio.Future[StepResult] = self._loop.create_future()
+        self._main: _Proc | None = None
+        self._sidecars: list[_Proc] = []
+        self._sidecar_fds: list[int] = []
+        self._pending: asyncio.Task[None] | None = None
+        self._out: int | None = None
+        self._log: int | None = None
+        self._tail = bytearray()
+        self._timer: asyncio.TimerHandle | None = None
+        self._kill_timer: asyncio.TimerHandle | None = None
+        self._sidecar_timer: asyncio.TimerHandle | None = None
+        self._killed = False
+        self._timed_out = False
+        self._started_at = 0.0
+        self._finished_at = 0.0
+        self._exit_code = 0
+
+    # -- public ------------------------------------------------------------------------------------------
+    async def wait(self) -> StepResult:
+        """The step's result (raises `ExecutorError` if a step admitted later could not be started)."""
+        return await asyncio.shield(self._done)
+
+    async def kill(self, grace: float = 10.0) -> None:
+        """SIGTERM the process group, SIGKILL after ``grace``; a pending step is withdrawn from the queue."""
+        if self._done.done():
+            return
+        self._killed = True
+        if self._main is None:
+            if self._pending is not None:
+                self._pending.cancel()
+        else:
+            self._terminate(grace)
+        with contextlib.suppress(ExecutorError):
+            await asyncio.shield(self._done)
+
+    def host_path(self, container_path: str) -> Path:
+        """Where the step's file at ``container_path`` is on the host."""
+        return self.layout.host_path(container_path)
+
+    @property
+    def isolation(self) -> str:
+        return self._ex.isolation
+
+    # -- start ---------------------------------------------------------------------------------------------
+    async def _admit_then_launch(self) -> None:
+        try:
+            await self._ex.admission.acquire(self._request)
+        except asyncio.CancelledError:
+            if self._killed:
+                now = time.time()
+                self._started_at = self._finished_at = now
+                self._exit_code = 128 + signal.SIGTERM
+                self._settle()
+                return
+            raise
+        try:
+            self._launch()
+        except ExecutorError as e:
+            self._ex._live.discard(self)
+            if not self._done.done():
+                self._done.set_exception(e)
+
+    def _launch(self) -> None:
+        ex, spec = self._ex, self._main_spec
+        try:
+            for sc in self._sidecar_specs:
+                fd = _open_log(sc.pod.log_path)
+                self._sidecar_fds.append(fd)
+                popen = ex._spawn(sc, stdout=fd, stderr=fd)
+                self._sidecars.append(_Proc(self._loop, popen, self._sidecar_exited))
+            self._log = _open_log(spec.pod.log_path)
+            r, w = os.pipe2(os.O_CLOEXEC)
+            self._out = r
+            self._started_at = time.time()
+            try:
+                popen = ex._spawn(spec, stdout=w, stderr=self._log)
+            finally:
+                os.close(w)
+        except BaseException:
+            self._abort_launch()
+            raise
+        self.pid = popen.pid
+        self._main = _Proc(self._loop, popen, self._main_exited)
+        os.set_blocking(r, False)
+        self._loop.add_reader(r, self._read_stdout)
+        if spec.pod.timeout is not None:
+            self._timer = self._loop.call_later(max(spec.pod.timeout, 0.0), self._deadline)
+        self.admitted.set()
+
+    def _abort_launch(self) -> None:
+        for proc in self._sidecars:
+            proc.signal(signal.SIGKILL)
+        for fd in (self._out, self._log, *self._sidecar_fds):
+            if fd is not None:
+                os.close(fd)
+        self._out = self._log = None
+        self._sidecar_fds.clear()
+        self._ex.admission.release(self._request)
+
+    # -- running -------------------------------------------------------------------------------------------
+    def _read_stdout(self) -> None:
+        fd = self._out
+        if fd is None:
+            return
+        for _ in range(16):  # bounded, so a chatty step cannot starve the loop
+            try:
+                data = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._close_stdout()
+                return
+            _write_all(self._log, data)
+            tail = self._tail
+            tail += data
+            if len(tail) > 2 * RESULT_LIMIT:
+                del tail[:-RESULT_LIMIT]
+
+    def _close_stdout(self) -> None:
+        if self._out is not None:
+            self._loop.remove_reader(self._out)
+            os.close(self._out)
+            self._out = None
+
+    def _terminate(self, grace: float) -> None:
+        main = self._main
+        if main is None or main.returncode is not None:
+            return
+        if grace <= 0:
+            main.signal(signal.SIGKILL)
+            return
+        main.signal(signal.SIGTERM)
+        if self._kill_timer is None:
+            self._kill_timer = self._loop.call_later(grace, main.signal, signal.SIGKILL)
+
+    def _deadline(self) -> None:
+        self._timer = None
+        self._timed_out = True
+        self._terminate(self._ex.kill_grace)
+
+    def _main_exited(self, proc: _Proc) -> None:
+        self._finished_at = time.time()
+        self._exit_code = status_to_exit_code(proc.returncode or 0)
+        for timer in (self._timer, self._kill_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._kill_timer = None
+        # Drain what the (now dead) group left in the pipe, then stop listening.
+        while self._out is not None:
+            before = len(self._tail)
+            self._read_stdout()
+            if self._out is not None and len(self._tail) == before:
+                self._close_stdout()
+        if self._log is not None:
+            os.close(self._log)
+            self._log = None
+        live = [p for p in self._sidecars if p.returncode is None]
+        if not live:
+            self._settle()
+            return
+        for p in live:
+            p.signal(signal.SIGTERM)
+        self._sidecar_timer = self._loop.call_later(
+            self._ex.kill_grace, lambda: [p.signal(signal.SIGKILL) for p in self._sidecars]
+        )
+
+    def _sidecar_exited(self, proc: _Proc) -> None:
+        main = self._main
+        if main is None or main.returncode is None:
+            return  # a sidecar ending early does not end the pod
+        if all(p.returncode is not None for p in self._sidecars):
+            if self._sidecar_timer is not None:
+                self._sidecar_timer.cancel()
+            self._settle()
+
+    def _settle(self) -> None:
+        if self._done.done():
+            return
+        for fd in self._sidecar_fds:
+            os.close(fd)
+        self._sidecar_fds.clear()
+        if self._main is not None:
+            self._ex.admission.release(self._request)
+        self._ex._live.discard(self)
+        code = self._exit_code
+        self._done.set_result(StepResult(
+            exit_code=code,
+            result=result_text(self._tail),
+            message=exit_message(code, timed_out=self._timed_out),
+            started_at=self._started_at,
+            finished_at=self._finished_at,
+            timed_out=self._timed_out,
+            killed=self._killed,
+        ))
+
+
+def _open_log(path: Path) -> int:
+    try:
+        return os.open(path, _LOG_FLAGS, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, _LOG_FLAGS, 0o644)
+
+
+def _write_all(fd: int | None, data: bytes) -> None:
+    if fd is None:
+        return
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+class LocalExecutor:
+    """Runs each Pod-type node as a host process (see the module doc for the contract)."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        isolation: str = "auto",
+        admission: Admission | None = None,
+        host_env: dict[str, str] | None = None,
+        kill_grace: float = 10.0,
+    ) -> None:
+        """``isolation``: ``auto`` (namespaces when available, else path rewriting), ``namespace``,
+        ``userns`` or ``rewrite`` (force the fallback, e.g. to test it). ``host_env`` defaults to a snapshot
+        of ``os.environ`` taken here."""
+        env = dict(os.environ if host_env is None else host_env)
+        self.settings = settings
+        self.kill_grace = kill_grace
+        self.admission = admission or Admission()
+        self._host_path = env.get("PATH") or os.defpath
+        self._base_env = {k: env[k] for k in _ENV_PASSTHROUGH if k in env}
+        self.runtime = Runtime(settings, self._host_path)
+        self.images = ImageTable(settings, self.runtime, self._host_path)
+        self._isolation_request = isolation
+        self._spawner: Spawner | None = None
+        self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        self._env_cache: dict[str, dict[str, str]] = {}
+        self._live: set[LocalHandle] = set()
+        keep = []
+        for p in (settings.home, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))):
+            real = os.path.realpath(p)
+            if os.path.exists(real) and not any(real == k or real.startswith(k + "/") for k in keep):
+                keep.append(real)
+        self._keep = keep
+
+    @property
+    def spawner(self) -> Spawner:
+        # Detected lazily, in the thread that runs the event loop (namespace mode is per thread).
+        if self._spawner is None:
+            self._spawner = detect(self._isolation_request)
+        return self._spawner
+
+    @property
+    def isolation(self) -> str:
+        """``namespace``, ``userns`` or ``rewrite``."""
+        return self.spawner.mode
+
+    @property
+    def capacity(self) -> Resources:
+        return self.admission.capacity
+
+    async def start(self, pod: PodSpec) -> LocalHandle:
+        """Start ``pod`` (or queue it for admission); raises `ExecutorError` if it cannot run at all."""
+        main = self._prepare(pod)
+        sidecars = [self._prepare(sc) for sc in pod.sidecars]
+        request = Resources.total(
+            Resources.of_container(p.requests, p.limits) for p in (pod, *pod.sidecars)
+        ) if (pod.requests or pod.limits or pod.sidecars) else Resources()
+        self.admission.check(request)
+        handle = LocalHandle(self, main, sidecars, request)
+        if self.admission.try_acquire(request):
+            handle._launch()
+        else:
+            handle._pending = asyncio.get_running_loop().create_task(handle._admit_then_launch())
+        self._live.add(handle)
+        return handle
+
+    async def close(self) -> None:
+        """Kill every running step (SIGTERM, SIGKILL after 1 s) and release resources."""
+        live = list(self._live)
+        if live:
+            await asyncio.gather(*(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True)
+        if self._spawner is not None:
+            self._spawner.close()
+            self._spawner = None
+        if self._devnull >= 0:
+            os.close(self._devnull)
+            self._devnull = -1
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _prepare(self, pod: PodSpec) -> _Prepared:
+        runtime = self.images.resolve(pod.image)
+        rewrite = self.spawner.mode == "rewrite"
+        if rewrite:
+            layout = plan_rewrite(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
+                                  keep=[*self._keep, str(pod.workdir)])
+        else:
+            workdir = os.path.realpath(pod.workdir)
+            keep = self._keep
+            if not any(workdir == k or workdir.startswith(k + "/") for k in keep):
+                keep = [*keep, workdir]  # the script file and default cwd live there
+            layout = plan_namespace(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
+                                    keep_visible=keep)
+        argv = runtime.argv(pod.command, pod.args)
+        if not argv:
+            raise ExecutorError(
+                f'image "{pod.image}" has no default command ({runtime.pattern!r} in {runtime.source}); '
+                "give the template a command"
+            )
+        env = dict(self._image_env(runtime))
+        if rewrite:
+            argv = [layout.rewrite(a) for a in argv]
+            env.update((k, layout.rewrite(v)) for k, v in pod.env.items())
+            env["TMPDIR"] = str(pod.workdir / "tmp")
+        else:
+            env.update(pod.env)
+        if pod.script_source:
+            # Argo writes the source to a file and appends its path to the arguments.
+            script = pod.workdir / "script"
+            script.write_text(layout.rewrite(pod.script_source) if rewrite else pod.script_source)
+            argv.append(str(script))
+        rlimit = None
+        memory = pod.limits.get("memory")
+        if memory and runtime.memory_rlimit != "none":
+            rlimit = (RLIMITS[runtime.memory_rlimit], int(parse_quantity(memory)))
+        return _Prepared(pod, layout, argv, env, rlimit)
+
+    def _image_env(self, runtime: ImageRuntime) -> dict[str, str]:
+        env = self._env_cache.get(runtime.pattern)
+        if env is None:
+            dirs: list[str] = []
+            for d in (*runtime.path, str(self.runtime.bin), *self._host_path.split(os.pathsep)):
+                if d and d not in dirs:
+                    dirs.append(d)
+            env = {**self._base_env, "PATH": os.pathsep.join(dirs), **runtime.env}
+            self._env_cache[runtime.pattern] = env
+        return env
+
+    def _spawn(self, spec: _Prepared, *, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
+        try:
+            return self.spawner.spawn(spec.layout, spec.argv, spec.env, stdin=self._devnull, stdout=stdout,
+                                      stderr=stderr, rlimit=spec.rlimit)
+        except FileNotFoundError as e:
+            if e.filename and str(e.filename) == spec.layout.cwd:
+                raise ExecutorError(f"working directory {spec.pod.working_dir!r} cannot be entered") from e
+            raise ExecutorError(f'exec: "{spec.argv[0]}": executable file not found in $PATH') from e
+        except PermissionError as e:
+            raise ExecutorError(f'exec: "{spec.argv[0]}": permission denied') from e
+        except OSError as e:
+            raise ExecutorError(f"cannot start the step: {e}") from e

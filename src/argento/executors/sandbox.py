@@ -1,0 +1,248 @@
+"""Starting a step's process inside its private mount namespace, fast.
+
+Three spawners, chosen once per executor by `detect` (``auto``) or forced by the caller:
+
+``namespace`` (root, or CAP_SYS_ADMIN): the *calling thread* enters a fresh mount namespace, performs the
+layout's mounts (and chroot), and calls ``subprocess.Popen`` — which uses ``vfork`` — so the child is born in
+that namespace; the thread then returns to the host namespace (``setns``) and its working directory.
+Namespaces are per thread and ``unshare(CLONE_NEWNS)`` implies a private ``fs_struct`` for that thread, so
+no other thread ever sees the step's mounts. No fork of the (possibly large) engine, no Python in the child:
+a step costs ~0.1 ms more than a bare ``subprocess.run``. New namespaces are copied from a *base* namespace
+made once with every mount private, so nothing a step mounts propagates back to the host. Side effect: the
+spawning thread no longer shares its cwd with other threads (``os.chdir`` in another thread is not seen by it).
+
+``userns`` (an unprivileged user with user namespaces enabled): the child, between fork and exec, enters a
+new user+mount namespace (its uid/gid mapped to themselves), performs the same mounts, chroots and chdirs.
+Correct, but ``preexec_fn`` forces a real ``fork()`` of the engine: ~1 ms more per step, growing with the
+engine's memory.
+
+``rewrite`` (no namespaces, or forced): no isolation syscalls; `layout.plan_rewrite` rewrites paths instead.
+
+Memory limits are applied with ``prlimit`` right after ``exec`` (a few microseconds into the program's life)
+in ``namespace``/``rewrite`` mode, and before ``exec`` in ``userns`` mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .layout import Layout
+
+CLONE_FS = 0x00000200
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+_libc: Any = None
+
+
+def _lib() -> Any:
+    global _libc
+    if _libc is None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.unshare.argtypes = [ctypes.c_int]
+        libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+        _libc = libc
+    return _libc
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+RLIMITS = {"as": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA}
+
+
+class Spawner:
+    """Starts a process for a `Layout`; `mode` names the isolation it gives."""
+
+    mode = "rewrite"
+
+    def spawn(
+        self,
+        layout: Layout,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        stdin: int,
+        stdout: int,
+        stderr: int,
+        rlimit: tuple[int, int] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=layout.cwd,
+            start_new_session=True, close_fds=True,
+        )
+        _apply_rlimit(proc.pid, rlimit)
+        return proc
+
+    def close(self) -> None:
+        pass
+
+
+def _apply_rlimit(pid: int, rlimit: tuple[int, int] | None) -> None:
+    if rlimit is None:
+        return
+    kind, value = rlimit
+    # Already gone, or not allowed: the limit is best effort.
+    with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
+        resource.prlimit(pid, kind, (value, value))
+
+
+class ThreadNamespaceSpawner(Spawner):
+    """Privileged: mounts in the calling thread's private namespace, then vfork (see module doc)."""
+
+    mode = "namespace"
+
+    def __init__(self) -> None:
+        libc = _lib()
+        self._local = threading.local()
+        self._orig = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        cwd = _open_cwd()
+        try:
+            _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+            self._local.ready = True
+            try:
+                _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+                self._base = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+            finally:
+                _check(libc.setns(self._orig, CLONE_NEWNS), "setns(host)")
+        except OSError:
+            os.close(self._orig)
+            raise
+        finally:
+            _restore_cwd(cwd)
+
+    def spawn(self, layout, argv, env, *, stdin, stdout, stderr, rlimit=None):  # type: ignore[override]
+        libc = _lib()
+        if not getattr(self._local, "ready", False):
+            _check(libc.unshare(CLONE_FS), "unshare(CLONE_FS)")
+            self._local.ready = True
+        cwd = _open_cwd()
+        _check(libc.setns(self._base, CLONE_NEWNS), "setns(base)")
+        try:
+            _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+            mount = libc.mount
+            for src, dst, flags in layout.ops:
+                if mount(src, dst, None, flags, None) != 0:
+                    err = ctypes.get_errno()
+                    raise OSError(err, f"mount {src.decode()} on {dst.decode()}: {os.strerror(err)}")
+            if layout.root is not None:
+                os.chroot(layout.root)
+            proc = subprocess.Popen(
+                argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=layout.cwd,
+                start_new_session=True, close_fds=True,
+            )
+        finally:
+            _check(libc.setns(self._orig, CLONE_NEWNS), "setns(host)")
+            _restore_cwd(cwd)
+        _apply_rlimit(proc.pid, rlimit)
+        return proc
+
+    def close(self) -> None:
+        for fd in (self._orig, self._base):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class UsernsSpawner(Spawner):
+    """Unprivileged: a new user+mount namespace entered in the child before exec."""
+
+    mode = "userns"
+
+    def __init__(self) -> None:
+        self._uid_map = f"{os.getuid()} {os.getuid()} 1".encode()
+        self._gid_map = f"{os.getgid()} {os.getgid()} 1".encode()
+
+    def _preexec(self, layout: Layout, rlimit: tuple[int, int] | None) -> Callable[[], None]:
+        libc = _lib()
+        uid_map, gid_map = self._uid_map, self._gid_map
+        ops = layout.ops
+        root = layout.root
+        cwd = layout.cwd
+
+        def setup() -> None:  # runs in the forked child: syscalls only, no imports
+            _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+            for path, data in ((b"/proc/self/setgroups", b"deny"), (b"/proc/self/uid_map", uid_map),
+                               (b"/proc/self/gid_map", gid_map)):
+                fd = os.open(path, os.O_WRONLY)
+                try:
+                    os.write(fd, data)
+                finally:
+                    os.close(fd)
+            _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make-rprivate")
+            for src, dst, flags in ops:
+                _check(libc.mount(src, dst, None, flags, None), "mount " + dst.decode())
+            if root is not None:
+                os.chroot(root)
+            os.chdir(cwd)
+            if rlimit is not None:
+                resource.setrlimit(rlimit[0], (rlimit[1], rlimit[1]))
+
+        return setup
+
+    def spawn(self, layout, argv, env, *, stdin, stdout, stderr, rlimit=None):  # type: ignore[override]
+        return subprocess.Popen(
+            argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env,
+            start_new_session=True, close_fds=True, preexec_fn=self._preexec(layout, rlimit),
+        )
+
+
+def _open_cwd() -> int | None:
+    try:
+        return os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def _restore_cwd(fd: int | None) -> None:
+    if fd is None:
+        return
+    try:
+        os.fchdir(fd)
+    finally:
+        os.close(fd)
+
+
+def _userns_works() -> bool:
+    """Probe once: can a child enter a user+mount namespace and bind a dir?"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        layout = Layout("namespace", None, [], cwd="/", ops=[(d.encode(), d.encode(), 4096)])  # type: ignore[arg-type]
+        try:
+            proc = UsernsSpawner().spawn(layout, ["true"], {"PATH": os.defpath}, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return proc.wait() == 0
+
+
+def detect(isolation: str = "auto") -> Spawner:
+    """Pick the spawner: ``auto`` tries namespace, userns, then rewrite; ``namespace`` accepts either namespace
+    flavour; ``userns`` and ``rewrite`` force one."""
+    if isolation not in ("auto", "namespace", "userns", "rewrite"):
+        raise ValueError(f"isolation must be auto, namespace, userns or rewrite, not {isolation!r}")
+    if isolation == "rewrite":
+        return Spawner()
+    if isolation in ("auto", "namespace"):
+        try:
+            return ThreadNamespaceSpawner()
+        except OSError:
+            pass
+    if _userns_works():
+        return UsernsSpawner()
+    if isolation == "auto":
+        return Spawner()
+    raise OSError(f"isolation {isolation!r}: mount/user namespaces are not available to this process")
