@@ -92,7 +92,6 @@ class _Dag:
         self.parallel = (
             asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None
         )
-        self.tripped = False
 
     def task_node(self, name: str) -> NodeStatus | None:
         return self.run.state.by_name(f"{self.call.node_name}.{name}")
@@ -164,8 +163,6 @@ class _Dag:
         def completed(name: str) -> None:
             node = self.task_node(name)
             if node is not None:
-                if node.phase.failed_or_error and not continues_on(self.tasks[name], node.phase):
-                    self.tripped = True
                 if node.type is not NodeType.TASK_GROUP:
                     self.scope.add_node(state, f"tasks.{name}", node)
                     self.run.add_global_outputs(node.outputs)
@@ -204,8 +201,6 @@ class _Dag:
                         self.connect(node_name, name)
                         completed(name)
                         continue
-                    if self.tripped and self.fail_fast:
-                        continue  # fail fast: nothing new starts once a task has failed
                 elif existing.fulfilled and existing.type is not NodeType.TASK_GROUP:
                     completed(name)
                     continue
@@ -369,8 +364,6 @@ class _Dag:
                 result = phase
                 if self.fail_fast:
                     break
-        if result is NodePhase.RUNNING and self.tripped:
-            return NodePhase.FAILED
         return result
 
     def finish(self) -> None:
