@@ -162,10 +162,9 @@ class _Dag:
 
         def completed(name: str) -> None:
             node = self.task_node(name)
-            if node is not None:
-                if node.type is not NodeType.TASK_GROUP:
-                    self.scope.add_node(state, f"tasks.{name}", node)
-                    self.run.add_global_outputs(node.outputs)
+            if node is not None and node.type is not NodeType.TASK_GROUP:
+                self.scope.add_node(state, f"tasks.{name}", node)
+                self.run.add_global_outputs(node.outputs)
             for dependent in dependents[name]:
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0:

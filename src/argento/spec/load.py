@@ -211,7 +211,7 @@ def _parse_one(raw: Any, source: SourceMap, index: int, default_kind: str | None
                     str(kind),
                     api_version,
                     source.locate(),
-                    f"not an Argo resource (kind {kind})",
+                    "not an Argo resource",
                     raw,
                 )
             )
@@ -312,6 +312,7 @@ def scan_file(path: str | Path, *, default_kind: str | None = None) -> Scan:
     try:
         text = _read(Path(path))
     except SpecError as exc:
+        exc.location = exc.location or str(path)
         return Scan(errors=[exc])
     return scan_documents(text, filename=str(path), default_kind=default_kind)
 
