@@ -79,9 +79,7 @@ def test_multi_document_yaml_skips_empty_and_foreign_documents() -> None:
     assert [d.kind for d in docs] == ["Workflow", "WorkflowTemplate"]
     assert isinstance(docs[1].resource, WorkflowTemplate)
     scan = scan_documents(text)
-    assert [(s.kind, s.reason) for s in scan.skipped] == [
-        ("ConfigMap", "not an Argo resource (kind ConfigMap)")
-    ]
+    assert [(s.kind, s.reason) for s in scan.skipped] == [("ConfigMap", "not an Argo resource")]
     assert docs[1].index == 3
 
 

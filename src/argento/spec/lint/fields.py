@@ -14,40 +14,35 @@ LOCAL_VOLUME_SOURCES = frozenset({"emptyDir"})
 
 
 def check_fields(model: ArgoModel, path: Path, emit: Emitter) -> None:
-    """Walk ``model`` and report unknown fields and fields ignored when running locally."""
-    stack: list[tuple[ArgoModel, Path]] = [(model, path)]
-    while stack:
-        current, p = stack.pop()
-        for key in current.unknown_fields:
-            emit.error((*p, key), f'unknown field "{key}"')
-        fields = type(current).model_fields
-        for name in current.model_fields_set:
-            info = fields.get(name)
-            if info is None:
-                continue
-            alias = info.alias or name
-            value = getattr(current, name)
-            if value is None:
-                continue
-            if alias in current.ignored_locally:
-                emit.warn_once(
-                    alias, (*p, alias), f"{alias} has no effect when running locally (Kubernetes only)"
-                )
-            if alias == "volumes" and isinstance(current, WorkflowSpec | Template):
-                _check_volumes(value, (*p, alias), emit)
-            _push(value, (*p, alias), stack)
+    """Walk ``model`` in document order; report unknown fields and fields ignored when running locally."""
+    for key in model.unknown_fields:
+        emit.error((*path, key), f'unknown field "{key}"')
+    fields = type(model).model_fields
+    for name, info in fields.items():
+        if name not in model.model_fields_set:
+            continue
+        value = getattr(model, name)
+        if value is None:
+            continue
+        alias = info.alias or name
+        p = (*path, alias)
+        if alias in model.ignored_locally:
+            emit.warn_once(alias, p, f"{alias} has no effect when running locally (Kubernetes only)")
+        if alias == "volumes" and isinstance(model, WorkflowSpec | Template):
+            _check_volumes(value, p, emit)
+        _walk(value, p, emit)
 
 
-def _push(value: Any, path: Path, stack: list[tuple[ArgoModel, Path]]) -> None:
+def _walk(value: Any, path: Path, emit: Emitter) -> None:
     if isinstance(value, ArgoModel):
-        stack.append((value, path))
+        check_fields(value, path, emit)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _push(item, (*path, i), stack)
+            _walk(item, (*path, i), emit)
     elif isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, ArgoModel | list):
-                _push(item, (*path, key), stack)
+                _walk(item, (*path, key), emit)
 
 
 def _check_volumes(volumes: list[dict[str, Any]], path: Path, emit: Emitter) -> None:
