@@ -184,6 +184,14 @@ def _check_leaf(tmpl: Template, path: Path, ck: Checker) -> None:
         _check_container_set(tmpl, path, ck)
     if tmpl.resource is not None:
         _check_resource(tmpl, path, ck)
+    if tmpl.http is not None:
+        if not tmpl.http.url:
+            e.error((*path, "http", "url"), "http.url is required")
+        if tmpl.http.success_condition:
+            check_expression(ck, tmpl.http.success_condition, (*path, "http", "successCondition"))
+    if tmpl.data is not None:
+        for i, step in enumerate(tmpl.data.transformation):
+            check_expression(ck, step.expression, (*path, "data", "transformation", i, "expression"))
 
 
 def _check_container_set(tmpl: Template, path: Path, ck: Checker) -> None:

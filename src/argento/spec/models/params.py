@@ -37,7 +37,7 @@ class Parameter(ArgoModel):
     value: AnyString | None = None
     default: AnyString | None = None
     enum: list[AnyString] | None = None
-    description: str | None = None
+    description: AnyString | None = None
     global_name: str | None = None
     value_from: ValueFrom | None = None
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from argento.spec.models.base import ArgoModel, KubeDict
 from argento.spec.models.params import Inputs, Outputs
 from argento.spec.models.policy import TemplateRef
+from argento.spec.models.templates import Template
 
 
 class MemoizationStatus(ArgoModel):
@@ -85,7 +84,7 @@ class WorkflowStatus(ArgoModel):
     compressed_nodes: str | None = None
     nodes: dict[str, NodeStatus] | None = None
     offload_node_status_version: str | None = None
-    stored_templates: dict[str, Any] | None = None
+    stored_templates: dict[str, Template] | None = None
     persistent_volume_claims: list[KubeDict] | None = None
     outputs: Outputs | None = None
     conditions: list[Condition] | None = None
