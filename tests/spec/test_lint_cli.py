@@ -122,7 +122,9 @@ def test_templates_option_resolves_template_refs(tmp_path: Path) -> None:
     _files(tmp_path, **{"wf.yaml": CALLS_LIB, "lib/lib.yaml": LIB})
     result = CliRunner().invoke(cli, ["lint", str(tmp_path / "wf.yaml")])
     assert result.exit_code == 1 and "template reference lib.hello not found" in result.output
-    result = CliRunner().invoke(cli, ["lint", str(tmp_path / "wf.yaml"), "--templates", str(tmp_path / "lib")])
+    result = CliRunner().invoke(
+        cli, ["lint", str(tmp_path / "wf.yaml"), "--templates", str(tmp_path / "lib")]
+    )
     assert result.exit_code == 0, result.output
 
 
