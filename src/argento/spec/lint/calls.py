@@ -138,7 +138,7 @@ def check_when(text: str | None, path: Path, ck: Checker) -> None:
         return
     problem = ck.exprs.when_error(text)
     if problem:
-        ck.emit.error(path, f"invalid when expression: {problem}")
+        ck.emit.error(path, problem)
 
 
 def _expr(ck: Checker, source: str, path: Path) -> None:

@@ -93,7 +93,11 @@ class ExpressionChecker:
         try:
             self._parse_when("".join(out))
         except ArgentoError as exc:
-            return exc.message
+            # govaluate's message quotes the substituted text; report the reason against what was written
+            reason = (
+                exc.message.split("': ", 1)[1] if exc.message.startswith("Invalid 'when'") else exc.message
+            )
+            return f"invalid when expression {text!r}: {reason}"
         return None
 
     # -- DAG `depends` --------------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def _dependencies(task: DAGTask, p: Path, ck: Checker) -> list[tuple[str, str | 
     if task.depends:
         refs, problem = ck.exprs.depends(task.depends)
         if problem:
-            ck.emit.error((*p, "depends"), f"invalid depends expression: {problem}")
+            ck.emit.error((*p, "depends"), problem)
             return []
         return [(name, result, (*p, "depends")) for name, result in refs]
     return [(name, None, (*p, "dependencies", k)) for k, name in enumerate(task.dependencies or ())]
@@ -197,19 +197,43 @@ def check_dag(tmpl: Template, path: Path, scope: Scope, ck: Checker) -> None:
                 task_deps.append(name)
         resolutions[task.name] = _call(task, p, ck)
     cyclic = _check_cycles(tasks, deps, path, ck)
-    for task in tasks:  # the template-level scope (used by outputs) sees every task
-        if task.name in resolutions:
-            aggregate = bool(task.with_items) or bool(task.with_param)
-            _add_outputs(
-                scope, resolutions[task.name], "tasks", task.name, aggregate=aggregate, ancestor=False
-            )
+    # Argo puts every task's outputs in the DAG's scope; a task sees them all, but only its dependencies are
+    # sure to have run: the others resolve with a warning (shared table, built once per DAG).
+    task_base = scope.copy()
+    others: dict[str, str] = {}
+    for task in tasks:
+        if task.name not in resolutions:
+            continue
+        res = resolutions[task.name]
+        aggregate = bool(task.with_items) or bool(task.with_param)
+        _add_outputs(scope, res, "tasks", task.name, aggregate=aggregate, ancestor=False)
+        tmpl_out = res.target.template if res.target else None
+        for name in output_names(tmpl_out, "tasks", task.name, aggregate=aggregate, ancestor=False):
+            if name.endswith((".id", ".startedAt", ".finishedAt", ".hostNodeName")):
+                task_base.add(name)
+            else:
+                others.setdefault(name, task.name)
+        if tmpl_out is None:
+            task_base.wild.add(f"tasks.{task.name}.")
     _check_target(dag.target, by_name, (*path, "dag", "target"), scope, ck)
     for i, task in enumerate(tasks):
         if task.name not in resolutions:
             continue
         p = (*path, "dag", "tasks", i)
         ancestry = set() if cyclic else _ancestry(task.name, deps)
-        task_scope = _task_scope(task, scope, ancestry, by_name, resolutions)
+        task_scope = _step_scope(task_base, task)
+        task_scope.others = others
+        task_scope.others_warning = (
+            "task '{task}' is not a dependency of '" + task.name + "'; its outputs may not exist yet"
+        )
+        for ancestor in ancestry:
+            anc = by_name[ancestor]
+            aggregate = bool(anc.with_items) or bool(anc.with_param)
+            _add_outputs(
+                task_scope, resolutions[ancestor], "tasks", ancestor, aggregate=aggregate, ancestor=True
+            )
+        if task.hooks:
+            task_scope.add(f"tasks.{task.name}.status")
         problem = add_items(task.with_items, task.with_param, task.with_sequence, task_scope)
         if problem:
             e.error(p, problem)
@@ -219,34 +243,6 @@ def check_dag(tmpl: Template, path: Path, scope: Scope, ck: Checker) -> None:
         res = resolutions[task.name]
         if res.target is not None:
             check_supplied(res.target.template, task.arguments, p, ck, lenient=False)
-
-
-def _task_scope(
-    task: DAGTask,
-    scope: Scope,
-    ancestry: set[str],
-    by_name: dict[str, DAGTask],
-    resolutions: dict[str, Resolution],
-) -> Scope:
-    task_scope = _step_scope(scope, task)
-    for other in by_name:  # Argo accepts any task's outputs; only dependencies are sure to have them
-        if other != task.name and other not in ancestry:
-            for name in list(task_scope.names):
-                if name.startswith(f"tasks.{other}.") and not name.endswith(
-                    ("startedAt", "finishedAt", ".id")
-                ):
-                    task_scope.names.discard(name)
-                    task_scope.add_soft(
-                        name,
-                        f"task '{other}' is not a dependency of '{task.name}'; its outputs may not exist yet",
-                    )
-    for ancestor in ancestry:
-        anc = by_name[ancestor]
-        aggregate = bool(anc.with_items) or bool(anc.with_param)
-        _add_outputs(task_scope, resolutions[ancestor], "tasks", ancestor, aggregate=aggregate, ancestor=True)
-    if task.hooks:
-        task_scope.add(f"tasks.{task.name}.status")
-    return task_scope
 
 
 def _ancestry(name: str, deps: dict[str, list[str]]) -> set[str]:

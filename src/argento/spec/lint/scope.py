@@ -48,6 +48,9 @@ class Scope:
     soft: dict[str, str] = field(default_factory=dict)
     #: prefixes under which anything resolves (a call whose template could not be resolved)
     wild: set[str] = field(default_factory=set)
+    #: shared by the tasks of one DAG: output name -> producing task; resolvable with ``others_warning``
+    others: dict[str, str] | None = None
+    others_warning: str = ""
 
     def copy(self) -> Scope:
         """An independent copy (child scopes must not leak into their parent)."""
@@ -59,6 +62,8 @@ class Scope:
             self.template_validation,
             dict(self.soft),
             set(self.wild),
+            self.others,
+            self.others_warning,
         )
 
     def add(self, *names: str) -> None:
@@ -79,6 +84,8 @@ class Scope:
             return None
         if name in self.soft:
             return ("warning", self.soft[name])
+        if self.others is not None and name in self.others:
+            return ("warning", self.others_warning.format(task=self.others[name]))
         if any(name.startswith(prefix) for prefix in self.wild):
             return None
         if (name == "item" or name.startswith("item.")) and self.any_item:
