@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from argento.errors import SpecError, SpecErrors
 from argento.spec import (
@@ -214,3 +216,29 @@ def test_path_format_round_trip() -> None:
         "depends",
     )
     assert SourceMap("f").locate("a.b") == "f"
+
+
+_KEY = st.text(alphabet=st.characters(codec="ascii", exclude_characters="\x00"), min_size=1, max_size=12)
+
+
+@given(st.lists(st.one_of(_KEY, st.integers(min_value=0, max_value=99)), max_size=6))
+def test_path_format_parse_property(parts: list[str | int]) -> None:
+    assert parse_path(format_path(parts)) == tuple(parts)
+
+
+_SCALAR = st.one_of(
+    st.text(max_size=8), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False)
+)
+
+
+@given(st.lists(_SCALAR, min_size=1, max_size=4))
+@example([1e16, -2.5e-7, 0.1, "1e3", "true", "null", "2020-01-01"])
+def test_parameter_values_round_trip_through_yaml(values: list[object]) -> None:
+    params = [{"name": f"p{i}", "value": v} for i, v in enumerate(values)]
+    raw = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "spec": {"arguments": {"parameters": params}},
+    }
+    (doc,) = load_documents(json.dumps(raw))
+    assert dump(doc.resource) == doc.raw == raw

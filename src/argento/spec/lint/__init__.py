@@ -31,6 +31,7 @@ def lint_documents(docs: Sequence[Document], *, templates: Iterable[Document] = 
     report = LintReport(files=len({d.filename for d in docs}))
     for doc in docs:
         report.problems.extend(lint_document(doc, registry, exprs))
+    report.problems.sort(key=_order)
     return report
 
 

@@ -43,7 +43,7 @@ from argento.spec.models.containers import (
     UserContainer,
     VolumeMount,
 )
-from argento.spec.models.meta import KubernetesObject, LabelValueFrom, Metadata, ObjectMeta, WorkflowMetadata
+from argento.spec.models.meta import LabelValueFrom, Metadata, ObjectMeta, WorkflowMetadata
 from argento.spec.models.params import Arguments, Inputs, Outputs, Parameter, SuppliedValueFrom, ValueFrom
 from argento.spec.models.policy import (
     EXIT_HOOK,
@@ -177,7 +177,6 @@ __all__ = [
     "Inputs",
     "IntOrString",
     "Item",
-    "KubernetesObject",
     "LabelValueFrom",
     "LifecycleHook",
     "ManifestFrom",

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import Field
-
 from argento.spec.models.base import ArgoModel, KubeDict
 
 
@@ -49,15 +45,3 @@ class WorkflowMetadata(ArgoModel):
     annotations: dict[str, str] | None = None
     labels: dict[str, str] | None = None
     labels_from: dict[str, LabelValueFrom] | None = None
-
-
-class KubernetesObject(ArgoModel):
-    """A Kubernetes object that is not an Argo resource (a ConfigMap next to a Workflow, a PVC, …)."""
-
-    api_version: str | None = Field(default=None, alias="apiVersion")
-    kind: str | None = None
-    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A top-level field such as ``data`` or ``spec`` (kept as plain JSON)."""
-        return (self.__pydantic_extra__ or {}).get(key, default)
