@@ -28,6 +28,7 @@ are not seen — the documented limit of this mode. ``TMPDIR`` points at the pri
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -250,11 +251,8 @@ def plan_namespace(
         target = outer if outer is not None else prefix + c
         layout.ops.append((h.encode(), target.encode(), MS_BIND | MS_REC))
     if layout.root is None and not working_dir:
-        # Relative paths of a step without workingDir land in its private dir, not in the host's /.
-        default = workdir / "root"
-        default.mkdir(exist_ok=True)
-        layout.cwd = str(default)
-        layout.container_cwd = str(default)
+        # Relative paths of a step without workingDir land in its private workdir, not in the host's /.
+        layout.cwd = layout.container_cwd = str(workdir)
     return layout
 
 
@@ -289,9 +287,8 @@ def plan_rewrite(
     """Plan a rewrite-mode layout: a container-path -> host-path map applied to the step's strings."""
     binds = _binds(workdir, mounts)
     root = workdir / "root"
-    root.mkdir(exist_ok=True)
     container_cwd = _norm(working_dir) if working_dir else "/"
-    layout = Layout("rewrite", workdir, [], cwd=str(root), container_cwd=container_cwd)
+    layout = Layout("rewrite", workdir, [], cwd=str(workdir), container_cwd=container_cwd)
     layout.binds = sorted(binds.items(), key=lambda kv: len(kv[0]))
 
     def privatize(path: str, *, is_dir: bool) -> None:
@@ -315,14 +312,24 @@ def plan_rewrite(
         layout.cwd = str(layout.host_path(container_cwd))
         os.makedirs(layout.cwd, exist_ok=True)
     else:
-        layout.container_cwd = str(root)
+        layout.container_cwd = str(workdir)
 
-    keys = sorted((c for c, _ in layout.binds if c != "/"), key=len, reverse=True)
-    exempt = sorted({os.path.realpath(k) for k in keep} | {h for _, h in layout.binds}, key=len, reverse=True)
+    keep = list(keep)  # real host paths
+    exempt = set(keep)
+    for _, h in layout.binds:
+        if not any(h == k or h.startswith(k + "/") for k in keep):
+            exempt.add(h)
     layout._rewrite_map = dict(layout.binds)
-    if keys:
-        layout._rewrite_rx = re.compile(
-            "(?P<keep>" + "|".join(re.escape(e) for e in exempt) + ")"
-            + f"|(?<!{_PATH_CHAR})(?P<hit>" + "|".join(re.escape(k) for k in keys) + f")(?!{_PATH_CHAR})"
-        )
+    layout._rewrite_rx = _rewrite_regex(tuple(sorted(layout._rewrite_map)), tuple(sorted(exempt)))
     return layout
+
+
+@functools.lru_cache(maxsize=256)
+def _rewrite_regex(keys: tuple[str, ...], exempt: tuple[str, ...]) -> re.Pattern[str]:
+    """Match an exempt host path (kept) or a known container path at a path boundary (rewritten)."""
+    by_len = sorted(keys, key=len, reverse=True)
+    keep = sorted(exempt, key=len, reverse=True)
+    return re.compile(
+        "(?P<keep>" + "|".join(re.escape(e) for e in keep) + ")"
+        + f"|(?<!{_PATH_CHAR})(?P<hit>" + "|".join(re.escape(k) for k in by_len) + f")(?!{_PATH_CHAR})"
+    )

@@ -20,6 +20,13 @@ Ending: when the main process exits, whatever is left of its process group is SI
 process is reaped (a container's processes die with it; the pid cannot be reused meanwhile). Sidecars get
 SIGTERM, then SIGKILL after ``kill_grace``. ``kill()`` and timeouts SIGTERM the group, then SIGKILL it after
 the grace period. Processes that leave the group (``setsid``) are out of reach — a documented limit.
+
+Zombies: killed background processes are orphans, normally reaped by init — but a container's PID 1 often
+does not reap (this is how zombies pile up under ``docker run`` without ``--init``). So by default the
+executor makes its process a *child subreaper* (``PR_SET_CHILD_SUBREAPER``): a step's orphans are
+reparented to us and reaped with ``waitpid(-pgid)``, which only ever touches the step's own process group.
+Trade-off: an orphan that left its group (a ``setsid`` daemon) now waits for the engine to exit to be
+reaped. ``reap_orphans=False`` turns this off.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from .base import (
 )
 from .images import ImageRuntime, ImageTable, Runtime
 from .layout import Layout, plan_namespace, plan_rewrite
-from .sandbox import RLIMITS, Spawner, detect
+from .sandbox import RLIMITS, Spawner, detect, set_child_subreaper
 
 _ENV_PASSTHROUGH = (
     "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME",
@@ -101,13 +108,39 @@ class _Proc:
             self._loop.remove_reader(self.pidfd)
         # The process is a zombie until reaped, so its pid (= the group id) cannot be reused yet: kill
         # whatever is left of the group (background children), as a container's processes die with it.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(self.pid, signal.SIGKILL)
+            leftovers = True
+        except (ProcessLookupError, PermissionError):
+            leftovers = False
         self.returncode = self.popen.wait()
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
-        self._on_exit(self)
+        if leftovers:
+            self._reap_group(0)
+        else:
+            self._on_exit(self)
+
+    def _reap_group(self, attempt: int) -> None:
+        """Reap the killed group's members, reparented to us (a child subreaper), then report the exit.
+
+        ``waitpid(-pgid)`` only touches children in the step's own process group, never anyone else's. A
+        member's children are reparented to us before it becomes a zombie, so ECHILD means none is left.
+        SIGKILLed processes die within microseconds, so this settles in a pass or two; a process stuck in
+        uninterruptible sleep is reaped in the background after the step is reported (after ~1.5 s).
+        """
+        try:
+            while os.waitpid(-self.pid, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            if attempt < 100:
+                self._on_exit(self)
+            return
+        if attempt == 12:
+            self._on_exit(self)
+        self._loop.call_later(0.0005 * 2 ** min(attempt, 10), self._reap_group,
+                              attempt + 1 if attempt < 12 else 100)
 
 
 class LocalHandle:
@@ -153,7 +186,8 @@ class LocalHandle:
         self._killed = True
         if self._main is None:
             if self._pending is not None:
-                self._pending.cancel()
+                self._pending.cancel()  # its acquire() gives back anything granted meanwhile
+            self._settle_unstarted()
         else:
             self._terminate(grace)
         with contextlib.suppress(ExecutorError):
@@ -173,10 +207,7 @@ class LocalHandle:
             await self._ex.admission.acquire(self._request)
         except asyncio.CancelledError:
             if self._killed:
-                now = time.time()
-                self._started_at = self._finished_at = now
-                self._exit_code = 128 + signal.SIGTERM
-                self._settle()
+                self._settle_unstarted()
                 return
             raise
         try:
@@ -185,6 +216,12 @@ class LocalHandle:
             self._ex._live.discard(self)
             if not self._done.done():
                 self._done.set_exception(e)
+
+    def _settle_unstarted(self) -> None:
+        """Killed while waiting for admission: the step never ran."""
+        self._started_at = self._finished_at = time.time()
+        self._exit_code = 128 + signal.SIGTERM
+        self._settle()
 
     def _launch(self) -> None:
         ex, spec = self._ex, self._main_spec
@@ -352,10 +389,11 @@ class LocalExecutor:
         admission: Admission | None = None,
         host_env: dict[str, str] | None = None,
         kill_grace: float = 10.0,
+        reap_orphans: bool = True,
     ) -> None:
         """``isolation``: ``auto`` (namespaces when available, else path rewriting), ``namespace``,
         ``userns`` or ``rewrite`` (force the fallback, e.g. to test it). ``host_env`` defaults to a snapshot
-        of ``os.environ`` taken here."""
+        of ``os.environ`` taken here. ``reap_orphans`` makes this process a child subreaper (see module doc)."""
         env = dict(os.environ if host_env is None else host_env)
         self.settings = settings
         self.kill_grace = kill_grace
@@ -369,6 +407,8 @@ class LocalExecutor:
         self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self._env_cache: dict[str, dict[str, str]] = {}
         self._live: set[LocalHandle] = set()
+        if reap_orphans:
+            set_child_subreaper()
         keep = []
         for p in (settings.home, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))):
             real = os.path.realpath(p)
@@ -424,14 +464,14 @@ class LocalExecutor:
     def _prepare(self, pod: PodSpec) -> _Prepared:
         runtime = self.images.resolve(pod.image)
         rewrite = self.spawner.mode == "rewrite"
+        # Our own host paths (home, interpreter, the step's workdir: script file, default cwd) stay reachable.
+        keep = self._keep
+        workdir = os.path.realpath(pod.workdir)
+        if not any(workdir == k or workdir.startswith(k + "/") for k in keep):
+            keep = [*keep, workdir]
         if rewrite:
-            layout = plan_rewrite(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
-                                  keep=[*self._keep, str(pod.workdir)])
+            layout = plan_rewrite(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir, keep=keep)
         else:
-            workdir = os.path.realpath(pod.workdir)
-            keep = self._keep
-            if not any(workdir == k or workdir.startswith(k + "/") for k in keep):
-                keep = [*keep, workdir]  # the script file and default cwd live there
             layout = plan_namespace(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
                                     keep_visible=keep)
         argv = runtime.argv(pod.command, pod.args)

@@ -199,6 +199,17 @@ class UsernsSpawner(Spawner):
         )
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def set_child_subreaper() -> bool:
+    """Make this process inherit its descendants' orphans (so it can reap them); False if not supported."""
+    try:
+        return _lib().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _open_cwd() -> int | None:
     try:
         return os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
