@@ -76,10 +76,13 @@ class Layout:
     root: str | None = None
     grafted: set[str] = field(default_factory=set)
     fresh: set[str] = field(default_factory=set)
+    #: Container dir -> upper host dir, for dirs made private with overlayfs (``/`` included when privileged).
+    overlays: dict[str, str] = field(default_factory=dict)
     #: Container paths inside grafted dirs that are host entries bound back in.
     bound_entries: set[str] = field(default_factory=set)
-    #: Mount operations for the child, in order: (source, target, flags); targets as seen before chroot.
-    ops: list[tuple[bytes, bytes, int]] = field(default_factory=list)
+    #: Mount operations for the child, in order: (source, target, fstype, flags, data); targets as seen
+    #: before the chroot.
+    ops: list[tuple[bytes, bytes, bytes | None, int, bytes | None]] = field(default_factory=list)
     #: Container working dir (what relative container paths resolve against).
     container_cwd: str = "/"
     _rewrite_rx: re.Pattern[str] | None = None
@@ -103,6 +106,13 @@ class Layout:
         if self.root is None:
             return Path(path)
         path = _canon(path)
+        best = ""
+        for o in self.overlays:
+            if _under(path, o) and len(o) >= len(best):
+                best = o
+        if best:
+            upper = _upper_path(self, best, path)
+            return Path(upper) if os.path.lexists(upper) else Path(path)
         for d in reversed(_ancestors(path)):
             if d in self.fresh:
                 return Path(self.root + path)
@@ -162,9 +172,20 @@ def plan_namespace(
     output_paths: Iterable[str] = (),
     working_dir: str | None = None,
     keep_visible: Iterable[str] = (),
+    *,
+    overlay: str = "none",
+    overlay_options: str = "",
+    host_mounts: Iterable[str] = (),
 ) -> Layout:
-    """Plan a namespace-mode layout (creates the host-side dirs and mountpoints it needs)."""
+    """Plan a namespace-mode layout (creates the host-side dirs and mountpoints it needs).
+
+    ``overlay`` says how a host directory is made private: ``any`` (privileged: overlayfs on any dir, host
+    submounts bound back on top), ``plain`` (unprivileged: overlayfs on dirs without submounts), ``none``
+    (graft: rebuild the dir with each entry bind-mounted). ``host_mounts``: the host's mount points.
+    """
     binds = _binds(workdir, mounts)
+    # Mount targets outside /tmp are resolved through host symlinks (/bin/kubectl -> /usr/bin/kubectl).
+    binds = {(c if _under(c, "/tmp") else _canon(c)): h for c, h in binds.items()}
     container_cwd = _norm(working_dir) if working_dir else "/"
     layout = Layout("namespace", workdir, [], cwd=container_cwd, container_cwd=container_cwd)
 
@@ -185,52 +206,15 @@ def plan_namespace(
             continue  # its mountpoint is made inside the outer bind's host dir
         if _host_kind(c) != ("dir" if os.path.isdir(h) else "file"):
             need.add(posixpath.dirname(c))
-    for parent in _outputs_parent_dirs(output_paths, container_cwd):
-        if not covered(parent):
-            need.add(_canon(parent))
+    for path in output_paths:
+        path = _norm(path, container_cwd)
+        # An output that exists on the host (/etc/hosts, /etc) is read from the host as is.
+        if not covered(path) and _host_kind(path) is None:
+            need.add(_canon(posixpath.dirname(path)))
     if working_dir and not covered(container_cwd) and _host_kind(container_cwd) != "dir":
         need.add(_canon(container_cwd))
-
     if need:
-        root = workdir / "root"
-        root.mkdir(exist_ok=True)
-        layout.root = str(root)
-        for target in need:
-            missing = False
-            for a in _ancestors(target):
-                if covered(a):
-                    break
-                if not missing and _host_kind(a) == "dir":
-                    layout.grafted.add(a)
-                else:
-                    missing = True
-                    layout.fresh.add(a)
-        targets = {c for c, _ in layout.binds}
-        for a in sorted(layout.grafted, key=lambda p: p.count("/") if p != "/" else 0):
-            base = a.rstrip("/")
-            os.makedirs(layout.root + a, exist_ok=True)
-            with os.scandir(a) as it:
-                entries = list(it)
-            for e in entries:
-                cp = f"{base}/{e.name}"
-                if cp in layout.grafted or cp in layout.fresh or cp in targets:
-                    continue
-                dst = layout.root + cp
-                if e.is_symlink():
-                    if not os.path.lexists(dst):
-                        os.symlink(os.readlink(e.path), dst)
-                elif e.is_dir():
-                    os.makedirs(dst, exist_ok=True)
-                    layout.ops.append((cp.encode(), dst.encode(), MS_BIND | MS_REC))
-                elif e.is_file():
-                    if not os.path.exists(dst):
-                        open(dst, "a").close()
-                    layout.ops.append((cp.encode(), dst.encode(), MS_BIND))
-                else:
-                    continue  # sockets, fifos, devices at this level are not carried over
-                layout.bound_entries.add(cp)
-        for a in layout.fresh:
-            os.makedirs(layout.root + a, exist_ok=True)
+        _plan_private_root(layout, need, overlay, overlay_options, sorted(set(host_mounts)))
 
     # Mountpoints, created where they will be seen (inside a bind's host dir, or in the private root).
     for c, h in layout.binds:
@@ -249,11 +233,108 @@ def plan_namespace(
     for c, h in sorted(layout.binds, key=lambda kv: -kv[0].count("/")):
         outer = _outer_host(layout, c)
         target = outer if outer is not None else prefix + c
-        layout.ops.append((h.encode(), target.encode(), MS_BIND | MS_REC))
+        layout.ops.append((h.encode(), target.encode(), None, MS_BIND | MS_REC, None))
     if layout.root is None and not working_dir:
         # Relative paths of a step without workingDir land in its private workdir, not in the host's /.
         layout.cwd = layout.container_cwd = str(workdir)
     return layout
+
+
+def _plan_private_root(layout: Layout, need: set[str], overlay: str, options: str, host_mounts: list[str]) -> None:
+    """Decide, per directory on the way to each needed path, how it is made private; emit the mounts."""
+    workdir = layout.workdir
+    covered = layout._bind_for
+    submounts = [m for m in host_mounts if m != "/"]
+
+    def can_overlay(a: str) -> bool:
+        if overlay == "none" or any(ch in a for ch in ",:\\"):
+            return False
+        if overlay == "any":
+            return True
+        return a != "/" and not any(_under(m, a) for m in submounts)
+
+    def in_overlay(a: str) -> str | None:
+        for o in layout.overlays:
+            if _under(a, o) and not any(_under(m, o) and m != o and _under(a, m) for m in submounts):
+                return o
+        return None
+
+    uppers = 0
+    for target in sorted(need):
+        for a in _ancestors(target):
+            if covered(a) is not None:
+                break
+            o = in_overlay(a)
+            if o is not None:
+                os.makedirs(_upper_path(layout, o, target), exist_ok=True)
+                break
+            if a in layout.fresh or _host_kind(a) != "dir":
+                layout.fresh.update(x for x in _ancestors(target) if _under(x, a))
+                break
+            if can_overlay(a):
+                upper = workdir / "root" if a == "/" else workdir / "upper" / str(uppers)
+                uppers += 1
+                layout.overlays[a] = str(upper)
+                os.makedirs(_upper_path(layout, a, target), exist_ok=True)
+                break
+            layout.grafted.add(a)
+
+    if "/" in layout.overlays:
+        root = workdir / "rootfs"  # the merged view; writes land in the upper dir workdir/root
+    else:
+        root = workdir / "root"  # a real directory, grafted entry by entry
+    root.mkdir(exist_ok=True)
+    layout.root = str(root)
+    special = layout.grafted | layout.fresh | set(layout.overlays) | {c for c, _ in layout.binds}
+    for a in sorted(layout.grafted, key=_depth):
+        base = a.rstrip("/")
+        os.makedirs(layout.root + a, exist_ok=True)
+        with os.scandir(a) as it:
+            entries = list(it)
+        for e in entries:
+            cp = f"{base}/{e.name}"
+            dst = layout.root + cp
+            if cp in special:
+                if cp in layout.overlays:
+                    os.makedirs(dst, exist_ok=True)
+                continue
+            if e.is_symlink():
+                if not os.path.lexists(dst):
+                    os.symlink(os.readlink(e.path), dst)
+            elif e.is_dir():
+                os.makedirs(dst, exist_ok=True)
+                layout.ops.append((cp.encode(), dst.encode(), None, MS_BIND | MS_REC, None))
+            elif e.is_file():
+                if not os.path.exists(dst):
+                    open(dst, "a").close()
+                layout.ops.append((cp.encode(), dst.encode(), None, MS_BIND, None))
+            else:
+                continue  # sockets, fifos, devices at this level are not carried over
+            layout.bound_entries.add(cp)
+    for a in layout.fresh:
+        os.makedirs(layout.root + a, exist_ok=True)
+    for n, (o, upper) in enumerate(sorted(layout.overlays.items(), key=lambda kv: _depth(kv[0]))):
+        work = workdir / "ovlwork" / str(n)
+        os.makedirs(upper, exist_ok=True)
+        os.makedirs(work, exist_ok=True)
+        data = f"lowerdir={o},upperdir={upper},workdir={work}{',' + options if options else ''}"
+        target = layout.root if o == "/" else layout.root + o
+        layout.ops.append((b"overlay", target.encode(), b"overlay", 0, data.encode()))
+        # An overlay shows only the lower directory's own file system: bind its submounts back on top.
+        chosen: list[str] = []
+        for m in submounts:
+            if _under(m, o) and m != o and not any(_under(m, c) for c in chosen):
+                chosen.append(m)
+                layout.ops.append((m.encode(), (layout.root + m).encode(), None, MS_BIND | MS_REC, None))
+
+
+def _depth(path: str) -> int:
+    return 0 if path == "/" else path.count("/")
+
+
+def _upper_path(layout: Layout, o: str, path: str) -> str:
+    """Where ``path`` (under overlay ``o``) is written: inside that overlay's upper dir."""
+    return layout.overlays[o] + (path if o == "/" else path[len(o):])
 
 
 def _outer_host(layout: Layout, c: str) -> str | None:
@@ -272,6 +353,9 @@ def _premount_location(layout: Layout, c: str) -> str | None:
         return outer
     if layout.root is not None:
         parent = posixpath.dirname(c)
+        for o in sorted(layout.overlays, key=len, reverse=True):
+            if _under(parent, o):
+                return None if _host_kind(c) is not None else _upper_path(layout, o, c)
         if parent in layout.grafted or parent in layout.fresh:
             return layout.root + c
     return None

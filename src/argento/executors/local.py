@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -55,7 +56,7 @@ from .base import (
 )
 from .images import ImageRuntime, ImageTable, Runtime
 from .layout import Layout, plan_namespace, plan_rewrite
-from .sandbox import RLIMITS, Spawner, detect, set_child_subreaper
+from .sandbox import RLIMITS, Spawner, detect, host_mount_points, probe_overlay, set_child_subreaper
 
 _ENV_PASSTHROUGH = (
     "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME",
@@ -423,6 +424,12 @@ class LocalExecutor:
             self._spawner = detect(self._isolation_request)
         return self._spawner
 
+    @functools.cached_property
+    def _private_dirs(self) -> tuple[str, str, tuple[str, ...]]:
+        """(overlay capability, overlay options, host mount points), probed once."""
+        overlay, options = probe_overlay(self.spawner, self.runtime.root)
+        return overlay, options, host_mount_points()
+
     @property
     def isolation(self) -> str:
         """``namespace``, ``userns`` or ``rewrite``."""
@@ -472,8 +479,10 @@ class LocalExecutor:
         if rewrite:
             layout = plan_rewrite(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir, keep=keep)
         else:
+            overlay, options, host_mounts = self._private_dirs
             layout = plan_namespace(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
-                                    keep_visible=keep)
+                                    keep_visible=keep, overlay=overlay, overlay_options=options,
+                                    host_mounts=host_mounts)
         argv = runtime.argv(pod.command, pod.args)
         if not argv:
             raise ExecutorError(

@@ -27,13 +27,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import resource
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from .layout import Layout
+from .layout import MS_BIND, Layout
 
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000
@@ -50,7 +53,7 @@ def _lib() -> Any:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.unshare.argtypes = [ctypes.c_int]
         libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
         _libc = libc
     return _libc
 
@@ -134,8 +137,8 @@ class ThreadNamespaceSpawner(Spawner):
         try:
             _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
             mount = libc.mount
-            for src, dst, flags in layout.ops:
-                if mount(src, dst, None, flags, None) != 0:
+            for src, dst, fstype, flags, data in layout.ops:
+                if mount(src, dst, fstype, flags, data) != 0:
                     err = ctypes.get_errno()
                     raise OSError(err, f"mount {src.decode()} on {dst.decode()}: {os.strerror(err)}")
             if layout.root is not None:
@@ -182,8 +185,8 @@ class UsernsSpawner(Spawner):
                 finally:
                     os.close(fd)
             _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make-rprivate")
-            for src, dst, flags in ops:
-                _check(libc.mount(src, dst, None, flags, None), "mount " + dst.decode())
+            for src, dst, fstype, flags, data in ops:
+                _check(libc.mount(src, dst, fstype, flags, data), "mount " + dst.decode())
             if root is not None:
                 os.chroot(root)
             os.chdir(cwd)
@@ -200,6 +203,21 @@ class UsernsSpawner(Spawner):
 
 
 PR_SET_CHILD_SUBREAPER = 36
+
+
+def host_mount_points() -> tuple[str, ...]:
+    """The mount points of this process's mount namespace (from /proc/self/mountinfo)."""
+    points = set()
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                fields = line.split(" ", 5)
+                if len(fields) > 4:
+                    # Octal escapes for space, tab, newline and backslash.
+                    points.add(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
+    except OSError:
+        pass
+    return tuple(sorted(points))
 
 
 def set_child_subreaper() -> bool:
@@ -228,16 +246,40 @@ def _restore_cwd(fd: int | None) -> None:
 
 def _userns_works() -> bool:
     """Probe once: can a child enter a user+mount namespace and bind a dir?"""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as d:
-        layout = Layout("namespace", None, [], cwd="/", ops=[(d.encode(), d.encode(), 4096)])  # type: ignore[arg-type]
-        try:
-            proc = UsernsSpawner().spawn(layout, ["true"], {"PATH": os.defpath}, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except (OSError, subprocess.SubprocessError):
-            return False
-        return proc.wait() == 0
+        layout = Layout("namespace", Path(d), [], cwd="/", ops=[(d.encode(), d.encode(), None, MS_BIND, None)])
+        return _runs(UsernsSpawner(), layout)
+
+
+def _runs(spawner: Spawner, layout: Layout) -> bool:
+    try:
+        proc = spawner.spawn(layout, ["true"], {"PATH": os.defpath}, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.wait() == 0
+
+
+def probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
+    """How this spawner can make a host dir private: (``any``/``plain``/``none``, extra overlay options).
+
+    Probed once per executor with a real overlay mount, with the upper dir under ``scratch`` (the executor's
+    home: overlayfs cannot use some file systems — another overlayfs, for one — as its upper layer).
+    """
+    if spawner.mode == "rewrite":
+        return "none", ""
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".overlay-probe-") as d:
+        for sub in ("lower", "upper", "work", "merged"):
+            os.mkdir(os.path.join(d, sub))
+        choices = ["", "userxattr"] if spawner.mode == "namespace" else ["userxattr", ""]
+        for options in choices:
+            data = f"lowerdir={d}/lower,upperdir={d}/upper,workdir={d}/work" + (f",{options}" if options else "")
+            layout = Layout("namespace", Path(d), [], cwd="/",
+                            ops=[(b"overlay", f"{d}/merged".encode(), b"overlay", 0, data.encode())])
+            if _runs(spawner, layout):
+                return ("any" if spawner.mode == "namespace" else "plain"), options
+    return "none", ""
 
 
 def detect(isolation: str = "auto") -> Spawner:
