@@ -98,6 +98,8 @@ class Layout:
 
     def host_path(self, container_path: str) -> Path:
         """The host location of ``container_path`` (absolute, or relative to the container working dir)."""
+        if self.mode == "rewrite" and not container_path.startswith("/"):
+            return Path(self.cwd) / container_path  # the process's cwd is a host path already
         path = _norm(container_path, self.container_cwd)
         bind = self._bind_for(path)
         if bind is not None:
