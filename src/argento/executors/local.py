@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -233,7 +234,7 @@ class LocalHandle:
                 popen = ex._spawn(sc, stdout=fd, stderr=fd)
                 self._sidecars.append(_Proc(self._loop, popen, self._sidecar_exited))
             self._log = _open_log(spec.pod.log_path)
-            r, w = os.pipe2(os.O_CLOEXEC)
+            r, w = os.pipe()  # both non-inheritable (PEP 446); Popen dups w onto the child's stdout
             self._out = r
             self._started_at = time.time()
             try:
@@ -410,6 +411,12 @@ class LocalExecutor:
         self._live: set[LocalHandle] = set()
         if reap_orphans:
             set_child_subreaper()
+        # Each running step holds three fds (stdout pipe, log, pidfd): a 1,000-step fan-out needs more than
+        # the usual soft limit of 1024, so raise it to the hard limit (as Go's runtime does at start-up).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         keep = []
         for p in (settings.home, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))):
             real = os.path.realpath(p)
@@ -519,6 +526,8 @@ class LocalExecutor:
         return env
 
     def _spawn(self, spec: _Prepared, *, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
+        if self._devnull < 0:  # used again after close()
+            self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         try:
             return self.spawner.spawn(spec.layout, spec.argv, spec.env, stdin=self._devnull, stdout=stdout,
                                       stderr=stderr, rlimit=spec.rlimit)
