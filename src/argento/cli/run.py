@@ -103,6 +103,10 @@ def run(
     )
     result = asyncio.run(_run(inputs.workflow, options, output is None))
     phase = (result.get("status") or {}).get("phase")
+    run_dir = settings.runs_dir / result["metadata"]["name"]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # The final workflow is kept beside the step logs (`argento artifacts`, `argento get` of local runs read it).
+    (run_dir / "workflow.json").write_text(json.dumps(result, indent=2))
     if output in ("json", "yaml"):
         _emit(result, output)
     elif output == "name":

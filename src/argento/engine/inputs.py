@@ -35,8 +35,13 @@ def _collect(path: Path, inputs_docs: list[Document], configmaps: dict[str, dict
             configmaps[name] = {str(k): "" if v is None else str(v) for k, v in (raw.get("data") or {}).items()}
 
 
-def load_run_inputs(file: str | Path, template_dirs: list[str | Path] | None = None) -> RunInputs:
-    """Read ``file`` (its first Workflow is run) and ``template_dirs`` (WorkflowTemplates, ConfigMaps)."""
+def load_run_inputs(
+    file: str | Path, template_dirs: list[str | Path] | None = None, *, strict_templates: bool = True
+) -> RunInputs:
+    """Read ``file`` (its first Workflow is run) and ``template_dirs`` (WorkflowTemplates, ConfigMaps).
+
+    With ``strict_templates=False`` a broken file among the templates is ignored instead of failing the run.
+    """
     errors: list[SpecError] = []
     docs: list[Document] = []
     configmaps: dict[str, dict[str, str]] = {}
@@ -44,7 +49,7 @@ def load_run_inputs(file: str | Path, template_dirs: list[str | Path] | None = N
     extra: list[Document] = []
     for path in manifest_files(template_dirs or []):
         if Path(path).resolve() != Path(file).resolve():
-            _collect(path, extra, configmaps, errors)
+            _collect(path, extra, configmaps, errors if strict_templates else [])
     if errors:
         raise errors[0] if len(errors) == 1 else SpecErrors(errors)
     workflows = [d for d in docs if d.kind == "Workflow"]

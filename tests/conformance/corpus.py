@@ -1,0 +1,221 @@
+"""Run the Argo corpus (``../shared/argo-corpus``) and compare outcomes with what Argo's CI expects.
+
+Used by ``test_corpus_run.py`` and by ``python tests/conformance/corpus.py --markdown`` which regenerates
+``docs/conformance.md``. Skips are decided from a manifest's content (the features it needs), never from its
+file name; per-file expectations below come from Argo's own e2e tests (see the corpus README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-corpus"
+TIME_SCALE = 0.02  # examples sleep for show; conformance runs scale sleeps and suspends down
+CASE_TIMEOUT = 30.0
+
+# Argo's e2e expectations (corpus README, "Notes from Argo's e2e tests"), as checks on the final nodes.
+E2E_CHECKS: dict[str, dict[str, Any]] = {
+    "e2e/functional/dag-depends.yaml": {"phase": "Succeeded", "nodes": {"should-execute-1": "Succeeded", "should-execute-2": "Succeeded", "should-not-execute": "Omitted"}},
+    "examples/continue-on-fail.yaml": {"phase": "Succeeded", "count": 7},
+    "e2e/functional/continue-on-fail.yaml": {"phase": "Succeeded", "count": 7},
+    "examples/exit-code-output-variable.yaml": {"phase": "Succeeded"},
+}
+
+
+@dataclass
+class Case:
+    path: str
+    kinds: str
+    label: str
+    expected: str
+
+
+@dataclass
+class Outcome:
+    case: Case
+    status: str  # passed | failed | skipped
+    reason: str = ""
+    phase: str = ""
+    seconds: float = 0.0
+    nodes: dict[str, Any] = field(default_factory=dict)
+
+
+def cases() -> list[Case]:
+    index = CORPUS / "INDEX.tsv"
+    out = []
+    for line in index.read_text().splitlines()[1:]:
+        path, kinds, label, expected = (line.split("\t") + ["", "", "", ""])[:4]
+        if "Workflow" in kinds.split(","):
+            out.append(Case(path, kinds, label, expected))
+    return out
+
+
+def _walk(obj: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k, v
+            yield from _walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk(v)
+
+
+def skip_reason(case: Case, raw: dict[str, Any]) -> str:
+    """Why this manifest cannot run on this machine (content-based), or ""."""
+    if case.expected in ("reject-on-load", "reject-on-lint", "-", "lint-or-setup", "status-in-file"):
+        return f"not a run case ({case.expected})"
+    if case.label == "environment" or case.expected == "no-oracle:environment":
+        return "Argo marks it environment-specific (needs cluster resources)"
+    if case.label == "flaky" or case.expected == "no-oracle:flaky":
+        return "Argo marks it flaky: no oracle"
+    spec = raw.get("spec") or {}
+    templates = spec.get("templates") or []
+    for tmpl in templates:
+        for kind, why in (
+            ("resource", "needs Kubernetes (resource template)"),
+            ("containerSet", "containerSet template (not supported yet)"),
+            ("data", "data template (needs artifacts)"),
+            ("plugin", "needs an executor plugin"),
+        ):
+            if tmpl.get(kind) is not None:
+                return why
+        if tmpl.get("http") is not None and "127.0.0.1" not in str(tmpl["http"].get("url")):
+            return "needs external network (http template)"
+        io = [*((tmpl.get("inputs") or {}).get("artifacts") or []), *((tmpl.get("outputs") or {}).get("artifacts") or [])]
+        if any(a.get("raw") is None for a in io):
+            return "artifacts (issue 4)"
+    for key, value in _walk(spec):
+        if key == "artifacts" and isinstance(value, list) and any(isinstance(a, dict) and a.get("raw") is None for a in value):
+            return "artifacts (issue 4)"
+    if spec.get("workflowTemplateRef") or any(k == "templateRef" for k, _ in _walk(spec)):
+        pass  # resolved from the corpus' WorkflowTemplates
+    return ""
+
+
+def _template_files() -> list[Path]:
+    out = []
+    for line in (CORPUS / "INDEX.tsv").read_text().splitlines()[1:]:
+        path, kinds = line.split("\t")[:2]
+        if any(k in kinds for k in ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap")):
+            out.append(CORPUS / path)
+    return out
+
+
+def _check(case: Case, phase: str, nodes: dict[str, Any]) -> str:
+    """"" when the outcome is what Argo expects, else the reason."""
+    check = E2E_CHECKS.get(case.path)
+    if check:
+        if phase != check["phase"]:
+            return f"phase {phase}, Argo: {check['phase']}"
+        by_display = {n.get("displayName"): n for n in nodes.values()}
+        for name, want in (check.get("nodes") or {}).items():
+            got = (by_display.get(name) or {}).get("phase")
+            if got != want:
+                return f"node {name} {got}, Argo: {want}"
+        if "count" in check and len(nodes) != check["count"]:
+            return f"{len(nodes)} nodes, Argo: {check['count']}"
+        return ""
+    want = case.expected
+    if want == "Succeeded" or (want in ("see-e2e-notes", "no-oracle:duration") and "expectedfailures" not in case.path):
+        return "" if phase == "Succeeded" else f"phase {phase}, Argo: Succeeded"
+    if want == "Failed":
+        return "" if phase == "Failed" else f"phase {phase}, Argo: Failed"
+    if want == "Failed-or-Error" or "expectedfailures" in case.path:
+        return "" if phase in ("Failed", "Error") else f"phase {phase}, Argo: Failed or Error"
+    return ""
+
+
+async def run_case(case: Case, home: Path) -> Outcome:
+    from argento.config import Settings
+    from argento.engine import RunOptions, WorkflowRunner
+    from argento.engine.inputs import load_run_inputs
+
+    path = CORPUS / case.path
+    start = time.monotonic()
+    try:
+        inputs = load_run_inputs(path, [str(p) for p in _template_files()], strict_templates=False)
+    except Exception as exc:  # a load failure is a conformance failure, reported with its message
+        return Outcome(case, "failed", f"load: {exc}")
+    reason = skip_reason(case, inputs.workflow)
+    if reason:
+        return Outcome(case, "skipped", reason)
+    settings = Settings.from_env({"ARGENTO_HOME": str(home), "ARGENTO_SLEEP_SCALE": str(TIME_SCALE)})
+    options = RunOptions(settings=settings, registry=inputs.registry, configmaps=inputs.configmaps, time_scale=TIME_SCALE)
+    runner = WorkflowRunner(inputs.workflow, options)
+    try:
+        result = await asyncio.wait_for(runner.run(), CASE_TIMEOUT)
+    except TimeoutError:
+        runner.stop("Terminate")
+        return Outcome(case, "failed", f"timed out after {CASE_TIMEOUT:.0f}s", seconds=time.monotonic() - start)
+    finally:
+        if runner._executor is not None:
+            await runner._executor.close()
+    status = result["status"]
+    problem = _check(case, status["phase"], status.get("nodes") or {})
+    return Outcome(
+        case,
+        "failed" if problem else "passed",
+        problem or status.get("message", ""),
+        status["phase"],
+        time.monotonic() - start,
+        status.get("nodes") or {},
+    )
+
+
+async def run_all(selected: list[Case], concurrency: int = 4, verbose: bool = False) -> list[Outcome]:
+    sem = asyncio.Semaphore(concurrency)
+    with tempfile.TemporaryDirectory(prefix="argento-conformance-") as tmp:
+
+        async def one(i: int, case: Case) -> Outcome:
+            async with sem:
+                outcome = await run_case(case, Path(tmp) / str(i))
+                if verbose:
+                    print(f"{outcome.status:8} {outcome.seconds:6.1f}s {case.path} {outcome.phase} {outcome.reason[:120]}", file=sys.stderr, flush=True)
+                return outcome
+
+        return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(selected))))
+
+
+def table(outcomes: list[Outcome]) -> str:
+    lines = ["| file | expected | result | phase | note |", "|---|---|---|---|---|"]
+    for o in sorted(outcomes, key=lambda o: (o.status != "failed", o.status, o.case.path)):
+        lines.append(f"| `{o.case.path}` | {o.case.expected} | {o.status} | {o.phase} | {o.reason.replace('|', '/')[:160]} |")
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "skipped")}
+    lines.append("")
+    lines.append(f"**{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped** of {len(outcomes)} workflows.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    only = [a for a in argv if not a.startswith("-")]
+    selected = [c for c in cases() if not only or any(o in c.path for o in only)]
+    outcomes = asyncio.run(run_all(selected, verbose="-v" in argv))
+    text = table(outcomes)
+    if "--markdown" in argv:
+        doc = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
+        doc.write_text(
+            "# Conformance with Argo's corpus\n\n"
+            "Generated by `make conformance-report` (`python tests/conformance/corpus.py --markdown`): every Workflow of "
+            "`../shared/argo-corpus` run with `argento`'s local executor (sleeps scaled by "
+            f"{TIME_SCALE}), compared with the outcome Argo's CI expects (`INDEX.tsv`, Argo's e2e notes). Skips "
+            "name the feature a manifest needs that this machine or this release lacks.\n\n" + text + "\n"
+        )
+    print(text)
+    if "--json" in argv:
+        print(json.dumps([{"path": o.case.path, "status": o.status, "phase": o.phase, "reason": o.reason} for o in outcomes]))
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    os.environ.setdefault("ARGENTO_SLEEP_SCALE", str(TIME_SCALE))
+    sys.exit(main(sys.argv[1:]))
