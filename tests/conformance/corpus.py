@@ -24,10 +24,21 @@ CASE_TIMEOUT = 30.0
 
 # Argo's e2e expectations (corpus README, "Notes from Argo's e2e tests"), as checks on the final nodes.
 E2E_CHECKS: dict[str, dict[str, Any]] = {
-    "e2e/functional/dag-depends.yaml": {"phase": "Succeeded", "nodes": {"should-execute-1": "Succeeded", "should-execute-2": "Succeeded", "should-not-execute": "Omitted"}},
-    "examples/continue-on-fail.yaml": {"phase": "Succeeded", "count": 7},
-    "e2e/functional/continue-on-fail.yaml": {"phase": "Succeeded", "count": 7},
+    "e2e/functional/dag-depends.yaml": {
+        "phase": "Succeeded",
+        "nodes": {"should-execute-1": "Succeeded", "should-execute-2": "Succeeded", "should-not-execute": "Omitted"},
+    },
+    # Argo's TestContinueOnFail (test/e2e/functional_test.go) runs this file.
+    "e2e/functional/continue-on-failed.yaml": {"phase": "Succeeded", "count": 7, "nodes": {"B": "Failed"}, "fanout": {"B": (1, 1)}},
+    # INDEX derives "Failed" from the expected-failure label, but Argo's step semantics (the group ignores a
+    # child with continueOn.failed, as in TestContinueOnFail) make this workflow Succeed: C is Failed, D runs.
+    "examples/continue-on-fail.yaml": {"phase": "Succeeded", "nodes": {"C": "Failed", "D": "Succeeded"}},
+    "e2e/functional/continue-on-fail.yaml": {"phase": "Succeeded", "nodes": {"C": "Failed", "D": "Succeeded"}},
     "examples/exit-code-output-variable.yaml": {"phase": "Succeeded"},
+}
+KNOWN_DISAGREEMENTS = {
+    "examples/continue-on-fail.yaml": "INDEX says Failed (expected-failure label); continueOn semantics give Succeeded",
+    "e2e/functional/continue-on-fail.yaml": "label expected-failure; continueOn semantics give Succeeded",
 }
 
 
@@ -53,7 +64,7 @@ def cases() -> list[Case]:
     index = CORPUS / "INDEX.tsv"
     out = []
     for line in index.read_text().splitlines()[1:]:
-        path, kinds, label, expected = (line.split("\t") + ["", "", "", ""])[:4]
+        path, kinds, label, expected = [*line.split("\t"), "", "", ""][:4]
         if "Workflow" in kinds.split(","):
             out.append(Case(path, kinds, label, expected))
     return out
@@ -69,7 +80,54 @@ def _walk(obj: Any) -> Iterator[tuple[str, Any]]:
             yield from _walk(v)
 
 
-def skip_reason(case: Case, raw: dict[str, Any]) -> str:
+def _images(spec: dict[str, Any]) -> set[str]:
+    out = set()
+    for key, value in _walk(spec):
+        if key == "image" and isinstance(value, str) and "{{" not in value:
+            out.add(value)
+    return out
+
+
+def _unmapped_image(spec: dict[str, Any]) -> str:
+    from argento.config import Settings
+    from argento.executors.images import ImageTable, Runtime
+
+    settings = Settings.from_env({"ARGENTO_HOME": tempfile.gettempdir() + "/argento-conformance-images"})
+    host_path = os.environ.get("PATH", "")
+    table = ImageTable(settings, Runtime(settings, host_path), host_path)
+    for image in sorted(_images(spec)):
+        try:
+            table.resolve(image)
+        except Exception as exc:
+            return f"image {image}: {str(exc).split(':')[0]}"
+    return ""
+
+
+_K8S_FAILURE_FIELDS = ("serviceAccountName", "nodeSelector", "podSpecPatch", "securityContext", "affinity")
+
+
+def _longest_sleep(spec: dict[str, Any]) -> float:
+    import re
+
+    longest = 0.0
+    for key, value in _walk(spec):
+        if key in ("args", "command", "source") and value:
+            for m in re.finditer(r"sleep\s+(\d+)", json.dumps(value)):
+                longest = max(longest, float(m.group(1)))
+    return longest
+
+
+def _loop_size(spec: dict[str, Any]) -> int:
+    size = 0
+    for key, value in _walk(spec):
+        if key == "withSequence" and isinstance(value, dict):
+            size = max(size, int(str(value.get("count") or value.get("end") or 0) or 0))
+        elif key == "withItems" and isinstance(value, list):
+            size = max(size, len(value))
+    return size
+
+
+def skip_reason(case: Case, raw: dict[str, Any], configmaps: dict[str, Any] | None = None) -> str:
     """Why this manifest cannot run on this machine (content-based), or ""."""
     if case.expected in ("reject-on-load", "reject-on-lint", "-", "lint-or-setup", "status-in-file"):
         return f"not a run case ({case.expected})"
@@ -96,8 +154,23 @@ def skip_reason(case: Case, raw: dict[str, Any]) -> str:
     for key, value in _walk(spec):
         if key == "artifacts" and isinstance(value, list) and any(isinstance(a, dict) and a.get("raw") is None for a in value):
             return "artifacts (issue 4)"
-    if spec.get("workflowTemplateRef") or any(k == "templateRef" for k, _ in _walk(spec)):
-        pass  # resolved from the corpus' WorkflowTemplates
+    if any(k == "hostAliases" for k, _ in _walk(spec)):
+        return "needs Kubernetes DNS (hostAliases)"
+    for key, value in _walk(spec):
+        if key == "configMapKeyRef" and isinstance(value, dict) and value.get("name") not in (configmaps or {}):
+            return f"needs ConfigMap '{value.get('name')}' from the cluster"
+        if key in ("semaphore", "mutex") and isinstance(value, dict) and value.get("database") is not None:
+            return "database-backed synchronization (argento server)"
+    if "expectedfailures" in case.path:
+        used = [f for f in _K8S_FAILURE_FIELDS if any(k == f for k, _ in _walk(spec))]
+        if used and not any(k in ("nodeSelector",) for k in used):
+            return f"the expected failure comes from Kubernetes ({', '.join(used)})"
+    estimate = _longest_sleep(spec) * max(1, _loop_size(spec)) * TIME_SCALE / max(1, os.cpu_count() or 1)
+    if estimate > CASE_TIMEOUT:
+        return f"duration: ~{estimate / 60:.0f} min even with sleeps scaled by {TIME_SCALE}"
+    image = _unmapped_image(spec)
+    if image:
+        return image
     return ""
 
 
@@ -123,6 +196,11 @@ def _check(case: Case, phase: str, nodes: dict[str, Any]) -> str:
                 return f"node {name} {got}, Argo: {want}"
         if "count" in check and len(nodes) != check["count"]:
             return f"{len(nodes)} nodes, Argo: {check['count']}"
+        for name, (children, outbound) in (check.get("fanout") or {}).items():
+            node = by_display.get(name) or {}
+            got = (len(node.get("children") or []), len(node.get("outboundNodes") or []))
+            if got != (children, outbound):
+                return f"node {name} has {got[0]} children / {got[1]} outbound nodes, Argo: {children} / {outbound}"
         return ""
     want = case.expected
     if want == "Succeeded" or (want in ("see-e2e-notes", "no-oracle:duration") and "expectedfailures" not in case.path):
@@ -145,7 +223,7 @@ async def run_case(case: Case, home: Path) -> Outcome:
         inputs = load_run_inputs(path, [str(p) for p in _template_files()], strict_templates=False)
     except Exception as exc:  # a load failure is a conformance failure, reported with its message
         return Outcome(case, "failed", f"load: {exc}")
-    reason = skip_reason(case, inputs.workflow)
+    reason = skip_reason(case, inputs.workflow, inputs.configmaps)
     if reason:
         return Outcome(case, "skipped", reason)
     settings = Settings.from_env({"ARGENTO_HOME": str(home), "ARGENTO_SLEEP_SCALE": str(TIME_SCALE)})
@@ -161,6 +239,8 @@ async def run_case(case: Case, home: Path) -> Outcome:
             await runner._executor.close()
     status = result["status"]
     problem = _check(case, status["phase"], status.get("nodes") or {})
+    if not problem and case.path in KNOWN_DISAGREEMENTS:
+        status["message"] = KNOWN_DISAGREEMENTS[case.path]
     return Outcome(
         case,
         "failed" if problem else "passed",

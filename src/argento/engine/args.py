@@ -9,7 +9,7 @@ from typing import Any
 from argento.engine.resolve import Template
 from argento.engine.scope import anystr
 from argento.errors import SpecError
-from argento.expr.template import substitute_obj
+from argento.expr.template import substitute, substitute_obj
 
 
 def _by_name(items: list[dict[str, Any]] | None, name: str) -> dict[str, Any] | None:
@@ -96,7 +96,10 @@ def substitute_template(
     params = inputs.get("parameters") or []
     for param in params:
         if param.get("value") is not None:
-            values[f"inputs.parameters.{param['name']}"] = anystr(param["value"])
+            value = anystr(param["value"])
+            if "{{" in value:  # an input may be computed from the inputs before it
+                value = param["value"] = substitute(value, values)
+            values[f"inputs.parameters.{param['name']}"] = value
     values["inputs.parameters"] = json.dumps(params, separators=(",", ":"))
     for art in inputs.get("artifacts") or []:
         if art.get("path"):

@@ -260,6 +260,7 @@ class WorkflowRunner:
                 await run_workflow_hooks(self, final=False)
                 if not entry:
                     raise SpecError("spec.entrypoint is required", path="spec.entrypoint")
+                _check_claims(self.spec)
                 try:
                     root = await self.execute_template(
                         self.name, {"template": entry}, self.base, self.arguments, boundary_id=None
@@ -530,6 +531,13 @@ class WorkflowRunner:
         await self.kill_daemons(node.id)
         return node
 
+    def template_of(self, holder: dict[str, Any], base: TemplateBase) -> Template | None:
+        """The template a step/task refers to, or None when it cannot be resolved."""
+        try:
+            return resolve(holder, base, self.registry).template
+        except ArgentoError:
+            return None
+
     # ------------------------------------------------------------------------------------------ daemons
     def register_daemon(self, boundary_id: str | None, task: asyncio.Task[Any]) -> None:
         self._daemons.setdefault(boundary_id or "", []).append(task)
@@ -641,6 +649,22 @@ def _inputs_of(tmpl: Template) -> dict[str, Any] | None:
     if inputs.get("artifacts"):
         out["artifacts"] = inputs["artifacts"]
     return out or None
+
+
+_ACCESS_MODES = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
+
+
+def _check_claims(spec: dict[str, Any]) -> None:
+    """Kubernetes' validation of ``volumeClaimTemplates`` (the claim would be refused before any pod ran)."""
+    for i, claim in enumerate(spec.get("volumeClaimTemplates") or []):
+        name = (claim.get("metadata") or {}).get("name", "")
+        for mode in (claim.get("spec") or {}).get("accessModes") or []:
+            if mode not in _ACCESS_MODES:
+                raise SpecError(
+                    f'PersistentVolumeClaim "{name}" is invalid: spec.accessModes: Unsupported value: "{mode}": '
+                    f"supported values: {', '.join(sorted(_ACCESS_MODES))}",
+                    path=f"spec.volumeClaimTemplates[{i}].spec.accessModes",
+                )
 
 
 def _template_timeout(tmpl: Template) -> float | None:

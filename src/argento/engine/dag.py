@@ -164,6 +164,8 @@ class _Dag:
             node = self.task_node(name)
             if node is not None and node.type is not NodeType.TASK_GROUP:
                 self.scope.add_node(state, f"tasks.{name}", node)
+                if node.type is NodeType.SKIPPED:
+                    self.scope.add_skipped(f"tasks.{name}", self.run.template_of(self.tasks[name], self.call.base))
                 self.run.add_global_outputs(node.outputs)
             for dependent in dependents[name]:
                 remaining[dependent] -= 1
@@ -228,6 +230,7 @@ class _Dag:
         node_name = f"{self.call.node_name}.{name}"
         try:
             resolved = substitute_obj(task, self.values)
+            self.scope.drop_absent_arguments(resolved)
             resolve_artifact_args(resolved, self.scope)
             expanded = expand(resolved, self.values) if should_expand(resolved) else None
         except ArgentoError as exc:

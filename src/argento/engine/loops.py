@@ -92,10 +92,18 @@ def expand(holder: dict[str, Any], globals_: dict[str, str]) -> list[tuple[str, 
     """Expand a looping step/task into ``(name, holder)`` pairs with ``{{item}}`` substituted."""
     items = loop_items(holder)
     base = {k: v for k, v in holder.items() if k not in ("withItems", "withParam", "withSequence")}
+    has_expressions = "{{=" in json.dumps(base)
     out: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(items):
         values = {**globals_, **item_values(item)}
-        expanded = substitute_obj(base, values)
+        env = None
+        if has_expressions:
+            from argento.expr.lang import build_env
+
+            # Expressions see the item itself (a map stays a map: `get(item, 'type')`), not its JSON text.
+            env = build_env(values)
+            env["item"] = item
+        expanded = substitute_obj(base, values, expr_env=env)
         name = item_node_name(holder["name"], i, item)
         expanded["name"] = name
         out.append((name, expanded))

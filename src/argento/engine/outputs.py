@@ -18,7 +18,7 @@ def resolve_parameter(value_from: dict[str, Any], scope: Scope, run: WorkflowRun
     if value_from.get("expression"):
         from argento.expr.lang import build_env, evaluate
 
-        env = build_env({**run.global_params, **scope.params})
+        env = build_env(scope.expr_flat(run.global_params))
         value = evaluate(value_from["expression"], env)
         if value is None:
             raise SpecError(f"Unable to resolve expression: {value_from['expression']}")

@@ -61,6 +61,10 @@ async def run_pod(run: WorkflowRunner, call: Call) -> NodeStatus:
         )
         return run.state.mark(node, NodePhase.FAILED, message)
     pod_name = run.pod_name(call.node_name, call.template.get("name"))
+    unschedulable = _node_selector_mismatch({**(run.spec.get("nodeSelector") or {}), **(call.template.get("nodeSelector") or {})})
+    if unschedulable:
+        # Kubernetes would leave the pod Pending forever; on one machine it can never fit, so it fails.
+        return run.state.mark(node, NodePhase.FAILED, f"Unschedulable: 0/1 nodes are available: {unschedulable}")
     try:
         spec = await build_pod_spec(run, call, node, pod_name)
     except ArgentoError as exc:
@@ -178,6 +182,25 @@ async def _finish(
     if phase is NodePhase.SUCCEEDED:
         run.add_global_outputs(outputs)
     return node
+
+
+_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm"}
+
+
+def _node_selector_mismatch(selector: dict[str, Any]) -> str:
+    """The well-known node labels this machine has; a selector asking for other values cannot be met."""
+    import platform
+
+    labels = {
+        "kubernetes.io/arch": _ARCH.get(platform.machine(), platform.machine()),
+        "kubernetes.io/os": platform.system().lower(),
+        "kubernetes.io/hostname": _HOSTNAME,
+    }
+    for key, want in selector.items():
+        label = key.replace("beta.kubernetes.io/", "kubernetes.io/")
+        if label in labels and str(want) != labels[label]:
+            return f"1 node(s) didn't match Pod's node affinity/selector ({key}={want})."
+    return ""
 
 
 def _read_output(path: Path) -> str | None:

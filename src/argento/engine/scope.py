@@ -13,16 +13,51 @@ from argento.errors import SpecError
 class Scope:
     """Flat parameter values (``prefix.outputs.parameters.x`` → str) and artifacts by the same keys."""
 
-    __slots__ = ("artifacts", "params")
+    __slots__ = ("absent", "artifacts", "params")
 
     def __init__(self, params: dict[str, str] | None = None) -> None:
         self.params: dict[str, str] = dict(params or {})
         self.artifacts: dict[str, dict[str, Any]] = {}
+        #: Outputs of skipped/omitted producers that have no ``valueFrom.default``: nil to expressions, and an
+        #: argument that is exactly such a reference counts as not supplied (the input's default applies).
+        self.absent: set[str] = set()
 
     def copy(self) -> Scope:
         s = Scope(self.params)
         s.artifacts = dict(self.artifacts)
+        s.absent = set(self.absent)
         return s
+
+    def add_skipped(self, prefix: str, tmpl: dict[str, Any] | None) -> None:
+        """Outputs of a producer that did not run: its ``valueFrom.default`` if declared, else absent."""
+        for param in ((tmpl or {}).get("outputs") or {}).get("parameters") or []:
+            key = f"{prefix}.outputs.parameters.{param.get('name')}"
+            default = (param.get("valueFrom") or {}).get("default")
+            if default is not None:
+                self.params[key] = anystr(default)
+            else:
+                self.absent.add(key)
+
+    def expr_flat(self, global_params: dict[str, str]) -> dict[str, Any]:
+        """Flat variables for an expression env: globals, this scope, and nil for absent outputs."""
+        flat: dict[str, Any] = {**global_params, **self.params}
+        for key in self.absent:
+            flat.setdefault(key, None)
+        return flat
+
+    def drop_absent_arguments(self, holder: dict[str, Any]) -> None:
+        """An argument that is exactly a reference to an absent output is treated as not supplied."""
+        if not self.absent:
+            return
+        for param in (holder.get("arguments") or {}).get("parameters") or []:
+            value = param.get("value")
+            if (
+                isinstance(value, str)
+                and value.startswith("{{")
+                and value.endswith("}}")
+                and value[2:-2].strip() in self.absent
+            ):
+                del param["value"]
 
     def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
         """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
@@ -59,14 +94,15 @@ class Scope:
 
     def add_aggregate(self, prefix: str, children: list[NodeStatus]) -> None:
         """Argo's ``processAggregateNodeOutputs`` for loops: JSON lists of results and parameters."""
-        children = [c for c in children if not (c.node_flag and c.node_flag.get("hooked"))]
+        # Hooks and retry attempts are not items of the loop (a Retry node carries its last attempt's outputs).
+        children = [c for c in children if not (c.node_flag and (c.node_flag.get("hooked") or c.node_flag.get("retried")))]
         children.sort(key=lambda c: c.t_start)
         param_list: list[dict[str, str]] = []
         values: dict[str, list[str]] = {}
         results: list[Any] = []
         for node in children:
             outputs = node.outputs
-            if not outputs or node.phase is not NodePhase.SUCCEEDED or node.type is NodeType.RETRY:
+            if not outputs or node.phase is not NodePhase.SUCCEEDED:
                 continue
             params = outputs.get("parameters") or []
             if params:

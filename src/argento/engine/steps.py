@@ -70,6 +70,8 @@ async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> No
                 scope.add_aggregate(prefix, kids)
                 continue
             scope.add_node(state, prefix, child)
+            if child.type is NodeType.SKIPPED:
+                scope.add_skipped(prefix, run.template_of(step, call.base))
             run.add_global_outputs(child.outputs)
     try:
         node.outputs = template_outputs(run, call.template, scope) or node.outputs
@@ -115,6 +117,7 @@ async def _execute_group(
     try:
         for step in group:
             resolved = substitute_obj(step, values)
+            scope.drop_absent_arguments(resolved)
             resolve_artifact_args(resolved, scope)
             if should_expand(resolved):
                 expanded.extend(expand(resolved, values))
