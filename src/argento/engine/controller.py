@@ -217,8 +217,9 @@ class WorkflowRunner:
                 and anystr(param["value"]) not in [anystr(e) for e in enum]
             ):
                 raise SpecError(
-                    f"spec.arguments.{param['name']}.value '{anystr(param['value'])}' is not one of the enum values",
-                    path="spec.arguments.parameters",
+                    f"value '{anystr(param['value'])}' is not one of the enum values "
+                    f"[{' '.join(anystr(e) for e in enum)}]",
+                    path=f"spec.arguments.parameters.{param['name']}",
                 )
             if param.get("value") is not None:
                 params[f"workflow.parameters.{param['name']}"] = anystr(param["value"])
