@@ -64,10 +64,16 @@ async def main(n: int) -> None:
         ns = LocalExecutor(settings, isolation="namespace")
         rw = LocalExecutor(settings, isolation="rewrite")
         fake = FakeExecutor(record=False)
+        try:  # what an unprivileged user gets (fork + user namespace); exercised as root too
+            us = LocalExecutor(settings, isolation="userns")
+            userns = [(f"local [{us.isolation}] /tmp only", us, {})]
+        except OSError:
+            userns = []
         variants = [
             ("bare subprocess.run", None, {}),
             (f"local [{ns.isolation}] /tmp only", ns, {}),
             (f"local [{ns.isolation}] + private root", ns, {"output_paths": ["/mnt/out/x"]}),
+            *userns,
             (f"local [{rw.isolation}]", rw, {}),
             ("fake", fake, {}),
         ]

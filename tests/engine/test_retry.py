@@ -3,9 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import nodes_by_name
-
 from argento.executors.base import PodSpec, StepResult
+from conftest import nodes_by_name
 
 RETRY = """
 apiVersion: argoproj.io/v1alpha1

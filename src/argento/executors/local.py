@@ -57,7 +57,15 @@ from .base import (
 )
 from .images import ImageRuntime, ImageTable, Runtime
 from .layout import Layout, plan_namespace, plan_rewrite
-from .sandbox import RLIMITS, Spawner, detect, host_mount_points, probe_overlay, set_child_subreaper
+from .sandbox import (
+    RLIMITS,
+    Spawner,
+    ZygoteProcess,
+    detect,
+    host_mount_points,
+    probe_overlay,
+    set_child_subreaper,
+)
 
 _ENV_PASSTHROUGH = (
     "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME",
@@ -89,8 +97,12 @@ class _Proc:
         self.pid = popen.pid
         self.returncode: int | None = None
         self._on_exit = on_exit
+        self.pidfd: int | None = None
+        if isinstance(popen, ZygoteProcess):  # spawned (and reaped) by the zygote, which reports the exit
+            popen.spawner.watch(self.pid, self._remote_exited)
+            return
         try:
-            self.pidfd: int | None = os.pidfd_open(self.pid)
+            self.pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):  # kernel < 5.3: a waiting thread, the only portable fallback
             self.pidfd = None
             fut = loop.run_in_executor(None, popen.wait)
@@ -99,9 +111,19 @@ class _Proc:
             loop.add_reader(self.pidfd, self._exited)
 
     def signal(self, sig: int) -> None:
+        if self.returncode is not None:
+            return
+        if isinstance(self.popen, ZygoteProcess):
+            with contextlib.suppress(OSError):
+                self.popen.spawner.signal(self.pid, sig)
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def _remote_exited(self, returncode: int) -> None:
         if self.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, sig)
+            self.returncode = self.popen.returncode = returncode
+            self._on_exit(self)
 
     def _exited(self) -> None:
         if self.returncode is not None:

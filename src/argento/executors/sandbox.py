@@ -1,35 +1,41 @@
 """Starting a step's process inside its private mount namespace, fast.
 
-Three spawners, chosen once per executor by `detect` (``auto``) or forced by the caller:
+Spawners, chosen once per executor by `detect` (``auto``) or forced by the caller:
 
-``namespace`` (root, or CAP_SYS_ADMIN): the *calling thread* enters a fresh mount namespace, performs the
-layout's mounts (and chroot), and calls ``subprocess.Popen`` — which uses ``vfork`` — so the child is born in
-that namespace; the thread then returns to the host namespace (``setns``) and its working directory.
-Namespaces are per thread and ``unshare(CLONE_NEWNS)`` implies a private ``fs_struct`` for that thread, so
-no other thread ever sees the step's mounts. No fork of the (possibly large) engine, no Python in the child:
-a step costs ~0.1 ms more than a bare ``subprocess.run``. New namespaces are copied from a *base* namespace
-made once with every mount private, so nothing a step mounts propagates back to the host. Side effect: the
-spawning thread no longer shares its cwd with other threads (``os.chdir`` in another thread is not seen by it).
+``namespace`` (root, or CAP_SYS_ADMIN) — `ThreadNamespaceSpawner`: the *calling thread* enters a fresh mount
+namespace, performs the layout's mounts (and chroot), and calls ``subprocess.Popen`` — which uses ``vfork`` —
+so the child is born in that namespace; the thread then returns to the host namespace (``setns``) and its
+working directory. Namespaces are per thread and ``unshare(CLONE_NEWNS)`` implies a private ``fs_struct`` for
+that thread, so no other thread ever sees the step's mounts. No fork of the (possibly large) engine, no
+Python in the child. New namespaces are copied from a *base* namespace made once with every mount private,
+so nothing a step mounts propagates back to the host. Side effect: the spawning thread no longer shares its
+cwd with other threads (``os.chdir`` in another thread is not seen by it).
 
-``userns`` (an unprivileged user with user namespaces enabled): the child, between fork and exec, enters a
-new user+mount namespace (its uid/gid mapped to themselves), performs the same mounts, chroots and chdirs.
-Correct, but ``preexec_fn`` forces a real ``fork()`` of the engine: ~1 ms more per step, growing with the
-engine's memory.
+``userns`` (unprivileged, user namespaces enabled) — `ZygoteSpawner`: a small helper process (`zygote`),
+started once, enters a user namespace where it holds CAP_SYS_ADMIN and spawns steps the same way; steps are
+its children, their exits come back over a socket. If the helper cannot start, `UsernsSpawner` does the
+namespace setup in the child between fork and exec (``preexec_fn``): correct, but it forces a real
+``fork()`` of the engine — a few ms per step, growing with the engine's memory.
 
-``rewrite`` (no namespaces, or forced): no isolation syscalls; `layout.plan_rewrite` rewrites paths instead.
+``rewrite`` (no namespaces, or forced) — `Spawner`: no isolation syscalls; `layout.plan_rewrite` rewrites
+paths instead.
 
-Memory limits are applied with ``prlimit`` right after ``exec`` (a few microseconds into the program's life)
-in ``namespace``/``rewrite`` mode, and before ``exec`` in ``userns`` mode.
+Memory limits are applied with ``prlimit`` right after ``exec`` (a few microseconds into the program's life),
+and before ``exec`` with the ``preexec_fn`` spawner.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
+import marshal
 import os
 import re
 import resource
+import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -228,6 +234,142 @@ def set_child_subreaper() -> bool:
         return False
 
 
+class ZygoteProcess:
+    """A step spawned by the zygote: its pid; its exit arrives through `ZygoteSpawner.watch`."""
+
+    remote = True
+
+    def __init__(self, spawner: ZygoteSpawner, pid: int) -> None:
+        self.spawner = spawner
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def wait(self) -> int:
+        """Block until the step ends (for use outside an event loop, e.g. probes)."""
+        while self.returncode is None:
+            self.spawner._read_events(block=True)
+        return self.returncode
+
+
+class ZygoteSpawner(Spawner):
+    """Unprivileged and fast: steps are spawned by a small helper in its own user namespace (`zygote`)."""
+
+    mode = "userns"
+
+    def __init__(self) -> None:
+        ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        events, events_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fds = (ctl_child.fileno(), events_child.fileno())
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-S", "-E", str(Path(__file__).with_name("zygote.py")), *map(str, fds)],
+                pass_fds=fds, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        finally:
+            ctl_child.close()
+            events_child.close()
+        self._ctl, self._events = ctl, events
+        self._lock = threading.Lock()
+        self._watch: dict[int, Callable[[int], None]] = {}
+        self._exits: dict[int, int] = {}
+        self._loop: Any = None
+        ctl.settimeout(10)
+        try:
+            reply = marshal.loads(ctl.recv(_MAX_MESSAGE) or marshal.dumps(("fail", "the zygote exited")))
+        except (OSError, ValueError, EOFError) as e:
+            reply = ("fail", str(e))
+        ctl.settimeout(None)
+        if reply[0] != "ready":
+            self.close()
+            raise OSError(f"zygote: {reply[1]}")
+        events.setblocking(False)
+
+    def _request(self, msg: tuple[Any, ...], fds: Sequence[int] = ()) -> tuple[Any, ...]:
+        with self._lock:
+            socket.send_fds(self._ctl, [marshal.dumps(msg)], list(fds))
+            data = self._ctl.recv(_MAX_MESSAGE)
+        if not data:
+            raise OSError("the zygote exited")
+        return marshal.loads(data)
+
+    def spawn(self, layout, argv, env, *, stdin, stdout, stderr, rlimit=None):  # type: ignore[override]
+        self._attach_loop()
+        reply = self._request(
+            ("spawn", list(argv), dict(env), layout.cwd, layout.ops, layout.root, rlimit), (stdin, stdout, stderr)
+        )
+        if reply[0] == "ok":
+            return ZygoteProcess(self, reply[1])  # type: ignore[return-value]
+        _, err, filename, text = reply
+        if err:
+            raise OSError(err, os.strerror(err), filename)
+        raise OSError(text)
+
+    def signal(self, pid: int, sig: int) -> None:
+        """Signal a step's process group, unless the step has already been reaped (no pid-reuse race)."""
+        self._request(("kill", pid, sig))
+
+    def watch(self, pid: int, callback: Callable[[int], None]) -> None:
+        """Call ``callback(returncode)`` (Popen's convention) when the step's main process has ended."""
+        if pid in self._exits:
+            callback(self._exits.pop(pid))
+        else:
+            self._watch[pid] = callback
+
+    def _attach_loop(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if loop is not self._loop:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self._events.fileno())
+            loop.add_reader(self._events.fileno(), self._read_events)
+            self._loop = loop
+
+    def _read_events(self, block: bool = False) -> None:
+        self._events.setblocking(block)
+        try:
+            while True:
+                try:
+                    data = self._events.recv(_MAX_MESSAGE)
+                except BlockingIOError:
+                    return
+                if not data:  # the zygote died: its steps are orphans now; report them as killed
+                    lost, self._watch = self._watch, {}
+                    for callback in lost.values():
+                        callback(-9)
+                    if self._loop is not None and not self._loop.is_closed():
+                        self._loop.remove_reader(self._events.fileno())
+                    if block:
+                        raise OSError("the zygote exited")
+                    return
+                pid, code = marshal.loads(data)
+                callback = self._watch.pop(pid, None)
+                if callback is None:
+                    self._exits[pid] = code
+                else:
+                    callback(code)
+                if block:
+                    return
+        finally:
+            self._events.setblocking(False)
+
+    def close(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(ValueError, OSError):
+                self._loop.remove_reader(self._events.fileno())
+        self._ctl.close()  # the zygote kills its steps and exits on EOF
+        self._events.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+_MAX_MESSAGE = 1 << 22
+
+
 def _open_cwd() -> int | None:
     try:
         return os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -294,6 +436,10 @@ def detect(isolation: str = "auto") -> Spawner:
             return ThreadNamespaceSpawner()
         except OSError:
             pass
+    try:
+        return ZygoteSpawner()
+    except OSError:
+        pass
     if _userns_works():
         return UsernsSpawner()
     if isolation == "auto":
