@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from argento.engine.resolve import Template
-from argento.engine.scope import anystr
+from argento.engine.scope import ABSENT, anystr
 from argento.errors import SpecError
 from argento.expr.template import substitute, substitute_obj
 
@@ -39,6 +39,11 @@ def bind_inputs(
         if param.get("value") is None and param.get("default") is not None:
             param["value"] = param["default"]
         supplied = _by_name(args.get("parameters"), name)
+        if supplied is not None and supplied.get(ABSENT) and param.get("value") is None:
+            raise SpecError(
+                f"inputs.parameters.{name}: {supplied[ABSENT]} is an absent optional: its producer did not run "
+                "and neither the output nor this input declares a default"
+            )
         if supplied is not None:
             if supplied.get("value") is not None:
                 param["value"] = supplied["value"]

@@ -46,18 +46,18 @@ class Scope:
         return flat
 
     def drop_absent_arguments(self, holder: dict[str, Any]) -> None:
-        """An argument that is exactly a reference to an absent output is treated as not supplied."""
+        """References to absent outputs: an argument that is exactly one counts as not supplied (the input's
+        default applies, else the node fails as an "absent optional"); a ``withParam`` that is one fails."""
         if not self.absent:
             return
+        ref = _absent_ref(holder.get("withParam"), self.absent)
+        if ref:
+            raise SpecError(f"withParam {ref} is an absent optional: its producer did not run and declares no default")
         for param in (holder.get("arguments") or {}).get("parameters") or []:
-            value = param.get("value")
-            if (
-                isinstance(value, str)
-                and value.startswith("{{")
-                and value.endswith("}}")
-                and value[2:-2].strip() in self.absent
-            ):
+            ref = _absent_ref(param.get("value"), self.absent)
+            if ref:
                 del param["value"]
+                param[ABSENT] = ref
 
     def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
         """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
@@ -128,6 +128,16 @@ class Scope:
         if art is None:
             raise SpecError(f"Unable to resolve: {{{{{key}}}}}")
         return art
+
+
+#: Marks an argument whose value was a reference to an absent output (see ``Scope.drop_absent_arguments``).
+ABSENT = "__argento_absent__"
+
+
+def _absent_ref(value: Any, absent: set[str]) -> str:
+    if isinstance(value, str) and value.startswith("{{") and value.endswith("}}") and value[2:-2].strip() in absent:
+        return value
+    return ""
 
 
 def _json_or_string(text: str) -> Any:
