@@ -224,6 +224,7 @@ async def run_case(case: Case, home: Path) -> Outcome:
     from argento.config import Settings
     from argento.engine import RunOptions, WorkflowRunner
     from argento.engine.inputs import load_run_inputs
+    from argento.errors import ArgentoError
 
     path = CORPUS / case.path
     start = time.monotonic()
@@ -238,7 +239,11 @@ async def run_case(case: Case, home: Path) -> Outcome:
         return Outcome(case, "skipped", reason)
     settings = Settings.from_env({"ARGENTO_HOME": str(home), "ARGENTO_SLEEP_SCALE": str(TIME_SCALE)})
     options = RunOptions(settings=settings, registry=inputs.registry, configmaps=inputs.configmaps, time_scale=TIME_SCALE)
-    runner = WorkflowRunner(inputs.workflow, options)
+    try:
+        runner = WorkflowRunner(inputs.workflow, options)
+    except ArgentoError as exc:  # refused before it starts, as Argo refuses it at submission
+        problem = _check(case, "Error", {})
+        return Outcome(case, "failed" if problem else "passed", problem or str(exc), "Error")
     try:
         result = await asyncio.wait_for(runner.run(), CASE_TIMEOUT)
     except TimeoutError:
