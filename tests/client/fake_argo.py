@@ -122,12 +122,33 @@ class FakeArgo:
         wf.setdefault("kind", "Workflow")
         spec = wf.setdefault("spec", {})
         entry = spec.get("entrypoint") or "main"
-        pod = {"id": f"{name}-1", "name": f"{name}[0].{entry}", "displayName": entry, "type": "Pod",
-               "templateName": entry, "phase": "Running", "startedAt": now(), "boundaryID": name}
-        root = {"id": name, "name": name, "displayName": name, "type": "Steps", "templateName": entry,
-                "phase": "Running", "startedAt": now(), "children": [pod["id"]]}
-        wf["status"] = {"phase": "Running", "startedAt": now(), "finishedAt": None, "progress": "0/1",
-                        "nodes": {name: root, pod["id"]: pod}}
+        pod = {
+            "id": f"{name}-1",
+            "name": f"{name}[0].{entry}",
+            "displayName": entry,
+            "type": "Pod",
+            "templateName": entry,
+            "phase": "Running",
+            "startedAt": now(),
+            "boundaryID": name,
+        }
+        root = {
+            "id": name,
+            "name": name,
+            "displayName": name,
+            "type": "Steps",
+            "templateName": entry,
+            "phase": "Running",
+            "startedAt": now(),
+            "children": [pod["id"]],
+        }
+        wf["status"] = {
+            "phase": "Running",
+            "startedAt": now(),
+            "finishedAt": None,
+            "progress": "0/1",
+            "nodes": {name: root, pod["id"]: pod},
+        }
         self._set_labels(wf)
         self.workflows[(ns, name)] = wf
         return wf
@@ -217,7 +238,9 @@ class FakeArgo:
         return [
             copy.deepcopy(o)
             for o in items
-            if match_labels((o.get("metadata") or {}).get("labels") or {}, q.get("listOptions.labelSelector", ""))
+            if match_labels(
+                (o.get("metadata") or {}).get("labels") or {}, q.get("listOptions.labelSelector", "")
+            )
             and match_fields(o, q.get("listOptions.fieldSelector", ""))
         ]
 
@@ -268,7 +291,9 @@ class FakeArgo:
         spec: Json = {"workflowTemplateRef": ref, "entrypoint": opts.get("entryPoint") or "main"}
         if opts.get("parameters"):
             spec["arguments"] = {
-                "parameters": [dict(zip(("name", "value"), p.split("=", 1), strict=True)) for p in opts["parameters"]]
+                "parameters": [
+                    dict(zip(("name", "value"), p.split("=", 1), strict=True)) for p in opts["parameters"]
+                ]
             }
         labels = dict(p.split("=", 1) for p in (opts.get("labels") or "").split(",") if p)
         meta = {"generateName": opts.get("generateName") or f"{name}-", "labels": labels}
@@ -312,7 +337,9 @@ class FakeArgo:
         self._wf(ns, name)
         if q.get("logOptions.follow") == "true":
             self.finish(ns, name)
-        lines = [(p, c) for p, c in self.logs.get((ns, name), []) if not q.get("podName") or p == q["podName"]]
+        lines = [
+            (p, c) for p, c in self.logs.get((ns, name), []) if not q.get("podName") or p == q["podName"]
+        ]
         if q.get("grep"):
             lines = [(p, c) for p, c in lines if re.search(q["grep"], c)]
         if q.get("logOptions.tailLines"):
@@ -376,8 +403,13 @@ class FakeArgo:
             return self._lint(body.get("template"), "template")
         if len(parts) == 1:
             if method == "POST":
-                return self._create(self.templates, self._lint(body.get("template"), "t"), ns, "workflowtemplates")
-            return {"metadata": {}, "items": self._select((t for (n, _), t in self.templates.items() if n == ns), q)}
+                return self._create(
+                    self.templates, self._lint(body.get("template"), "t"), ns, "workflowtemplates"
+                )
+            return {
+                "metadata": {},
+                "items": self._select((t for (n, _), t in self.templates.items() if n == ns), q),
+            }
         return self._crud(self.templates, (ns, parts[1]), "workflowtemplates", method, body.get("template"))
 
     def _cluster_templates(self, method: str, parts: list[str], q: dict[str, str], body: Json) -> Any:
@@ -385,9 +417,13 @@ class FakeArgo:
             return self._lint(body.get("template"), "template")
         if not parts:
             if method == "POST":
-                return self._create(self.cluster_templates, body["template"], None, "clusterworkflowtemplates")
+                return self._create(
+                    self.cluster_templates, body["template"], None, "clusterworkflowtemplates"
+                )
             return {"metadata": {}, "items": self._select(self.cluster_templates.values(), q)}
-        return self._crud(self.cluster_templates, parts[0], "clusterworkflowtemplates", method, body.get("template"))
+        return self._crud(
+            self.cluster_templates, parts[0], "clusterworkflowtemplates", method, body.get("template")
+        )
 
     def _crons(self, method: str, parts: list[str], q: dict[str, str], body: Json) -> Any:
         ns = parts[0]
@@ -397,7 +433,10 @@ class FakeArgo:
             if method == "POST":
                 cron = self._lint(body.get("cronWorkflow"), "cronWorkflow")
                 return self._create(self.crons, cron, ns, "cronworkflows")
-            return {"metadata": {}, "items": self._select((c for (n, _), c in self.crons.items() if n == ns), q)}
+            return {
+                "metadata": {},
+                "items": self._select((c for (n, _), c in self.crons.items() if n == ns), q),
+            }
         if len(parts) == 3 and parts[2] in ("suspend", "resume"):
             cron = self._crud(self.crons, (ns, parts[1]), "cronworkflows", "GET", None)
             self.crons[(ns, parts[1])]["spec"]["suspend"] = parts[2] == "suspend"

@@ -83,7 +83,9 @@ def test_parse_stream_line_forms() -> None:
 
 def test_stream_error_line_raises() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        lines = b'{"result": {"content": "a", "podName": "p"}}\n{"error": {"grpcCode": 5, "message": "gone"}}\n'
+        lines = (
+            b'{"result": {"content": "a", "podName": "p"}}\n{"error": {"grpcCode": 5, "message": "gone"}}\n'
+        )
         return httpx.Response(200, content=lines)
 
     http = HttpClient("http://x", transport=httpx.MockTransport(handler))
@@ -98,7 +100,10 @@ def test_token_is_sent_and_checked() -> None:
     fake = FakeArgo(token="s3cret")
     with ArgoClient("http://fake", transport=fake.transport) as anonymous, pytest.raises(Unauthenticated):
         anonymous.workflows.list()
-    with ArgoClient("http://fake", token="wrong", transport=fake.transport) as wrong, pytest.raises(Unauthenticated):
+    with (
+        ArgoClient("http://fake", token="wrong", transport=fake.transport) as wrong,
+        pytest.raises(Unauthenticated),
+    ):
         wrong.info()
     with ArgoClient("http://fake", token="s3cret", transport=fake.transport) as good:
         assert good.workflows.list() == []

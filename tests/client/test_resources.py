@@ -16,7 +16,12 @@ SPEC = {"entrypoint": "main", "templates": [{"name": "main", "container": {"imag
 
 
 def test_workflow_templates_crud(client: ArgoClient, fake: FakeArgo) -> None:
-    tmpl = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {"name": "t"}, "spec": SPEC}
+    tmpl = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "t"},
+        "spec": SPEC,
+    }
     created = client.templates.create(tmpl)
     assert created["metadata"]["namespace"] == "argo"
     assert json.loads(fake.requests[-1].content) == {"namespace": "argo", "template": tmpl}
@@ -24,7 +29,10 @@ def test_workflow_templates_crud(client: ArgoClient, fake: FakeArgo) -> None:
         client.templates.create(tmpl)
     assert [t["metadata"]["name"] for t in client.templates.list()] == ["t"]
     client.templates.update({**tmpl, "spec": {**SPEC, "entrypoint": "main"}})
-    assert fake.requests[-1].method == "PUT" and fake.requests[-1].url.path == "/api/v1/workflow-templates/argo/t"
+    assert (
+        fake.requests[-1].method == "PUT"
+        and fake.requests[-1].url.path == "/api/v1/workflow-templates/argo/t"
+    )
     assert client.templates.get("t")["spec"]["entrypoint"] == "main"
     assert client.templates.lint(tmpl)["metadata"]["name"] == "t"
     with pytest.raises(SpecError):

@@ -44,7 +44,9 @@ def test_create_in_namespace_of_manifest(client: ArgoClient, fake: FakeArgo) -> 
 
 def test_list_with_selectors_and_chunks(client: ArgoClient, fake: FakeArgo) -> None:
     for i in range(5):
-        client.workflows.create({**HELLO, "metadata": {"name": f"w{i}", "labels": {"team": "a" if i < 3 else "b"}}})
+        client.workflows.create(
+            {**HELLO, "metadata": {"name": f"w{i}", "labels": {"team": "a" if i < 3 else "b"}}}
+        )
     assert {w["metadata"]["name"] for w in client.workflows.list(label_selector="team=b")} == {"w3", "w4"}
     assert len(client.workflows.list(chunk_size=2)) == 5
     pages = [r for r in fake.requests if r.url.params.get("listOptions.limit") == "2"]
@@ -68,7 +70,10 @@ def test_get_latest_and_not_found(client: ArgoClient, fake: FakeArgo) -> None:
 def test_actions_use_put_with_name_and_namespace(client: ArgoClient, fake: FakeArgo) -> None:
     client.workflows.create({**HELLO, "metadata": {"name": "w"}})
     client.workflows.suspend("w")
-    assert (fake.requests[-1].method, fake.requests[-1].url.path) == ("PUT", "/api/v1/workflows/argo/w/suspend")
+    assert (fake.requests[-1].method, fake.requests[-1].url.path) == (
+        "PUT",
+        "/api/v1/workflows/argo/w/suspend",
+    )
     assert _body(fake) == {"name": "w", "namespace": "argo"}
     client.workflows.resume("w", node_field_selector="inputs.parameters.x.value=1")
     assert _body(fake)["nodeFieldSelector"] == "inputs.parameters.x.value=1"
@@ -114,7 +119,10 @@ def test_apply_submit_options_like_argo() -> None:
     wf = apply_submit_options(HELLO, opts)
     assert wf["metadata"] == {"generateName": "x-", "labels": {"l": "v"}}
     assert wf["spec"]["entrypoint"] == "other" and wf["spec"]["serviceAccountName"] == "sa"
-    assert wf["spec"]["arguments"]["parameters"] == [{"name": "msg", "value": "bye"}, {"name": "extra", "value": "1"}]
+    assert wf["spec"]["arguments"]["parameters"] == [
+        {"name": "msg", "value": "bye"},
+        {"name": "extra", "value": "1"},
+    ]
     assert HELLO["spec"]["arguments"]["parameters"][0]["value"] == "hi"  # the input is not modified
     assert split_pairs(["a=1,b=2", "c=x=y"]) == {"a": "1", "b": "2", "c": "x=y"}
     with pytest.raises(SpecError):

@@ -76,7 +76,9 @@ class ArchivedWorkflowsAPI:
         """Delete one archived workflow by UID."""
         self.http.delete(f"{self.base}/{uid}", {"namespace": namespace})
 
-    def retry(self, uid: str, *, namespace: str | None = None, restart_successful: bool = False) -> dict[str, Any]:
+    def retry(
+        self, uid: str, *, namespace: str | None = None, restart_successful: bool = False
+    ) -> dict[str, Any]:
         """Retry an archived workflow (a live workflow comes back)."""
         ns = namespace or self.namespace
         body = {"uid": uid, "namespace": ns, "restartSuccessful": restart_successful}
@@ -85,4 +87,6 @@ class ArchivedWorkflowsAPI:
     def resubmit(self, uid: str, *, namespace: str | None = None, memoized: bool = False) -> dict[str, Any]:
         """Resubmit an archived workflow."""
         ns = namespace or self.namespace
-        return self.http.put(f"{self.base}/{uid}/resubmit", {"uid": uid, "namespace": ns, "memoized": memoized})
+        return self.http.put(
+            f"{self.base}/{uid}/resubmit", {"uid": uid, "namespace": ns, "memoized": memoized}
+        )

@@ -33,7 +33,9 @@ class CronWorkflowsAPI:
     def lint(self, cron: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
         """Server-side lint."""
         ns = self._ns(namespace)
-        return self.http.post(f"/api/v1/cron-workflows/{ns}/lint", {"namespace": ns, "cronWorkflow": dict(cron)})
+        return self.http.post(
+            f"/api/v1/cron-workflows/{ns}/lint", {"namespace": ns, "cronWorkflow": dict(cron)}
+        )
 
     def list(self, *, namespace: str | None = None, label_selector: str = "") -> list[dict[str, Any]]:
         """Cron workflows of the namespace (matching ``label_selector``)."""

@@ -61,7 +61,9 @@ def error_from_body(status: int, body: Any, *, url: str = "") -> ArgentoError:
         raw_code = inner.get("code", inner.get("grpcCode"))
         if isinstance(raw_code, int) and not isinstance(raw_code, bool):
             code = raw_code
-        message = str(inner.get("message") or (body.get("error") if isinstance(body.get("error"), str) else ""))
+        message = str(
+            inner.get("message") or (body.get("error") if isinstance(body.get("error"), str) else "")
+        )
         if not status and isinstance(inner.get("httpCode"), int):
             status = inner["httpCode"]
     elif isinstance(body, str):

@@ -30,7 +30,9 @@ class WorkflowTemplatesAPI:
     def create(self, template: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
         """Create a template; :class:`~argento.errors.AlreadyExists` when its name is taken."""
         ns = self._ns(namespace or (template.get("metadata") or {}).get("namespace"))
-        return self.http.post(f"/api/v1/workflow-templates/{ns}", {"namespace": ns, "template": dict(template)})
+        return self.http.post(
+            f"/api/v1/workflow-templates/{ns}", {"namespace": ns, "template": dict(template)}
+        )
 
     def update(self, template: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
         """Replace a template by name."""
@@ -49,7 +51,9 @@ class WorkflowTemplatesAPI:
     def list(self, *, namespace: str | None = None, label_selector: str = "") -> list[dict[str, Any]]:
         """Templates of the namespace (matching ``label_selector``)."""
         ns = self._ns(namespace)
-        page = self.http.get(f"/api/v1/workflow-templates/{ns}", {"listOptions.labelSelector": label_selector})
+        page = self.http.get(
+            f"/api/v1/workflow-templates/{ns}", {"listOptions.labelSelector": label_selector}
+        )
         return list(page.get("items") or [])
 
     def get(self, name: str, *, namespace: str | None = None) -> dict[str, Any]:

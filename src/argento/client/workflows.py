@@ -215,7 +215,7 @@ class WorkflowsAPI:
         items = self.list(namespace=ns, fields=fields)
         if not items:
             raise NotFound(f"no workflows in namespace {ns!r}")
-        newest = max(items, key=lambda w: ((w.get("metadata") or {}).get("creationTimestamp") or ""))
+        newest = max(items, key=lambda w: (w.get("metadata") or {}).get("creationTimestamp") or "")
         return newest["metadata"]["name"]
 
     def resolve(self, name: str, *, namespace: str | None = None) -> str:
@@ -255,7 +255,12 @@ class WorkflowsAPI:
         )
 
     def resubmit(
-        self, name: str, *, namespace: str | None = None, memoized: bool = False, parameters: Sequence[str] = ()
+        self,
+        name: str,
+        *,
+        namespace: str | None = None,
+        memoized: bool = False,
+        parameters: Sequence[str] = (),
     ) -> dict[str, Any]:
         """A new workflow from this one's spec (``memoized`` reuses its successful steps)."""
         return self._action(name, "resubmit", namespace, memoized=memoized, parameters=list(parameters))
@@ -274,7 +279,9 @@ class WorkflowsAPI:
         """Suspend: start no new steps until resumed."""
         return self._action(name, "suspend", namespace)
 
-    def resume(self, name: str, *, namespace: str | None = None, node_field_selector: str = "") -> dict[str, Any]:
+    def resume(
+        self, name: str, *, namespace: str | None = None, node_field_selector: str = ""
+    ) -> dict[str, Any]:
         """Resume a suspended workflow (or only the suspend nodes matching ``node_field_selector``)."""
         return self._action(name, "resume", namespace, nodeFieldSelector=node_field_selector)
 
