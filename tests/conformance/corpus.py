@@ -39,6 +39,9 @@ E2E_CHECKS: dict[str, dict[str, Any]] = {
     # omitted producer's defaultless output, with no consumer default, is an "absent optional" -> Error.
     "e2e/functional/dag-omitted-output-ref.yaml": {"phase": "Error", "nodes": {"stage-c": "Error"}},
     "e2e/functional/dag-skipped-output-ref.yaml": {"phase": "Error", "nodes": {"stage-c": "Error"}},
+    # A well-formed workflow whose referenced template is malformed loads, then fails to resolve it.
+    "e2e/wellformed/wellformed-workflow-with-malformed-cluster-workflow-template-ref.yaml": {"phase": "Error"},
+    "e2e/wellformed/wellformed-workflow-with-malformed-workflow-template-ref.yaml": {"phase": "Error"},
     # Same absence rule for a loop over the skipped producer's output (no Argo test names this file).
     "e2e/functional/steps-skipped-withparam-ref.yaml": {"phase": "Error"},
 }

@@ -18,50 +18,35 @@ from argento.engine.outputs import resolve_artifact_args, template_outputs
 from argento.engine.scope import Scope
 from argento.engine.steps import continues_on
 from argento.errors import ArgentoError, SpecError
+from argento.expr.depends import ContinueOn, Depends, TaskStatus, from_dependencies, parse_depends
 from argento.expr.govaluate import evaluate_when
 from argento.expr.template import substitute_obj
 
 if TYPE_CHECKING:
     from argento.engine.controller import Call, WorkflowRunner
 
-_RESULTS = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed")
 # A task reference in `depends`: a name, optionally followed by `.Result`.
 _REF = re.compile(r"(?<![\w.\-])([A-Za-z0-9_][\w\-]*)(?:\.(\w+))?")
 
 
-def depends_logic(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> str:
-    """Argo's resolved depends logic: bare names expanded (honouring the dependency's ``continueOn``)."""
+def task_depends(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> tuple[Depends | None, list[str]]:
+    """A task's parsed ``depends`` (or ``dependencies``) and the tasks it names, in first-mention order.
+
+    Bare names accept what Argo's ``expandDependency`` accepts, widened by the dependency's ``continueOn``.
+    """
     text = task.get("depends")
-    if not text:
-        deps = task.get("dependencies") or []
-        return " && ".join(_expand_bare(d, tasks) for d in deps)
-
-    def repl(match: re.Match[str]) -> str:
-        name, result = match.group(1), match.group(2)
-        if result is not None or name not in tasks:
-            return match.group(0)
-        return _expand_bare(name, tasks)
-
-    return _REF.sub(repl, str(text))
-
-
-def _expand_bare(name: str, tasks: dict[str, dict[str, Any]]) -> str:
-    parts = [f"{name}.Succeeded", f"{name}.Skipped", f"{name}.Daemoned"]
-    cont = (tasks.get(name) or {}).get("continueOn") or {}
-    if cont.get("error"):
-        parts.append(f"{name}.Errored")
-    if cont.get("failed"):
-        parts.append(f"{name}.Failed")
-    return "(" + " || ".join(parts) + ")"
-
-
-def dependencies_of(logic: str, tasks: dict[str, dict[str, Any]]) -> list[str]:
-    """Task names a resolved depends expression refers to, in first-mention order."""
-    seen: dict[str, None] = {}
-    for match in _REF.finditer(logic):
-        if match.group(1) in tasks:
-            seen[match.group(1)] = None
-    return list(seen)
+    names = [m.group(1) for m in _REF.finditer(str(text))] if text else list(task.get("dependencies") or [])
+    names = list(dict.fromkeys(n for n in names if n in tasks))
+    if not text and not names:
+        return None, []
+    continue_on = {
+        n: ContinueOn(error=bool(c.get("error")), failed=bool(c.get("failed")))
+        for n in names
+        if (c := tasks[n].get("continueOn"))
+    }
+    if text:
+        return parse_depends(str(text), continue_on=continue_on), names
+    return from_dependencies(names, continue_on=continue_on), names
 
 
 def leaf_tasks(tasks: dict[str, dict[str, Any]], deps: dict[str, list[str]]) -> list[str]:
@@ -79,8 +64,10 @@ class _Dag:
         self.node = node
         dag = call.template.get("dag") or {}
         self.tasks: dict[str, dict[str, Any]] = {t["name"]: t for t in dag.get("tasks") or []}
-        self.logic = {name: depends_logic(t, self.tasks) for name, t in self.tasks.items()}
-        self.deps = {name: dependencies_of(self.logic[name], self.tasks) for name in self.tasks}
+        self.logic: dict[str, Depends | None] = {}
+        self.deps: dict[str, list[str]] = {}
+        for name, task in self.tasks.items():
+            self.logic[name], self.deps[name] = task_depends(task, self.tasks)
         target = dag.get("target")
         self.targets = str(target).split(" ") if target else leaf_tasks(self.tasks, self.deps)
         for t in self.targets:
@@ -114,33 +101,18 @@ class _Dag:
     def should_execute(self, name: str) -> bool:
         """Argo's ``evaluateDependsLogic`` once every dependency is fulfilled."""
         logic = self.logic[name]
-        if not logic:
+        if logic is None:
             return True
-        from argento.expr.lang import evaluate
+        state = self.run.state
 
-        env: dict[str, Any] = {}
-        for dep in self.deps[name]:
+        def status(dep: str) -> TaskStatus:
             node = self.task_node(dep)
             assert node is not None
-            any_ok = all_failed = False
             if node.type is NodeType.TASK_GROUP:
-                phases = [self.run.state.get(c).phase for c in node.children]
-                any_ok = any(p is NodePhase.SUCCEEDED for p in phases)
-                all_failed = bool(phases) and all(p is NodePhase.FAILED for p in phases)
-            env[dep.replace("-", "_")] = {
-                "Succeeded": node.phase is NodePhase.SUCCEEDED,
-                "Failed": node.phase is NodePhase.FAILED,
-                "Errored": node.phase is NodePhase.ERROR,
-                "Skipped": node.phase is NodePhase.SKIPPED,
-                "Omitted": node.phase is NodePhase.OMITTED,
-                "Daemoned": node.daemoned and node.phase is not NodePhase.PENDING,
-                "AnySucceeded": any_ok,
-                "AllFailed": all_failed,
-            }
-        result = evaluate(logic.replace("-", "_"), env)
-        if not isinstance(result, bool):
-            raise SpecError(f"unable to cast expression result '{result}' of '{logic}' to bool")
-        return result
+                return TaskStatus.of_group(str(node.phase), [str(state.get(c).phase) for c in node.children])
+            return TaskStatus(phase=str(node.phase), daemoned=node.daemoned)
+
+        return logic.evaluate(status)
 
     # ------------------------------------------------------------------------------------------------------
     async def run_dag(self) -> None:

@@ -216,8 +216,7 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
     tmpl = call.template
     kind = "script" if tmpl.get("script") is not None else "container"
     container = tmpl[kind]
-    workdir = run.run_dir / pod_name
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = run.run_dir / pod_name  # created by the executor (the fake executor needs none)
     mounts = volume_mounts(run, tmpl, container, workdir)
     if run.options_artifacts is not None:
         mounts.update(await run.options_artifacts.load_inputs(run, call, node, workdir))
@@ -236,7 +235,6 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
     sidecars = []
     for i, side in enumerate(tmpl.get("sidecars") or []):
         side_dir = workdir / f"sidecar-{i}"
-        side_dir.mkdir(exist_ok=True)
         sidecars.append(
             PodSpec(
                 node_id=node.id,
