@@ -67,7 +67,9 @@ class RunOptions:
     listeners: list[Listener] = field(default_factory=list)
     memo: MemoCache | None = None
     locks: LockManager | None = None
-    #: Multiplier for suspend and retry-backoff durations (conformance runs use a small value).
+    #: Time compression: multiplies every duration of the manifest (suspend, backoff, timeouts, deadlines) as
+    #: ARGENTO_SLEEP_SCALE multiplies the sleeps of steps, so examples that wait for show run fast and keep
+    #: their relative timing (a 10 s timeout on a 15 s sleep still fires).
     time_scale: float = 1.0
     #: Artifact driver (``load_inputs``/``save_outputs``); None: only ``raw`` inputs are supported.
     artifacts: Any = None
@@ -253,7 +255,8 @@ class WorkflowRunner:
         deadline = self.spec.get("activeDeadlineSeconds")
         timer = None
         if deadline is not None:
-            timer = asyncio.get_running_loop().call_later(max(0.0, float(deadline)), self._deadline_hit)
+            seconds = parse_duration(deadline, field="spec.activeDeadlineSeconds") * self.options.time_scale
+            timer = asyncio.get_running_loop().call_later(max(0.0, seconds), self._deadline_hit)
         root: NodeStatus | None = None
         try:
             wf_lock = await self.locks.acquire_workflow(self)
@@ -521,6 +524,8 @@ class WorkflowRunner:
                 call.node_name, node_type, inputs=_inputs_of(call.template), **call.init_kwargs()
             )
         timeout = _template_timeout(call.template)
+        if timeout is not None:
+            timeout *= self.options.time_scale
         try:
             if timeout is None:
                 await runner(self, call, node)

@@ -297,7 +297,7 @@ def _pod_timeout(run: WorkflowRunner, tmpl: dict[str, Any]) -> float | None:
         limits.append(parse_duration(ads, field="activeDeadlineSeconds"))
     if tmpl.get("timeout") not in (None, ""):
         limits.append(parse_duration(tmpl["timeout"], field="timeout"))
-    return min(limits) if limits else None
+    return min(limits) * run.options.time_scale if limits else None
 
 
 def volume_mounts(
