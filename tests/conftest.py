@@ -26,3 +26,23 @@ def argento_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def settings(argento_home: Path) -> Settings:
     """Settings pointing at the test's own home."""
     return Settings.from_env({"ARGENTO_HOME": str(argento_home)})
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test session on 127.0.0.1:5432 (created here, dropped at the end)."""
+    import os
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    admin = os.environ.get("ARGENTO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"argento_test_{uuid.uuid4().hex[:10]}"
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {admin}: {exc}")
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,313 @@
+"""Workflows, their nodes and the archive on SQL.
+
+A workflow row holds the resource without ``status.nodes``; ``save_node`` upserts one node row per
+transition, which keeps the cost of a commit independent of the workflow's size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from argento.errors import AlreadyExists, NotFound
+from argento.store import schema
+from argento.store.base import (
+    COMPLETED_PHASES,
+    ListQuery,
+    Page,
+    Resource,
+    decode_continue,
+    encode_continue,
+    join_nodes,
+    split_nodes,
+)
+from argento.store.selectors import FieldRequirement, Requirement
+from argento.store.sql import SqlBase, upsert
+
+_W = schema.workflows
+_A = schema.archived_workflows
+
+
+def label_clause(labels_table: sa.Table, owner_uid: sa.ColumnElement[Any], req: Requirement) -> Any:
+    """A label requirement as an EXISTS over the labels table (indexed on key, value)."""
+    lab = labels_table.alias()
+    base = sa.select(sa.literal(1)).where(lab.c.uid == owner_uid, lab.c.key == req.key)
+    if req.op in ("exists", "!exists"):
+        clause = sa.exists(base)
+        return clause if req.op == "exists" else ~clause
+    clause = sa.exists(base.where(lab.c.value.in_(req.values)))
+    return clause if req.op in ("=", "in") else ~clause
+
+
+def field_clause(table: sa.Table, req: FieldRequirement) -> Any:
+    column = {
+        "metadata.name": table.c.name,
+        "metadata.namespace": table.c.namespace,
+        "metadata.uid": table.c.uid,
+        "status.phase": table.c.phase,
+    }[req.field]
+    return column == req.value if req.op == "=" else column != req.value
+
+
+def _labels(resource: Resource) -> dict[str, str]:
+    return {str(k): str(v) for k, v in ((resource.get("metadata") or {}).get("labels") or {}).items()}
+
+
+def _paged(conn: sa.Connection, stmt: sa.Select[Any], query: ListQuery) -> tuple[list[Any], str]:
+    offset = decode_continue(query.continue_token)
+    if query.limit and query.limit > 0:
+        rows = conn.execute(stmt.offset(offset).limit(query.limit + 1)).all()
+        more = len(rows) > query.limit
+        return rows[: query.limit], encode_continue(offset + query.limit) if more else ""
+    return conn.execute(stmt.offset(offset) if offset else stmt).all(), ""
+
+
+class SqlWorkflows(SqlBase):
+    """The live workflows."""
+
+    def create(self, workflow: Resource) -> Resource:
+        meta = workflow["metadata"]
+        slim, nodes = split_nodes(workflow)
+        with self.tx() as conn:
+            taken = conn.execute(
+                sa.select(_W.c.uid).where(_W.c.namespace == meta["namespace"], _W.c.name == meta["name"])
+            ).first()
+            if taken:
+                raise AlreadyExists(f'workflows.argoproj.io "{meta["name"]}" already exists')
+            meta["resourceVersion"] = str(self.next_version(conn))
+            status = workflow.get("status") or {}
+            conn.execute(
+                sa.insert(_W).values(
+                    uid=meta["uid"],
+                    namespace=meta["namespace"],
+                    name=meta["name"],
+                    phase=status.get("phase") or "",
+                    created_at=meta["creationTimestamp"],
+                    finished_at=status.get("finishedAt"),
+                    resource_version=int(meta["resourceVersion"]),
+                    resource=slim,
+                )
+            )
+            labels = _labels(workflow)
+            if labels:
+                conn.execute(
+                    sa.insert(schema.workflow_labels),
+                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
+                )
+            if nodes:
+                conn.execute(
+                    sa.insert(schema.nodes),
+                    [
+                        {"uid": meta["uid"], "node_id": nid, "phase": n.get("phase", ""), "data": n}
+                        for nid, n in nodes.items()
+                    ],
+                )
+        return workflow
+
+    def _one(self, where: Any, missing: str) -> Resource:
+        with self.read() as conn:
+            row = conn.execute(sa.select(_W.c.uid, _W.c.resource).where(where)).first()
+            if row is None:
+                raise NotFound(f'workflows.argoproj.io "{missing}" not found')
+            nodes = self._nodes(conn, [row[0]]).get(row[0], {})
+        return join_nodes(dict(row[1]), nodes)
+
+    def get(self, namespace: str, name: str) -> Resource:
+        return self._one(sa.and_(_W.c.namespace == namespace, _W.c.name == name), name)
+
+    def get_by_uid(self, uid: str) -> Resource:
+        return self._one(_W.c.uid == uid, uid)
+
+    @staticmethod
+    def _nodes(conn: sa.Connection, uids: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        if not uids:
+            return out
+        n = schema.nodes
+        rows = conn.execute(
+            sa.select(n.c.uid, n.c.node_id, n.c.data).where(n.c.uid.in_(uids)).order_by(n.c.uid, n.c.node_id)
+        )
+        for uid, nid, data in rows:
+            out.setdefault(uid, {})[nid] = data
+        return out
+
+    def list(self, query: ListQuery, *, with_nodes: bool = False) -> Page:
+        stmt = sa.select(_W.c.uid, _W.c.resource)
+        if query.namespace:
+            stmt = stmt.where(_W.c.namespace == query.namespace)
+        if query.name_prefix:
+            stmt = stmt.where(_W.c.name.startswith(query.name_prefix, autoescape=True))
+        for req in query.labels:
+            stmt = stmt.where(label_clause(schema.workflow_labels, _W.c.uid, req))
+        for freq in query.fields:
+            stmt = stmt.where(field_clause(_W, freq))
+        stmt = stmt.order_by(_W.c.created_at.desc(), _W.c.name)
+        with self.read() as conn:
+            rows, token = _paged(conn, stmt, query)
+            nodes = self._nodes(conn, [r[0] for r in rows]) if with_nodes else {}
+        return Page([join_nodes(dict(r[1]), nodes.get(r[0], {})) for r in rows], token)
+
+    def update(self, workflow: Resource) -> Resource:
+        meta = workflow["metadata"]
+        slim, _ = split_nodes(workflow)
+        status = workflow.get("status") or {}
+        with self.tx() as conn:
+            meta["resourceVersion"] = str(self.next_version(conn))
+            result = conn.execute(
+                sa.update(_W)
+                .where(_W.c.uid == meta["uid"])
+                .values(
+                    phase=status.get("phase") or "",
+                    finished_at=status.get("finishedAt"),
+                    resource_version=int(meta["resourceVersion"]),
+                    resource={**slim, "metadata": meta},
+                )
+            )
+            if result.rowcount == 0:
+                raise NotFound(f'workflows.argoproj.io "{meta["name"]}" not found')
+            lab = schema.workflow_labels
+            conn.execute(sa.delete(lab).where(lab.c.uid == meta["uid"]))
+            labels = _labels(workflow)
+            if labels:
+                conn.execute(
+                    sa.insert(lab), [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
+                )
+        return workflow
+
+    def delete(self, namespace: str, name: str) -> None:
+        with self.tx() as conn:
+            row = conn.execute(
+                sa.select(_W.c.uid).where(_W.c.namespace == namespace, _W.c.name == name)
+            ).first()
+            if row is None:
+                raise NotFound(f'workflows.argoproj.io "{name}" not found')
+            for table in (schema.nodes, schema.workflow_labels, schema.log_files):
+                conn.execute(sa.delete(table).where(table.c.uid == row[0]))
+            conn.execute(sa.delete(_W).where(_W.c.uid == row[0]))
+
+    def save_node(self, uid: str, node: dict[str, Any]) -> None:
+        with self.tx() as conn:
+            upsert(
+                conn,
+                schema.nodes,
+                {"uid": uid, "node_id": node["id"], "phase": node.get("phase", ""), "data": node},
+                ["uid", "node_id"],
+            )
+
+    def replace_nodes(self, uid: str, nodes: dict[str, Any]) -> None:
+        n = schema.nodes
+        with self.tx() as conn:
+            conn.execute(sa.delete(n).where(n.c.uid == uid))
+            if nodes:
+                conn.execute(
+                    sa.insert(n),
+                    [
+                        {"uid": uid, "node_id": k, "phase": v.get("phase", ""), "data": v}
+                        for k, v in nodes.items()
+                    ],
+                )
+
+    def get_nodes(self, uid: str) -> dict[str, Any]:
+        with self.read() as conn:
+            return self._nodes(conn, [uid]).get(uid, {})
+
+    def unfinished(self) -> list[Resource]:
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(_W.c.uid, _W.c.resource)
+                .where(_W.c.phase.not_in(sorted(COMPLETED_PHASES)))
+                .order_by(_W.c.created_at, _W.c.name)
+            ).all()
+            nodes = self._nodes(conn, [r[0] for r in rows])
+        return [join_nodes(dict(r[1]), nodes.get(r[0], {})) for r in rows]
+
+    def record_log(self, uid: str, pod_name: str, container: str, path: str) -> None:
+        with self.tx() as conn:
+            upsert(
+                conn,
+                schema.log_files,
+                {"uid": uid, "pod_name": pod_name, "container": container, "path": path},
+                ["uid", "pod_name", "container"],
+            )
+
+    def log_files(self, uid: str) -> list[tuple[str, str, str]]:
+        t = schema.log_files
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(t.c.pod_name, t.c.container, t.c.path).where(t.c.uid == uid).order_by(t.c.pod_name)
+            ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+class SqlArchive(SqlBase):
+    """Completed workflows (Argo's workflow archive)."""
+
+    def archive(self, workflow: Resource) -> None:
+        meta = workflow["metadata"]
+        status = workflow.get("status") or {}
+        with self.tx() as conn:
+            conn.execute(sa.delete(schema.archived_labels).where(schema.archived_labels.c.uid == meta["uid"]))
+            conn.execute(sa.delete(_A).where(_A.c.uid == meta["uid"]))
+            conn.execute(
+                sa.insert(_A).values(
+                    uid=meta["uid"],
+                    namespace=meta.get("namespace", ""),
+                    name=meta["name"],
+                    phase=status.get("phase") or "",
+                    created_at=meta.get("creationTimestamp") or "",
+                    started_at=status.get("startedAt"),
+                    finished_at=status.get("finishedAt"),
+                    resource=workflow,
+                )
+            )
+            labels = _labels(workflow)
+            if labels:
+                conn.execute(
+                    sa.insert(schema.archived_labels),
+                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
+                )
+
+    def get(self, uid: str) -> Resource:
+        with self.read() as conn:
+            row = conn.execute(sa.select(_A.c.resource).where(_A.c.uid == uid)).first()
+        if row is None:
+            raise NotFound(f'archived workflow "{uid}" not found')
+        return dict(row[0])
+
+    def list(self, query: ListQuery) -> Page:
+        stmt = sa.select(_A.c.resource)
+        if query.namespace:
+            stmt = stmt.where(_A.c.namespace == query.namespace)
+        if query.name_prefix:
+            stmt = stmt.where(_A.c.name.startswith(query.name_prefix, autoescape=True))
+        for req in query.labels:
+            stmt = stmt.where(label_clause(schema.archived_labels, _A.c.uid, req))
+        for freq in query.fields:
+            stmt = stmt.where(field_clause(_A, freq))
+        stmt = stmt.order_by(_A.c.created_at.desc(), _A.c.name)
+        with self.read() as conn:
+            rows, token = _paged(conn, stmt, query)
+        return Page([dict(r[0]) for r in rows], token)
+
+    def delete(self, uid: str) -> None:
+        with self.tx() as conn:
+            conn.execute(sa.delete(schema.archived_labels).where(schema.archived_labels.c.uid == uid))
+            result = conn.execute(sa.delete(_A).where(_A.c.uid == uid))
+        if result.rowcount == 0:
+            raise NotFound(f'archived workflow "{uid}" not found')
+
+    def label_keys(self) -> list[str]:
+        t = schema.archived_labels
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(sa.select(t.c.key).distinct().order_by(t.c.key))]
+
+    def label_values(self, key: str) -> list[str]:
+        t = schema.archived_labels
+        with self.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    sa.select(t.c.value).where(t.c.key == key).distinct().order_by(t.c.value)
+                )
+            ]
