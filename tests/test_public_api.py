@@ -4,4 +4,4 @@ import argento
 
 
 def test_public_surface_is_deliberate() -> None:
-    assert sorted(argento.__all__) == ["__version__"]
+    assert sorted(argento.__all__) == ["__version__", "models", "sklearn"]

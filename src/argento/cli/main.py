@@ -19,6 +19,7 @@ from argento.errors import ArgentoError
 # command name -> "module:attribute"; imported lazily so `argento --help` stays fast.
 COMMANDS: dict[str, str] = {
     "lint": "argento.cli.lint:lint",
+    "models": "argento.cli.models:models",
     "run": "argento.cli.run:run",
 }
 
