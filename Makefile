@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint conformance bench clean
+.PHONY: demo test lint conformance conformance-report bench clean
 
 $(BIN)/argento: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ lint: $(BIN)/argento
 
 conformance: $(BIN)/argento
 	$(BIN)/argento lint --summary ../shared/argo-corpus
+
+conformance-report: $(BIN)/argento
+	$(BIN)/python tests/conformance/corpus.py --markdown
+
+bench: $(BIN)/argento
+	$(BIN)/python bench/engine.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

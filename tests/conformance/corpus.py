@@ -130,7 +130,8 @@ def _loop_size(spec: dict[str, Any]) -> int:
     size = 0
     for key, value in _walk(spec):
         if key == "withSequence" and isinstance(value, dict):
-            size = max(size, int(str(value.get("count") or value.get("end") or 0) or 0))
+            bound = str(value.get("count") or value.get("end") or 0)
+            size = max(size, int(bound) if bound.isdigit() else 0)
         elif key == "withItems" and isinstance(value, list):
             size = max(size, len(value))
     return size
