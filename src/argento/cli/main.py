@@ -21,6 +21,24 @@ COMMANDS: dict[str, str] = {
     "lint": "argento.cli.lint:lint",
     "models": "argento.cli.models:models",
     "run": "argento.cli.run:run",
+    # server clients (argento.client): workflows, templates, cron, archive
+    "submit": "argento.cli.workflows:submit",
+    "list": "argento.cli.workflows:list_",
+    "get": "argento.cli.workflows:get",
+    "delete": "argento.cli.workflows:delete",
+    "logs": "argento.cli.streams:logs",
+    "watch": "argento.cli.streams:watch",
+    "wait": "argento.cli.streams:wait",
+    "retry": "argento.cli.actions:retry",
+    "resubmit": "argento.cli.actions:resubmit",
+    "stop": "argento.cli.actions:stop",
+    "terminate": "argento.cli.actions:terminate",
+    "suspend": "argento.cli.actions:suspend",
+    "resume": "argento.cli.actions:resume",
+    "template": "argento.cli.templates:template",
+    "cluster-template": "argento.cli.templates:cluster_template",
+    "cron": "argento.cli.cron:cron",
+    "archive": "argento.cli.archive:archive",
 }
 
 

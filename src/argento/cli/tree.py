@@ -101,7 +101,14 @@ def _pod_name(wf_name: str, node_name: str, template: str) -> str:
 
     if node_name == wf_name:
         return wf_name
-    return f"{wf_name}-{template}-{fnv1a_32(node_name)}" if template else f"{wf_name}-{fnv1a_32(node_name)}"
+    prefix = f"{wf_name}-{template}" if template else wf_name
+    return f"{prefix[:242]}-{fnv1a_32(node_name)}"  # Argo truncates the prefix to fit 253 characters
+
+
+def pod_name(wf: dict[str, Any], node: dict[str, Any]) -> str:
+    """The pod a ``Pod`` node of ``wf`` ran in, by Argo's v2 pod names (``<wf>-<template>-<fnv32(node)>``)."""
+    template = node.get("templateName") or (node.get("templateRef") or {}).get("template", "")
+    return _pod_name((wf.get("metadata") or {}).get("name", ""), node.get("name", ""), template)
 
 
 def render_summary(wf: dict[str, Any]) -> list[str]:

@@ -1,0 +1,203 @@
+"""``argento retry|resubmit|stop|terminate|suspend|resume``: act on workflows, as the ``argo`` commands do.
+
+``retry`` and ``resubmit`` print the workflow they leave running (and can ``--wait``/``--watch`` it, exiting
+0 iff it Succeeded); the others print ``workflow NAME <verb>`` per workflow. Every command takes several
+names; one that fails is reported and the command exits with that error's code after trying the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from argento.cli.remote import connection_options, name_of, output_option
+from argento.client import ArgoClient
+from argento.errors import ArgentoError
+
+
+def _each(names: Sequence[str], act: Callable[[str], Any]) -> list[Any]:
+    """``act`` on every name; report failures on stderr and exit with the first one's code at the end."""
+    results, failure = [], None
+    for name in names:
+        try:
+            results.append(act(name))
+        except ArgentoError as exc:
+            if len(names) == 1:
+                raise
+            click.echo(f"error: {name}: {exc}", err=True)
+            failure = failure or exc
+    if failure is not None:
+        click.get_current_context().exit(failure.exit_code)
+    return results
+
+
+def _finish(
+    client: ArgoClient, workflows: list[dict[str, Any]], output: str | None, wait: bool, watch: bool
+) -> None:
+    from argento.cli.streams import follow
+    from argento.cli.workflows import print_workflow
+
+    if not (wait or watch):
+        for wf in workflows:
+            print_workflow(wf, output, tree=False)
+        return
+    finals = [follow(client, name_of(wf), live=watch, output=output) for wf in workflows]
+    if not all((f.get("status") or {}).get("phase") == "Succeeded" for f in finals):
+        click.get_current_context().exit(1)
+
+
+_wait = click.option(
+    "--wait", is_flag=True, help="Wait for the workflow to complete; exit 0 iff it Succeeded."
+)
+_watch = click.option("--watch", is_flag=True, help="Watch the workflow until it completes.")
+_params = click.option(
+    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Override a parameter."
+)
+
+
+@click.command("retry")
+@click.argument("names", nargs=-1, required=True)
+@click.option(
+    "--node-field-selector", default="", help="Also retry nodes matching (e.g. templateName=train)."
+)
+@click.option(
+    "--restart-successful", is_flag=True, help="Restart successful nodes matching the selector too."
+)
+@_params
+@_wait
+@_watch
+@output_option()
+@connection_options
+def retry(
+    client: ArgoClient,
+    names: tuple[str, ...],
+    node_field_selector: str,
+    restart_successful: bool,
+    parameters: tuple[str, ...],
+    wait: bool,
+    watch: bool,
+    output: str | None,
+) -> None:
+    """Retry failed workflows from their failed steps.
+
+    \b
+    Examples:
+      argento retry @latest --watch
+      argento retry train-7xk2 --restart-successful --node-field-selector templateName=evaluate
+    """
+    workflows = _each(
+        names,
+        lambda n: client.workflows.retry(
+            n,
+            restart_successful=restart_successful,
+            node_field_selector=node_field_selector,
+            parameters=parameters,
+        ),
+    )
+    _finish(client, workflows, output, wait, watch)
+
+
+@click.command("resubmit")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--memoized", is_flag=True, help="Reuse the outputs of steps that succeeded.")
+@_params
+@_wait
+@_watch
+@output_option()
+@connection_options
+def resubmit(
+    client: ArgoClient,
+    names: tuple[str, ...],
+    memoized: bool,
+    parameters: tuple[str, ...],
+    wait: bool,
+    watch: bool,
+    output: str | None,
+) -> None:
+    """Submit a new workflow with the same spec as an existing one.
+
+    \b
+    Examples:
+      argento resubmit @latest --memoized --wait
+    """
+    workflows = _each(names, lambda n: client.workflows.resubmit(n, memoized=memoized, parameters=parameters))
+    _finish(client, workflows, output, wait, watch)
+
+
+def _report(client: ArgoClient, names: Sequence[str], verb: str, act: Callable[[str], Any]) -> None:
+    def run(name: str) -> None:
+        resolved = client.workflows.resolve(name)
+        act(resolved)
+        click.echo(f"workflow {resolved} {verb}")
+
+    _each(names, run)
+
+
+@click.command("stop")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--message", default="", help="Message recorded on the workflow.")
+@click.option("--node-field-selector", default="", help="Stop only nodes matching the selector.")
+@connection_options
+def stop(client: ArgoClient, names: tuple[str, ...], message: str, node_field_selector: str) -> None:
+    """Stop workflows: no new steps start, exit handlers still run.
+
+    \b
+    Examples:
+      argento stop train-7xk2 --message "bad data"
+    """
+    _report(
+        client,
+        names,
+        "stopped",
+        lambda n: client.workflows.stop(n, message=message, node_field_selector=node_field_selector),
+    )
+
+
+@click.command("terminate")
+@click.argument("names", nargs=-1, required=True)
+@connection_options
+def terminate(client: ArgoClient, names: tuple[str, ...]) -> None:
+    """Terminate workflows: running steps are killed and exit handlers skipped.
+
+    \b
+    Examples:
+      argento terminate @latest
+    """
+    _report(client, names, "terminated", client.workflows.terminate)
+
+
+@click.command("suspend")
+@click.argument("names", nargs=-1, required=True)
+@connection_options
+def suspend(client: ArgoClient, names: tuple[str, ...]) -> None:
+    """Suspend workflows: no new steps start until they are resumed.
+
+    \b
+    Examples:
+      argento suspend train-7xk2
+    """
+    _report(client, names, "suspended", client.workflows.suspend)
+
+
+@click.command("resume")
+@click.argument("names", nargs=-1, required=True)
+@click.option(
+    "--node-field-selector", default="", help="Resume only the suspend nodes matching the selector."
+)
+@connection_options
+def resume(client: ArgoClient, names: tuple[str, ...], node_field_selector: str) -> None:
+    """Resume suspended workflows (or some of their suspend nodes).
+
+    \b
+    Examples:
+      argento resume train-7xk2
+      argento resume train-7xk2 --node-field-selector displayName=approve
+    """
+    _report(
+        client,
+        names,
+        "resumed",
+        lambda n: client.workflows.resume(n, node_field_selector=node_field_selector),
+    )

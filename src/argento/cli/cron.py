@@ -1,0 +1,329 @@
+"""``argento cron create|list|get|delete|suspend|resume|lint``: CronWorkflows on a server.
+
+Output follows ``argo cron``: the list table ``NAME AGE LAST RUN NEXT RUN SCHEDULES TIMEZONE SUSPENDED`` and
+the ``Name: … NextScheduledTime: …`` description. The next run is computed here from the schedules with
+:func:`next_run` (standard five-field cron and ``@hourly``-style descriptors, in the cron's timezone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+from argento.cli.remote import connection_options, echo_lines, emit, name_of, output_option, since, table
+from argento.cli.templates import each, load_resources
+from argento.client import ArgoClient
+from argento.client.workflows import split_pairs
+
+_DESCRIPTORS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_NAMES = {
+    **{
+        m: i + 1
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        )
+    },
+    **{d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
+}
+_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+
+
+def _field(text: str, low: int, high: int) -> set[int]:
+    values: set[int] = set()
+    for part in text.lower().split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in ("*", "?"):
+            start, end = low, high
+        elif "-" in part:
+            a, b = part.split("-", 1)
+            start, end = int(_NAMES.get(a, a)), int(_NAMES.get(b, b))
+        else:
+            start = int(_NAMES.get(part, part))
+            end = high if step > 1 else start
+        values.update(range(start, end + 1, step))
+    return {0 if v == 7 and high == 6 else v for v in values}  # 7 is Sunday too
+
+
+def next_run(schedule: str, *, timezone: str = "", now: datetime | None = None) -> datetime | None:
+    """The next time ``schedule`` fires after ``now`` (aware, in UTC); ``None`` if it cannot be read."""
+    text = schedule.strip()
+    tz_name = timezone
+    if m := re.match(r"^(?:CRON_TZ|TZ)=(\S+)\s+(.*)$", text):
+        tz_name, text = m.group(1), m.group(2)
+    text = _DESCRIPTORS.get(text, text)
+    fields = text.split()
+    if len(fields) != 5:
+        return None
+    try:
+        minutes, hours, days, months, weekdays = (
+            _field(f, lo, hi) for f, (lo, hi) in zip(fields, _RANGES, strict=True)
+        )
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(tz_name) if tz_name else UTC
+    except (ValueError, KeyError, LookupError):
+        return None
+    # Vixie cron: when both day fields are restricted, either may match.
+    either = fields[2] not in ("*", "?") and fields[4] not in ("*", "?")
+    t = (now or datetime.now(UTC)).astimezone(tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    for _ in range(366 * 24 * 60):
+        day_ok = (
+            (t.day in days or (t.isoweekday() % 7) in weekdays)
+            if either
+            else (t.day in days and (t.isoweekday() % 7) in weekdays)
+        )
+        if t.month not in months or not day_ok:
+            t = (t + timedelta(days=1)).replace(hour=0, minute=0)
+        elif t.hour not in hours:
+            t = (t + timedelta(hours=1)).replace(minute=0)
+        elif t.minute not in minutes:
+            t += timedelta(minutes=1)
+        else:
+            return t.astimezone(UTC)
+    return None
+
+
+def _schedules(cron: dict[str, Any]) -> list[str]:
+    spec = cron.get("spec") or {}
+    return list(spec.get("schedules") or ([spec["schedule"]] if spec.get("schedule") else []))
+
+
+def _next(cron: dict[str, Any]) -> datetime | None:
+    tz = (cron.get("spec") or {}).get("timezone") or ""
+    runs = [r for s in _schedules(cron) if (r := next_run(s, timezone=tz))]
+    return min(runs) if runs else None
+
+
+def describe(cron: dict[str, Any]) -> list[str]:
+    """``argo cron get``'s text."""
+    meta, spec, status = cron.get("metadata") or {}, cron.get("spec") or {}, cron.get("status") or {}
+    rows: list[tuple[str, Any]] = [
+        ("Name:", meta.get("name", "")),
+        ("Namespace:", meta.get("namespace", "")),
+        ("Created:", meta.get("creationTimestamp", "")),
+        ("Schedules:", ",".join(_schedules(cron))),
+        ("Suspended:", str(bool(spec.get("suspend"))).lower()),
+    ]
+    for key, label in (
+        ("timezone", "Timezone:"),
+        ("startingDeadlineSeconds", "StartingDeadlineSeconds:"),
+        ("concurrencyPolicy", "ConcurrencyPolicy:"),
+    ):
+        if spec.get(key) not in (None, ""):
+            rows.append((label, spec[key]))
+    if status.get("lastScheduledTime"):
+        rows.append(("LastScheduledTime:", status["lastScheduledTime"]))
+    if (nxt := _next(cron)) is not None:
+        rows.append(("NextScheduledTime:", nxt.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    if status.get("active"):
+        rows.append(("Active Workflows:", ", ".join(a.get("name", "") for a in status["active"])))
+    params = ((spec.get("workflowSpec") or {}).get("arguments") or {}).get("parameters") or []
+    if params:
+        rows.append(("Workflow Parameters:", ""))
+        rows += [(f"  {p['name']}:", p.get("value", "")) for p in params if "value" in p]
+    return [f"{label:<30} {value}".rstrip() for label, value in rows]
+
+
+def _show(cron: dict[str, Any], output: str | None) -> None:
+    if output in ("json", "yaml"):
+        emit(cron, output)
+    elif output == "name":
+        click.echo(name_of(cron))
+    else:
+        echo_lines(describe(cron))
+
+
+def _apply(
+    cron: dict[str, Any], params: dict[str, str], entrypoint: str, schedule: str, labels: dict[str, str]
+) -> dict[str, Any]:
+    from argento.client import SubmitOptions, apply_submit_options
+
+    spec = dict(cron.get("spec") or {})
+    if schedule:
+        spec.pop("schedules", None)
+        spec["schedule"] = schedule
+    if params or entrypoint:
+        inner = {"metadata": {}, "spec": spec.get("workflowSpec") or {}}
+        opts = SubmitOptions(parameters=params, entrypoint=entrypoint)
+        spec["workflowSpec"] = apply_submit_options(inner, opts)["spec"]
+    meta = dict(cron.get("metadata") or {})
+    if labels:
+        meta["labels"] = {**(meta.get("labels") or {}), **labels}
+    return {**cron, "metadata": meta, "spec": spec}
+
+
+@click.group("cron")
+def cron() -> None:
+    """Manage CronWorkflows on the server.
+
+    \b
+    Example:
+      argento cron create nightly-train.yaml && argento cron list
+    """
+
+
+@cron.command("create")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Workflow parameter."
+)
+@click.option("--entrypoint", default="", help="Override the workflow's entrypoint.")
+@click.option("--schedule", default="", help="Override the schedule.")
+@click.option("-l", "--labels", multiple=True, metavar="K=V[,K=V]", help="Labels to add.")
+@output_option()
+@connection_options
+def create(
+    client: ArgoClient,
+    files: tuple[str, ...],
+    parameters: tuple[str, ...],
+    entrypoint: str,
+    schedule: str,
+    labels: tuple[str, ...],
+    output: str | None,
+) -> None:
+    """Create CronWorkflows from FILES (linted locally first).
+
+    \b
+    Example:
+      argento cron create nightly.yaml --schedule "0 2 * * *"
+    """
+    params = split_pairs(parameters, what="parameter") if parameters else {}
+    for manifest in load_resources(files, "CronWorkflow"):
+        item = _apply(manifest, params, entrypoint, schedule, split_pairs(labels, what="label"))
+        _show(client.cron.create(item), output)
+
+
+@cron.command("list")
+@click.option("-l", "--selector", default="", help="Label selector.")
+@output_option()
+@connection_options
+def list_(client: ArgoClient, selector: str, output: str | None) -> None:
+    """List CronWorkflows.
+
+    \b
+    Example:
+      argento cron list -o name
+    """
+    items = sorted(client.cron.list(label_selector=selector), key=name_of)
+    if output in ("json", "yaml"):
+        emit(items, output)
+        return
+    if output == "name":
+        echo_lines(name_of(c) for c in items)
+        return
+    if not items:
+        click.echo("No cron workflows found")
+        return
+    rows = []
+    for c in items:
+        nxt = _next(c)
+        rows.append(
+            [
+                name_of(c),
+                since((c.get("metadata") or {}).get("creationTimestamp")),
+                since((c.get("status") or {}).get("lastScheduledTime")) or "N/A",
+                since(datetime.now(UTC).isoformat(), nxt.isoformat()) if nxt else "N/A",
+                ",".join(_schedules(c)),
+                (c.get("spec") or {}).get("timezone", ""),
+                str(bool((c.get("spec") or {}).get("suspend"))).lower(),
+            ]
+        )
+    echo_lines(table(["NAME", "AGE", "LAST RUN", "NEXT RUN", "SCHEDULES", "TIMEZONE", "SUSPENDED"], rows))
+
+
+@cron.command("get")
+@click.argument("names", nargs=-1, required=True)
+@output_option()
+@connection_options
+def get(client: ArgoClient, names: tuple[str, ...], output: str | None) -> None:
+    """Show CronWorkflows.
+
+    \b
+    Example:
+      argento cron get nightly -o yaml
+    """
+    each(names, lambda n: _show(client.cron.get(n), output))
+
+
+def _simple(names: Sequence[str], verb: str, act: Any) -> None:
+    def run(name: str) -> None:
+        act(name)
+        click.echo(f"CronWorkflow '{name}' {verb}")
+
+    each(names, run)
+
+
+@cron.command("delete")
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Delete every CronWorkflow of the namespace.")
+@connection_options
+def delete(client: ArgoClient, names: tuple[str, ...], all_: bool) -> None:
+    """Delete CronWorkflows.
+
+    \b
+    Example:
+      argento cron delete nightly
+    """
+    if all_:
+        names = tuple(name_of(c) for c in client.cron.list())
+    elif not names:
+        raise click.UsageError("give NAMES or --all")
+    _simple(names, "deleted", client.cron.delete)
+
+
+@cron.command("suspend")
+@click.argument("names", nargs=-1, required=True)
+@connection_options
+def suspend(client: ArgoClient, names: tuple[str, ...]) -> None:
+    """Stop scheduling CronWorkflows.
+
+    \b
+    Example:
+      argento cron suspend nightly
+    """
+    _simple(names, "suspended", client.cron.suspend)
+
+
+@cron.command("resume")
+@click.argument("names", nargs=-1, required=True)
+@connection_options
+def resume(client: ArgoClient, names: tuple[str, ...]) -> None:
+    """Schedule suspended CronWorkflows again.
+
+    \b
+    Example:
+      argento cron resume nightly
+    """
+    _simple(names, "resumed", client.cron.resume)
+
+
+@cron.command("lint")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--server-side", is_flag=True, help="Also ask the server to lint them.")
+@connection_options
+def lint(client: ArgoClient, files: tuple[str, ...], server_side: bool) -> None:
+    """Check CronWorkflow files with Argo's rules (exit 1 on errors).
+
+    \b
+    Example:
+      argento cron lint nightly.yaml
+    """
+    for manifest in load_resources(files, "CronWorkflow"):
+        if server_side:
+            client.cron.lint(manifest)
+    click.echo(f"{', '.join(files)}: no linting errors found")

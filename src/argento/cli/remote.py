@@ -1,0 +1,190 @@
+"""What every client command shares: the connection options, the client they build, and output helpers.
+
+``--server`` / ``--token`` / ``-n`` default to ``ARGENTO_SERVER`` / ``ARGENTO_TOKEN`` / ``ARGENTO_NAMESPACE``
+through :class:`argento.config.Settings`. Tests inject an ``httpx`` transport through the root context
+object (``CliRunner().invoke(cli, args, obj={"transport": fake.transport})``).
+
+Tables are printed like Go's ``tabwriter`` with a padding of 3, as the ``argo`` CLI prints them, and ages
+and durations as Argo's ``humanize.RelativeDurationShort`` (``5s``, ``3m``, ``2h``, ``4d``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+
+from argento.client import ArgoClient
+from argento.config import Settings
+from argento.errors import SpecError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Output formats of commands that print resources.
+OUTPUTS = ("wide", "json", "yaml", "name")
+
+
+def connection_options(func: F) -> F:
+    """Add ``--server``, ``--token``, ``-n/--namespace`` and ``-k``; pass an :class:`ArgoClient` as ``client``."""
+
+    @click.option(
+        "--server",
+        default=None,
+        metavar="URL",
+        help="Argento (or Argo) server URL  [env ARGENTO_SERVER; default http://127.0.0.1:2746]",
+    )
+    @click.option("--token", default=None, help="Bearer token  [env ARGENTO_TOKEN]")
+    @click.option("-n", "--namespace", default=None, help="Namespace  [env ARGENTO_NAMESPACE; default argo]")
+    @click.option(
+        "-k", "--insecure-skip-tls-verify", "insecure", is_flag=True, help="Accept any TLS certificate."
+    )
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        server: str | None,
+        token: str | None,
+        namespace: str | None,
+        insecure: bool,
+        **kwargs: Any,
+    ) -> Any:
+        # `submit --argo-server URL` points the same client at a real Argo Server (https by default).
+        argo_server = kwargs.get("argo_server")
+        client = make_client(
+            server=argo_server or server,
+            token=token,
+            namespace=namespace,
+            insecure=insecure,
+            default_scheme="https" if argo_server else "http",
+        )
+        with client:
+            return func(*args, client=client, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_client(
+    *,
+    server: str | None = None,
+    token: str | None = None,
+    namespace: str | None = None,
+    insecure: bool = False,
+    default_scheme: str = "http",
+) -> ArgoClient:
+    """An :class:`ArgoClient` from the options, the environment and the injected test transport."""
+    from argento.client.http import normalize_server
+
+    settings = Settings.from_env()
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().obj if ctx is not None else None
+    transport = root.get("transport") if isinstance(root, dict) else None
+    return ArgoClient(
+        normalize_server(server or settings.server, default_scheme=default_scheme),
+        token=settings.token if token is None else token,
+        namespace=namespace or settings.namespace,
+        verify=not insecure,
+        transport=transport,
+    )
+
+
+def output_option(choices: Sequence[str] = OUTPUTS, default: str | None = None) -> Callable[[F], F]:
+    """``-o/--output`` limited to ``choices``."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(list(choices)),
+        default=default,
+        help=f"Output format: {'|'.join(choices)}.",
+    )
+
+
+def emit(data: Any, fmt: str) -> None:
+    """Print ``data`` as JSON (indented) or YAML."""
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        import yaml
+
+        click.echo(yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """Lines of a table padded like Go's ``tabwriter`` (minimum padding 3)."""
+    rows = [[str(c) for c in r] for r in rows]
+    cells = [list(header), *rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+
+
+def echo_lines(lines: Iterable[str]) -> None:
+    """Print lines."""
+    for line in lines:
+        click.echo(line)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A Kubernetes RFC 3339 timestamp (``Z`` or offset, optional fraction) as an aware datetime."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def short_duration(seconds: float | None) -> str:
+    """Argo's ``RelativeDurationShort``: the largest unit only (``45s``, ``3m``, ``2h``, ``4d``)."""
+    if seconds is None:
+        return ""
+    secs = max(int(seconds), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{secs // size}{unit}"
+    return f"{secs}s"
+
+
+def since(value: str | None, until: str | None = None) -> str:
+    """Short duration from timestamp ``value`` to ``until`` (or now); empty without a start."""
+    start = parse_time(value)
+    if start is None:
+        return ""
+    end = parse_time(until) or datetime.now(UTC)
+    return short_duration((end - start).total_seconds())
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``10m``, ``1h30m``, ``2d`` → seconds (a bare number is seconds)."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    if not text or _DURATION.sub("", text):
+        raise SpecError(f"invalid duration {text!r} (use e.g. 30s, 10m, 3h, 1d)")
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+    return sum(float(n) * scale[u] for n, u in _DURATION.findall(text))
+
+
+def workflow_status(wf: dict[str, Any]) -> str:
+    """Argo's ``WorkflowStatus``: the phase, with ``(Suspended)`` / ``(Terminated)`` when they apply."""
+    status = wf.get("status") or {}
+    spec = wf.get("spec") or {}
+    phase = status.get("phase") or ""
+    if phase == "Running" and spec.get("suspend"):
+        return "Running (Suspended)"
+    if phase == "Failed" and spec.get("shutdown"):
+        return f"Failed ({'Terminated' if spec['shutdown'] == 'Terminate' else 'Stopped'})"
+    if phase in ("", "Pending"):
+        return "Pending" if (wf.get("metadata") or {}).get("creationTimestamp") else "Unknown"
+    return phase
+
+
+def name_of(resource: dict[str, Any]) -> str:
+    """``metadata.name``."""
+    return str((resource.get("metadata") or {}).get("name", ""))
