@@ -76,6 +76,6 @@ def test_timeout_fails_the_workflow(tmp_path: Path, argento_home: Path) -> None:
 
 
 def test_malformed_yaml_points_at_the_line(tmp_path: Path, argento_home: Path) -> None:
-    code, out, err = _run(tmp_path, "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [\n")
+    code, _out, err = _run(tmp_path, "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [\n")
     assert code == 1
     assert "wf.yaml:" in err and "Traceback" not in err
