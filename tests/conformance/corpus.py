@@ -280,6 +280,8 @@ async def run_case(case: Case, home: Path) -> Outcome:
         result = await asyncio.wait_for(runner.run(), CASE_TIMEOUT)
     except TimeoutError:
         runner.stop("Terminate")
+        if case.label == "duration":  # waits in code we do not compress (e.g. Python's time.sleep)
+            return Outcome(case, "skipped", f"Argo marks it long-running; still running after {CASE_TIMEOUT:.0f}s here")
         return Outcome(case, "failed", f"timed out after {CASE_TIMEOUT:.0f}s", seconds=time.monotonic() - start)
     finally:
         approver.cancel()
