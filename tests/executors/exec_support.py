@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +60,21 @@ def make_pod(tmp_path: Path) -> Callable[..., PodSpec]:
     return make
 
 
-@pytest.fixture(params=["namespace", "rewrite"])
+@pytest.fixture(params=["namespace", "userns", "rewrite"])
 def isolation(request: pytest.FixtureRequest) -> str:
-    if request.param == "namespace" and not NAMESPACES:
+    """Each isolation mode; as root, ``userns`` still runs the unprivileged code path (the zygote)."""
+    if request.param != "rewrite" and not NAMESPACES:
         pytest.skip("mount namespaces are not available here")
     return request.param
 
 
 @pytest.fixture
-def executor(settings: Settings, isolation: str) -> LocalExecutor:
+def executor(settings: Settings, isolation: str) -> Iterator[LocalExecutor]:
     """A local executor in each isolation mode (namespace when available, and the rewrite fallback)."""
-    return LocalExecutor(settings, isolation=isolation, kill_grace=2.0)
+    ex = LocalExecutor(settings, isolation=isolation, kill_grace=2.0)
+    yield ex
+    if ex._spawner is not None:
+        ex._spawner.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from argento.executors.layout import plan_namespace, plan_rewrite
 from argento.executors.sandbox import (
     ThreadNamespaceSpawner,
     UsernsSpawner,
+    ZygoteSpawner,
     detect,
     host_mount_points,
     probe_overlay,
@@ -44,7 +44,8 @@ def _spawners() -> list:
         sp = detect("namespace")
         out.append(sp)
         if isinstance(sp, ThreadNamespaceSpawner):
-            out.append(UsernsSpawner())  # exercised as root too: the code path unprivileged users get
+            # Exercised as root too: the code paths unprivileged users get.
+            out += [ZygoteSpawner(), UsernsSpawner()]
     return out
 
 
@@ -52,7 +53,7 @@ SPAWNERS = _spawners()
 
 
 @pytest.mark.skipif(not SPAWNERS, reason="mount namespaces are not available here")
-@pytest.mark.parametrize("spawner", SPAWNERS, ids=lambda s: s.mode)
+@pytest.mark.parametrize("spawner", SPAWNERS, ids=lambda s: type(s).__name__)
 @pytest.mark.parametrize("overlay", ["probe", "none"])
 def test_private_dirs(spawner, overlay: str, tmp_path: Path, settings) -> None:
     if overlay == "probe":
@@ -72,9 +73,9 @@ def test_private_dirs(spawner, overlay: str, tmp_path: Path, settings) -> None:
     script = ("pwd; /bin/argento-kubectl; /bin/sh -c 'echo sh-ok'; mkdir -p /mnt/out && echo x > /mnt/out/x; "
               "echo r > /zz-argento-result.txt; echo tmp > /tmp/t")
     log = wd / "log"
-    with open(log, "wb") as out:
+    with open(log, "wb") as out, open(os.devnull, "rb") as null:
         proc = spawner.spawn(layout, ["sh", "-c", script], {"PATH": "/usr/bin:/bin"},
-                             stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+                             stdin=null.fileno(), stdout=out.fileno(), stderr=out.fileno())
         assert proc.wait() == 0, log.read_text()
     assert log.read_text().splitlines() == ["/work/argento-src", "kubectl-stub", "sh-ok"]
     assert layout.host_path("/mnt/out/x").read_text() == "x\n"

@@ -247,6 +247,9 @@ class ZygoteProcess:
     def wait(self) -> int:
         """Block until the step ends (for use outside an event loop, e.g. probes)."""
         while self.returncode is None:
+            if self.pid in self.spawner._exits:
+                self.returncode = self.spawner._exits.pop(self.pid)
+                break
             self.spawner._read_events(block=True)
         return self.returncode
 
@@ -306,7 +309,7 @@ class ZygoteSpawner(Spawner):
 
     def signal(self, pid: int, sig: int) -> None:
         """Signal a step's process group, unless the step has already been reaped (no pid-reuse race)."""
-        self._request(("kill", pid, sig))
+        self._request(("kill", pid, int(sig)))
 
     def watch(self, pid: int, callback: Callable[[int], None]) -> None:
         """Call ``callback(returncode)`` (Popen's convention) when the step's main process has ended."""
@@ -394,11 +397,13 @@ def _userns_works() -> bool:
 
 
 def _runs(spawner: Spawner, layout: Layout) -> bool:
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)  # real fds: the zygote receives them over a socket
     try:
-        proc = spawner.spawn(layout, ["true"], {"PATH": os.defpath}, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = spawner.spawn(layout, ["true"], {"PATH": os.defpath}, stdin=null, stdout=null, stderr=null)
     except (OSError, subprocess.SubprocessError):
         return False
+    finally:
+        os.close(null)
     return proc.wait() == 0
 
 
