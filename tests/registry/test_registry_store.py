@@ -210,3 +210,19 @@ def test_store_follows_argento_home(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert argento.models.list() == []
     assert (tmp_path / "one" / "models" / "iris").is_dir()
     assert argento.models.store().root == tmp_path / "two" / "models"
+
+
+def test_load_runner(store: ModelStore) -> None:
+    import asyncio
+
+    m = store.save("doubler", Doubler(3), signatures={"predict": {"batchable": True}})
+    runner = m.load_runner()
+    runner.init_local()
+    assert runner.predict.batchable
+    assert runner.predict.run([1]) == [3]
+    assert runner.run([2]) == [6]
+    assert asyncio.run(runner.predict.async_run([1, 1])) == [3, 3]
+    with pytest.raises(AttributeError, match="no method 'transform'"):
+        runner.transform  # noqa: B018
+    fn = store.save("fn", lambda x: -x).load_runner()
+    assert fn.run(4) == -4

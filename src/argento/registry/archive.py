@@ -74,6 +74,10 @@ def _s3_error(exc: Exception, url: str) -> ArgentoError:
         return NotFound(f"{url} not found ({code})")
     if code:
         return ArgentoError(f"S3 request for {url} failed: {code}")
+    if "Credentials" in type(exc).__name__:
+        return ArgentoError(
+            f"no S3 credentials for {url}: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
+        )
     return Unavailable(f"S3 unreachable for {url}: {type(exc).__name__}: {exc}")
 
 

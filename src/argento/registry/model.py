@@ -15,6 +15,7 @@ from argento.errors import SpecError
 from argento.registry.versions import LATEST, validate_name, validate_reference
 
 if TYPE_CHECKING:
+    from argento.registry.runner import ModelRunner
     from argento.registry.store import ModelStore
 
 MANIFEST = "model.yaml"
@@ -184,6 +185,12 @@ class Model:
         from argento.registry.frameworks import get_framework
 
         return get_framework(self.framework).load(self.path, self.options, **kwargs)
+
+    def load_runner(self, **kwargs: Any) -> ModelRunner:
+        """Load the object once and wrap it as a runner: ``runner.predict.run(X)`` / ``.async_run(X)``."""
+        from argento.registry.runner import ModelRunner
+
+        return ModelRunner(self, **kwargs)
 
     @property
     def custom_objects(self) -> dict[str, Any]:
