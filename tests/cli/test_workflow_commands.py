@@ -175,3 +175,27 @@ def test_every_command_has_help_with_example(run: Run, command: str) -> None:
     result = run(*command.split(), "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and "argento" in result.stdout
+
+
+def test_wait_timeout_exits_1(run: Run, fake: FakeArgo) -> None:
+    _add(fake, "stuck")
+    fake.workflows[("argo", "stuck")]["spec"]["suspend"] = True
+    result = run("wait", "stuck", "--timeout", "0.3s")
+    assert result.exit_code == 1 and "did not finish" in result.stderr
+
+
+def test_live_view_redraws_on_a_terminal() -> None:
+    import io
+
+    from argento.cli.streams import LiveView
+
+    fake = FakeArgo()
+    wf = fake.add_workflow({"metadata": {"name": "w"}, "spec": dict(SPEC)}, "argo")
+    out = io.StringIO()
+    view = LiveView(tty=True, out=out)
+    view.update(wf)
+    view.last = 0.0  # do not throttle the second frame
+    view.update(fake.finish("argo", "w"))
+    view.clear()
+    text = out.getvalue()
+    assert text.count("STEP") == 2 and "\x1b[" in text and "Succeeded" in text

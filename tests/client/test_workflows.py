@@ -172,3 +172,31 @@ def test_lint_endpoint(client: ArgoClient) -> None:
     assert client.workflows.lint(HELLO)["spec"]
     with pytest.raises(SpecError, match="templates"):
         client.workflows.lint({"metadata": {"name": "x"}, "spec": {}})
+
+
+def test_wait_polls_when_the_server_has_no_watch_route(fake: FakeArgo) -> None:
+    import httpx
+
+    gets = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal gets
+        if request.url.path.startswith("/api/v1/workflow-events/"):
+            return httpx.Response(404, json={"code": 5, "message": "Not Found"})
+        if request.method == "GET" and request.url.path == "/api/v1/workflows/argo/w":
+            gets += 1
+            if gets == 2:
+                fake.finish("argo", "w")
+        return fake.handle(request)
+
+    fake.add_workflow({"metadata": {"name": "w"}, "spec": {}}, "argo")
+    with ArgoClient("http://fake", transport=httpx.MockTransport(handler)) as client:
+        assert client.workflows.wait("w")["status"]["phase"] == "Succeeded"
+    assert gets == 2
+
+
+def test_wait_timeout(client: ArgoClient, fake: FakeArgo) -> None:
+    client.workflows.create({**HELLO, "metadata": {"name": "stuck"}})
+    client.workflows.suspend("stuck")  # the fake never finishes a suspended workflow
+    with pytest.raises(TimeoutError, match="stuck"):
+        client.workflows.wait("stuck", timeout=0.3)

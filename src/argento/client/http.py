@@ -139,12 +139,13 @@ class HttpClient:
         """``DELETE path``."""
         return self.request("DELETE", path, params=params)
 
-    def stream(self, path: str, params: Params | None = None) -> Iterator[Any]:
+    def stream(self, path: str, params: Params | None = None, *, idle: float | None = None) -> Iterator[Any]:
         """Each ``result`` of a line stream, until the server ends it; an ``error`` line raises.
 
-        No read timeout: a followed log or a watch may be quiet for as long as a step runs.
+        No read timeout by default: a followed log or a watch may be quiet for as long as a step runs. With
+        ``idle`` the stream simply ends after that many quiet seconds (callers with a deadline re-check it).
         """
-        timeout = httpx.Timeout(self._client.timeout.connect, read=None, write=None, pool=None)
+        timeout = httpx.Timeout(self._client.timeout.connect, read=idle, write=None, pool=None)
         try:
             with self._client.stream("GET", path, params=clean_params(params), timeout=timeout) as response:
                 if response.is_error:
@@ -160,6 +161,8 @@ class HttpClient:
         except httpx.TransportError as exc:
             if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
                 return  # the server closed the stream (restart, idle cut): callers reconnect if they care
+            if isinstance(exc, httpx.ReadTimeout) and idle is not None:
+                return
             raise unavailable(self.server, exc) from exc
 
     def close(self) -> None:

@@ -345,6 +345,7 @@ class WorkflowsAPI:
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
+        idle: float | None = None,
     ) -> Iterator[WatchEvent]:
         """Workflow events (one workflow when ``name`` is given) until the server ends the stream."""
         ns = self._ns(namespace)
@@ -355,7 +356,7 @@ class WorkflowsAPI:
             "listOptions.labelSelector": label_selector,
             "listOptions.resourceVersion": "0",
         }
-        for result in self.http.stream(f"/api/v1/workflow-events/{ns}", params):
+        for result in self.http.stream(f"/api/v1/workflow-events/{ns}", params, idle=idle):
             if isinstance(result, dict) and isinstance(result.get("object"), dict):
                 yield WatchEvent(str(result.get("type", "")), result["object"])
 
@@ -371,21 +372,29 @@ class WorkflowsAPI:
         ns = self._ns(namespace)
         name = self.resolve(name, namespace=ns)
         deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 0.2
         while True:
             wf = self.get(name, namespace=ns)
             if on_update:
                 on_update(wf)
             if is_finished(wf):
                 return wf
-            for event in self.watch(name, namespace=ns):
-                if event.type == "DELETED":
-                    raise NotFound(f'workflow "{name}" was deleted while waiting for it')
-                if on_update:
-                    on_update(event.object)
-                if is_finished(event.object):
-                    return event.object
-                if deadline is not None and time.monotonic() > deadline:
-                    break
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"workflow {name} did not finish within {timeout}s")
-            time.sleep(0.2)  # the stream ended (server restart, idle cut): re-read, then watch again
+                raise TimeoutError(f"workflow {name} did not finish within {timeout:g}s")
+            idle = None if deadline is None else max(0.5, deadline - time.monotonic())
+            try:
+                for event in self.watch(name, namespace=ns, idle=idle):
+                    if event.type == "DELETED":
+                        raise NotFound(f'workflow "{name}" was deleted while waiting for it')
+                    if on_update:
+                        on_update(event.object)
+                    if is_finished(event.object):
+                        return event.object
+                    if deadline is not None and time.monotonic() > deadline:
+                        break
+            except NotFound as exc:
+                if "deleted while waiting" in str(exc):
+                    raise
+                pause = 1.0  # no watch route on this server: poll (the next GET says if the workflow is gone)
+            # The stream ended (server restart, idle cut) or is unavailable: re-read, then watch again.
+            time.sleep(pause)
