@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,14 @@ from argento.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "argo-corpus"
+
+# Tests import with --import-mode=importlib (so test files in different folders may share a basename);
+# support modules that sit beside the tests (exec_support.py, fake_argo.py, corpus.py, …) stay importable by name.
+for _folder in sorted(
+    p for p in Path(__file__).resolve().parent.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 
 @pytest.fixture

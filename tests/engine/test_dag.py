@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine_helpers import nodes_by_name
+
 from argento.engine.nodes import node_id
-from conftest import nodes_by_name
 
 DIAMOND = """
 apiVersion: argoproj.io/v1alpha1

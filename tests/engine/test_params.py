@@ -4,9 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from engine_helpers import nodes_by_name
 
 from argento.errors import SpecError
-from conftest import nodes_by_name
 
 PARAMS = """
 apiVersion: argoproj.io/v1alpha1

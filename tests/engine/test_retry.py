@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine_helpers import nodes_by_name
+
 from argento.executors.base import PodSpec, StepResult
-from conftest import nodes_by_name
 
 RETRY = """
 apiVersion: argoproj.io/v1alpha1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import nodes_by_name
+from engine_helpers import nodes_by_name
 
 STEPS = """
 apiVersion: argoproj.io/v1alpha1
