@@ -1,0 +1,63 @@
+"""``argento serve``: serve an ``@argento.service`` class over HTTP (SPEC §3.3)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("serve")
+@click.argument("target")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=3000, show_default=True, type=int, help="Port to bind.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the service's).")
+@click.option("--reload", is_flag=True, help="Restart when a .py file under the working directory changes.")
+@click.option("--working-dir", default=".", show_default=True, help="Directory the module is imported from.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="One line per request.")
+@click.option("--version", "version", default="dev", show_default=True, help="Version label of the metrics.")
+@click.option("--graceful-timeout", default=30.0, show_default=True, type=float,
+              help="Seconds in-flight requests get to finish on SIGTERM.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(
+    target: str,
+    host: str,
+    port: int,
+    workers: int | None,
+    reload: bool,
+    working_dir: str,
+    access_log: bool,
+    version: str,
+    graceful_timeout: float,
+    log_level: str,
+) -> None:
+    """Serve TARGET (module:ServiceClass) with one route per API.
+
+    Routes: POST /<api> per API, GET /livez /healthz /readyz (200 once models loaded and startup hooks ran),
+    /metrics (Prometheus), /docs.json (OpenAPI 3) and a docs page at /. Errors are JSON {"error","detail"}.
+
+    \b
+    Example:
+      python examples/train_iris.py
+      argento serve examples.service:MyMLService --port 3000
+      curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
+    """
+    from argento.serving.runtime import ServeOptions
+    from argento.serving.runtime import serve as run
+
+    options = ServeOptions(
+        target=target,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=access_log,
+        version=version,
+        graceful_timeout=graceful_timeout,
+        log_level=log_level,
+        working_dir=working_dir,
+    )
+    code = run(options)
+    if code:
+        sys.exit(code)

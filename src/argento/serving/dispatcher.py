@@ -1,0 +1,235 @@
+"""The adaptive batching dispatcher on the event loop: one per batchable API per worker.
+
+It drives a :class:`~argento.serving.batching.BatchQueue` with the loop's clock: requests are offered as they
+arrive (or shed at once with 503 when predicted to miss ``max_latency_ms``), one batch runs at a time, and the
+batch's result is cut back into per-request results (rows are re-assembled for requests that were split).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from argento.serving.batching import Batch, BatchQueue, CostModel, Part, Request
+from argento.serving.errors import DeadlineExceeded, InvalidInput, ServingError
+from argento.serving.io.base import BatchCodec
+
+log = logging.getLogger("argento.serving")
+
+#: ``on_batch(requests, rows, a, b)``: metrics hook called after every batch.
+BatchObserver = Callable[[int, int, float, float], None]
+
+
+def slice_output(value: Any, start: int, stop: int, axis: int) -> Any:
+    """Rows ``start:stop`` of a batch result (numpy along ``axis``, pandas by position, lists)."""
+    if hasattr(value, "iloc"):
+        return value.iloc[start:stop]
+    if hasattr(value, "ndim") and hasattr(value, "shape"):
+        if axis == 0 or value.ndim == 1:
+            return value[start:stop]
+        index = [slice(None)] * value.ndim
+        index[axis] = slice(start, stop)
+        return value[tuple(index)]
+    return value[start:stop]
+
+
+def output_rows(value: Any, axis: int) -> int:
+    """How many rows a batch result has."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not hasattr(value, "iloc"):
+        return int(shape[axis if len(shape) > axis else 0]) if shape else 0
+    return len(value)
+
+
+def concat_outputs(pieces: Sequence[Any], axis: int) -> Any:
+    """Join the results of a request that was split over several batches."""
+    first = pieces[0]
+    if len(pieces) == 1:
+        return first
+    if hasattr(first, "iloc"):
+        import pandas
+
+        return pandas.concat(pieces, ignore_index=True)
+    if hasattr(first, "ndim"):
+        import numpy
+
+        return numpy.concatenate(pieces, axis=axis if first.ndim > axis else 0)
+    out: list[Any] = []
+    for piece in pieces:
+        out.extend(piece)
+    return out
+
+
+class BatchFailed(ServingError):
+    """The batch a request was part of raised, or returned the wrong number of rows."""
+
+
+class Dispatcher:
+    """Runs ``call(batch)`` for batches formed from submitted values; see the module docstring.
+
+    ``item_mode`` is BentoML's JSON batching: every request is one item and gets one element of the result.
+    """
+
+    def __init__(
+        self,
+        call: Callable[[Any], Awaitable[Any]],
+        codec: BatchCodec,
+        *,
+        max_batch_size: int,
+        max_latency_ms: float,
+        item_mode: bool = False,
+        out_axis: int = 0,
+        on_batch: BatchObserver | None = None,
+        cost: CostModel | None = None,
+    ) -> None:
+        self._call = call
+        self._codec = codec
+        self.item_mode = item_mode
+        self.out_axis = out_axis
+        self.on_batch = on_batch
+        self.queue = BatchQueue(max_batch_size, max_latency_ms / 1000.0, codec.slice, cost=cost)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._running: dict[int, Request] = {}
+        self._abandoned: dict[int, Callable[[], None]] = {}
+
+    def start(self) -> None:
+        """Start the batching loop on the running event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run(), name="argento-batcher")
+
+    async def stop(self) -> None:
+        """Stop the loop; queued requests fail with 503."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for part in self.queue.parts:
+            self._fail(part.request, DeadlineExceeded("the worker is shutting down"))
+        self.queue.parts.clear()
+
+    def submit(self, value: Any) -> tuple[asyncio.Future[Any], Request]:
+        """Queue one request's value; raises :class:`DeadlineExceeded` (503) if it is shed on arrival."""
+        assert self._loop is not None and self._wake is not None, "dispatcher not started"
+        rows = self._codec.size(value)
+        if rows == 0:
+            raise InvalidInput("a batchable API needs at least one row")
+        future = self._loop.create_future()
+        request = self.queue.offer(self._loop.time(), value, rows, future)
+        if request is None:
+            raise DeadlineExceeded(
+                f"the batch queue would miss max_latency_ms={self.queue.max_latency * 1000:g} for this request"
+            )
+        self._wake.set()
+        return future, request
+
+    def abandon(self, request: Request, release: Callable[[], None]) -> None:
+        """The caller gave up (timeout): drop queued parts, and call ``release`` once no part is running."""
+        if id(request) in self._running:
+            self._abandoned[id(request)] = release
+            self.queue.drop(request)
+            return
+        self.queue.drop(request)
+        release()
+
+    async def _run(self) -> None:
+        loop = self._loop
+        wake = self._wake
+        assert loop is not None and wake is not None
+        queue = self.queue
+        while True:
+            polled = queue.poll(loop.time())
+            if polled is None:
+                wake.clear()
+                await wake.wait()
+                continue
+            if isinstance(polled, float):
+                wake.clear()
+                timer = loop.call_at(polled, wake.set)
+                await wake.wait()
+                timer.cancel()
+                continue
+            await self._execute(loop, polled)
+
+    async def _execute(self, loop: asyncio.AbstractEventLoop, batch: Batch) -> None:
+        queue = self.queue
+        for request in queue.expired(loop.time(), batch):
+            self._fail(request, DeadlineExceeded("shed: the batch would finish after max_latency_ms"))
+        parts = [p for p in batch.parts if not p.request.failed]
+        if not parts:
+            queue.busy_until = None
+            return
+        for p in parts:
+            self._running[id(p.request)] = p.request
+        rows = sum(p.rows for p in parts)
+        value = self._codec.concat([p.value for p in parts])
+        started = loop.time()
+        try:
+            result = await self._call(value)
+        except Exception as exc:
+            failure: BaseException | None = exc
+        else:
+            failure = None
+        duration = loop.time() - started
+        queue.finished(loop.time(), batch, duration)
+        try:
+            if failure is not None:
+                for p in parts:
+                    self._fail(p.request, failure)
+            else:
+                self._distribute(parts, rows, result)
+        finally:
+            self._release_running(parts)
+        if self.on_batch is not None:
+            self.on_batch(len({id(p.request) for p in parts}), rows, queue.cost.a, queue.cost.b)
+
+    def _distribute(self, parts: list[Part], rows: int, result: Any) -> None:
+        axis = self.out_axis
+        try:
+            got = len(result) if self.item_mode else output_rows(result, axis)
+        except TypeError:
+            got = -1
+        if got != rows:
+            err = BatchFailed(f"the batch API returned {got} rows for {rows} input rows")
+            for p in parts:
+                self._fail(p.request, err)
+            return
+        offset = 0
+        for p in parts:
+            request = p.request
+            if self.item_mode:
+                piece = result[offset]
+            else:
+                piece = slice_output(result, offset, offset + p.rows, axis)
+            offset += p.rows
+            if request.failed:
+                continue
+            request.outputs.append((p.start, piece))
+            request.done_rows += p.rows
+            if request.done_rows == request.rows:
+                future = request.handle
+                if not future.done():
+                    outputs = sorted(request.outputs, key=lambda item: item[0])
+                    future.set_result(concat_outputs([o for _, o in outputs], axis))
+
+    def _release_running(self, parts: list[Part]) -> None:
+        for p in parts:
+            key = id(p.request)
+            self._running.pop(key, None)
+            release = self._abandoned.pop(key, None)
+            if release is not None:
+                release()
+
+    def _fail(self, request: Request, exc: BaseException) -> None:
+        request.failed = True
+        future = request.handle
+        if future is not None and not future.done():
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: a caller that already timed out never reads it
+

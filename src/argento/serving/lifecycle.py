@@ -1,0 +1,140 @@
+"""Start-up and shutdown of a served service: the ASGI lifespan, readiness and draining.
+
+Start-up, in order: resolve the model references declared on the class (a missing model fails fast with its
+tag), create in-process dependencies and run their startup hooks, create the service instance (``__init__``
+loads models), bind the APIs and start the batching dispatchers, run ``@on_startup`` hooks — then ready.
+Sync steps run in a thread so that the event loop keeps answering ``/livez`` meanwhile.
+Shutdown: mark draining (``/readyz`` 503), stop the dispatchers, run ``@on_shutdown`` hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from argento.serving.decorators import get_service_spec
+
+if TYPE_CHECKING:
+    from argento.serving.app import ServiceApp
+
+log = logging.getLogger("argento.serving")
+
+
+async def _call_hook(fn: Callable[[], Any]) -> None:
+    if inspect.iscoroutinefunction(fn):
+        await fn()
+    else:
+        result = await asyncio.to_thread(fn)
+        if inspect.isawaitable(result):
+            await result
+
+
+class Lifecycle:
+    """Readiness state of one :class:`~argento.serving.app.ServiceApp` and the code that moves it."""
+
+    def __init__(self, app: ServiceApp, *, background: bool = True) -> None:
+        self.app = app
+        self.background = background
+        self.ready = False
+        self.draining = False
+        self.error: BaseException | None = None
+        self.instance: Any = None
+        #: Service-wide state shared with every ``ctx`` (``ctx.state``).
+        self.state: dict[str, Any] = {}
+        self.started_at = time.monotonic()
+        self.ready_after: float | None = None
+        #: Called with the exception when background initialisation fails (the runtime exits on it).
+        self.on_failure: Callable[[BaseException], None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._dependencies: list[Any] = []
+
+    def not_ready_reason(self) -> str:
+        if self.error is not None:
+            return f"startup failed: {type(self.error).__name__}: {self.error}"
+        if self.draining:
+            return "the service is shutting down"
+        return "the service is starting (models loading)"
+
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        """Answer the ASGI lifespan protocol."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except BaseException as exc:
+                    await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def startup(self) -> None:
+        """Initialise now, or in the background (then ``/readyz`` reports progress)."""
+        self.started_at = time.monotonic()
+        if self.background:
+            self._task = asyncio.get_running_loop().create_task(self._initialize_guarded())
+        else:
+            await self.initialize()
+
+    async def _initialize_guarded(self) -> None:
+        try:
+            await self.initialize()
+        except Exception as exc:
+            self.error = exc
+            log.error("service %s failed to start: %s: %s", self.app.spec.name, type(exc).__name__, exc,
+                      exc_info=True)
+            if self.on_failure is not None:
+                self.on_failure(exc)
+
+    async def initialize(self) -> None:
+        """Load models, create the instance, bind APIs, run startup hooks; then mark ready."""
+        app = self.app
+        spec = app.spec
+        for ref in spec.models:
+            await asyncio.to_thread(ref.resolve)
+        for dep in spec.dependencies.values():
+            if dep.url is None:
+                other = await asyncio.to_thread(dep.resolve)
+                dep_spec = get_service_spec(other)
+                for hook in dep_spec.startup if dep_spec else ():
+                    await _call_hook(getattr(other, hook))
+                self._dependencies.append(other)
+        self.instance = await asyncio.to_thread(spec.cls)
+        for api in app.apis:
+            api.bind(self.instance, app.executor)
+            api.start_batching()
+        for hook in spec.startup:
+            await _call_hook(getattr(self.instance, hook))
+        self.ready = True
+        self.ready_after = time.monotonic() - self.started_at
+        log.info("service %s ready in %.2fs", spec.name, self.ready_after)
+
+    async def shutdown(self) -> None:
+        """Stop dispatchers and run shutdown hooks (in-flight requests were drained by the server)."""
+        self.draining = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        for api in self.app.apis:
+            if api.dispatcher is not None:
+                await api.dispatcher.stop()
+        if self.instance is not None:
+            for hook in self.app.spec.shutdown:
+                try:
+                    await _call_hook(getattr(self.instance, hook))
+                except Exception:
+                    log.exception("shutdown hook %s failed", hook)
+        for other in self._dependencies:
+            dep_spec = get_service_spec(other)
+            for hook in dep_spec.shutdown if dep_spec else ():
+                try:
+                    await _call_hook(getattr(other, hook))
+                except Exception:
+                    log.exception("shutdown hook %s of a dependency failed", hook)
+        self.app.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,262 @@
+"""``argento serve``: load a service, run it under uvicorn (uvloop + httptools), one or several workers.
+
+One worker runs in this process. Several workers share one listening socket bound here; each is a spawned
+process running its own app (its own batcher per API, as SPEC §3.4 says), and metrics are summed across
+them through ``PROMETHEUS_MULTIPROC_DIR``, set before any worker starts. SIGTERM drains: ``/readyz`` turns
+503, uvicorn stops accepting, in-flight requests finish (up to ``graceful_timeout``), shutdown hooks run.
+``--reload`` restarts the (single) worker when a ``.py`` file under the working directory changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from argento.errors import ArgentoError, NotFound
+from argento.serving.decorators import get_service_spec
+
+log = logging.getLogger("argento.serving")
+
+#: Environment used only to hand options to reload/worker subprocesses (never read elsewhere).
+_OPTIONS_ENV = "ARGENTO_SERVE_OPTIONS"
+
+
+@dataclass
+class ServeOptions:
+    """Everything ``argento serve`` takes."""
+
+    target: str
+    host: str = "127.0.0.1"
+    port: int = 3000
+    workers: int | None = None  # None: the service's own ``workers``
+    reload: bool = False
+    access_log: bool = True
+    version: str = "dev"
+    graceful_timeout: float = 30.0
+    log_level: str = "info"
+    working_dir: str = "."
+    metrics_dir: str | None = None
+
+
+def load_service(target: str, working_dir: str | Path = ".") -> type:
+    """Import ``module:Class`` (``module`` may be a dotted path, relative to ``working_dir``)."""
+    module_name, _, attr = target.partition(":")
+    root = str(Path(working_dir).resolve())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise NotFound(
+                f"cannot import {module_name!r} from {root} (serve takes module:Service; bentos are served "
+                "through `argento deploy`)"
+            ) from None
+        raise
+    if attr:
+        obj = getattr(module, attr, None)
+        if obj is None:
+            raise NotFound(f"module {module_name!r} has no attribute {attr!r}")
+        if get_service_spec(obj) is None:
+            raise ArgentoError(f"{target} is not an @argento.service class")
+        return obj
+    found = [v for v in vars(module).values() if isinstance(v, type) and get_service_spec(v) is not None]
+    if len(found) != 1:
+        raise ArgentoError(f"name the service: {module_name}:<Class> ({len(found)} services in the module)")
+    return found[0]
+
+
+def build_app(options: ServeOptions) -> Any:
+    """The ASGI app of one worker."""
+    from argento.serving.app import ServiceApp
+
+    cls = load_service(options.target, options.working_dir)
+    return ServiceApp(
+        cls,
+        version=options.version,
+        metrics_dir=options.metrics_dir,
+        access_log=options.access_log,
+        background_init=True,
+    )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": fmt}, "access": {"format": "%(asctime)s %(message)s"}},
+        "handlers": {
+            "default": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "argento.serving": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+            "argento.serving.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+def _uvicorn_config(app: Any, options: ServeOptions) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,  # our own access log carries the request id and latency
+        log_config=_log_config(options.log_level),
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=int(options.graceful_timeout),
+        backlog=4096,
+    )
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        """uvicorn's server that flips ``/readyz`` to 503 as soon as a stop signal arrives."""
+
+        def __init__(self, config: Any, app: Any) -> None:
+            super().__init__(config)
+            self.argento_app = app
+            app.lifecycle.on_failure = self._startup_failed
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.argento_app.lifecycle.draining = True
+            super().handle_exit(sig, frame)
+
+        def _startup_failed(self, exc: BaseException) -> None:
+            self.should_exit = True
+
+    return DrainingServer
+
+
+def _run_one(options: ServeOptions, sockets: list[socket.socket] | None = None) -> int:
+    app = build_app(options)
+    server = _server_class()(_uvicorn_config(app, options), app)
+    server.run(sockets=sockets)
+    error = app.lifecycle.error
+    if error is not None:
+        print(f"error: service failed to start: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _worker_main(options: ServeOptions, sock: socket.socket) -> None:
+    sys.exit(_run_one(options, [sock]))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(4096)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _supervise(options: ServeOptions, workers: int) -> int:
+    """Run ``workers`` processes on one shared socket; forward stop signals; restart crashed workers."""
+    metrics_dir = tempfile.mkdtemp(prefix="argento-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # read by prometheus_client in each worker
+    options.metrics_dir = metrics_dir
+    sock = _bind(options.host, options.port)
+    ctx = multiprocessing.get_context("spawn")
+    procs: list[Any] = []
+    stopping = False
+
+    def start() -> Any:
+        proc = ctx.Process(target=_worker_main, args=(options, sock), name="argento-worker")
+        proc.start()
+        return proc
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for proc in procs:
+            if proc.is_alive() and proc.pid:
+                os.kill(proc.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("serving %s on http://%s:%d with %d workers", options.target, options.host, options.port, workers)
+    try:
+        procs.extend(start() for _ in range(workers))
+        failures = 0
+        while not stopping:
+            time.sleep(0.2)
+            for i, proc in enumerate(procs):
+                if proc.is_alive() or stopping:
+                    continue
+                from prometheus_client import multiprocess
+
+                multiprocess.mark_process_dead(proc.pid, metrics_dir)
+                if proc.exitcode == 1 and failures >= workers:  # start-up keeps failing: give up
+                    stop(signal.SIGTERM, None)
+                    return 1
+                failures += 1
+                log.warning("worker %d exited with %s; restarting", proc.pid, proc.exitcode)
+                procs[i] = start()
+        deadline = time.monotonic() + options.graceful_timeout + 5
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
+        return 0
+    finally:
+        sock.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def reload_app() -> Any:
+    """uvicorn factory used by ``--reload`` (the options travel in an environment variable)."""
+    options = ServeOptions(**json.loads(os.environ[_OPTIONS_ENV]))
+    return build_app(options)
+
+
+def serve(options: ServeOptions) -> int:
+    """Run until stopped; returns the process exit code."""
+    cls = load_service(options.target, options.working_dir)  # fail fast, before binding anything
+    spec = get_service_spec(cls)
+    workers = options.workers or (spec.workers if spec else 1) or 1
+    if options.reload:
+        import uvicorn
+
+        os.environ[_OPTIONS_ENV] = json.dumps(asdict(options))
+        uvicorn.run(
+            "argento.serving.runtime:reload_app",
+            factory=True,
+            reload=True,
+            reload_dirs=[str(Path(options.working_dir).resolve())],
+            host=options.host,
+            port=options.port,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_config=_log_config(options.log_level),
+        )
+        return 0
+    if workers > 1:
+        return _supervise(options, workers)
+    return _run_one(options)
