@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "lint": "argento.cli.lint:lint",
     "models": "argento.cli.models:models",
     "run": "argento.cli.run:run",
+    "serve": "argento.cli.serve:serve",
     # server clients (argento.client): workflows, templates, cron, archive
     "submit": "argento.cli.workflows:submit",
     "list": "argento.cli.workflows:list_",
