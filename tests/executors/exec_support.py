@@ -73,8 +73,7 @@ def executor(settings: Settings, isolation: str) -> Iterator[LocalExecutor]:
     """A local executor in each isolation mode (namespace when available, and the rewrite fallback)."""
     ex = LocalExecutor(settings, isolation=isolation, kill_grace=2.0)
     yield ex
-    if ex._spawner is not None:
-        ex._spawner.close()
+    run(ex.close())
 
 
 @pytest.fixture

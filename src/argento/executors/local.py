@@ -61,10 +61,10 @@ from .sandbox import (
     RLIMITS,
     Spawner,
     ZygoteProcess,
-    detect,
     host_mount_points,
     probe_overlay,
     set_child_subreaper,
+    shared_spawner,
 )
 
 _ENV_PASSTHROUGH = (
@@ -383,6 +383,17 @@ class LocalHandle:
         ))
 
 
+_DEVNULL = -1
+
+
+def _devnull() -> int:
+    """One /dev/null fd for every step's stdin, opened once per process."""
+    global _DEVNULL
+    if _DEVNULL < 0:
+        _DEVNULL = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    return _DEVNULL
+
+
 def _open_log(path: Path) -> int:
     try:
         return os.open(path, _LOG_FLAGS, 0o644)
@@ -428,7 +439,6 @@ class LocalExecutor:
         self.images = ImageTable(settings, self.runtime, self._host_path)
         self._isolation_request = isolation
         self._spawner: Spawner | None = None
-        self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self._env_cache: dict[str, dict[str, str]] = {}
         self._live: set[LocalHandle] = set()
         if reap_orphans:
@@ -450,7 +460,7 @@ class LocalExecutor:
     def spawner(self) -> Spawner:
         # Detected lazily, in the thread that runs the event loop (namespace mode is per thread).
         if self._spawner is None:
-            self._spawner = detect(self._isolation_request)
+            self._spawner = shared_spawner(self._isolation_request)
         return self._spawner
 
     @functools.cached_property
@@ -485,16 +495,10 @@ class LocalExecutor:
         return handle
 
     async def close(self) -> None:
-        """Kill every running step (SIGTERM, SIGKILL after 1 s) and release resources."""
+        """Kill every running step (SIGTERM, SIGKILL after 1 s). The process-wide spawner stays."""
         live = list(self._live)
         if live:
             await asyncio.gather(*(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True)
-        if self._spawner is not None:
-            self._spawner.close()
-            self._spawner = None
-        if self._devnull >= 0:
-            os.close(self._devnull)
-            self._devnull = -1
 
     # -- internals -----------------------------------------------------------------------------------------
     def _prepare(self, pod: PodSpec) -> _Prepared:
@@ -548,10 +552,8 @@ class LocalExecutor:
         return env
 
     def _spawn(self, spec: _Prepared, *, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
-        if self._devnull < 0:  # used again after close()
-            self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            return self.spawner.spawn(spec.layout, spec.argv, spec.env, stdin=self._devnull, stdout=stdout,
+            return self.spawner.spawn(spec.layout, spec.argv, spec.env, stdin=_devnull(), stdout=stdout,
                                       stderr=stderr, rlimit=spec.rlimit)
         except FileNotFoundError as e:
             if e.filename and str(e.filename) == spec.layout.cwd:

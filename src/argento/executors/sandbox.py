@@ -415,6 +415,14 @@ def probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
     """
     if spawner.mode == "rewrite":
         return "none", ""
+    cache: dict[str, tuple[str, str]] = spawner.__dict__.setdefault("_overlay_probes", {})
+    if str(scratch) in cache:
+        return cache[str(scratch)]
+    cache[str(scratch)] = result = _probe_overlay(spawner, scratch)
+    return result
+
+
+def _probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".overlay-probe-") as d:
         for sub in ("lower", "upper", "work", "merged"):
@@ -427,6 +435,24 @@ def probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
             if _runs(spawner, layout):
                 return ("any" if spawner.mode == "namespace" else "plain"), options
     return "none", ""
+
+
+_shared: dict[tuple[int, str], Spawner] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_spawner(isolation: str = "auto") -> Spawner:
+    """The process-wide spawner for ``isolation`` (detected once; executors are cheap to create).
+
+    Spawners hold per-process state (namespace fds, the zygote), so they are shared by every executor of
+    this process and live as long as it does; a forked child detects its own.
+    """
+    key = (os.getpid(), isolation)
+    with _shared_lock:
+        spawner = _shared.get(key)
+        if spawner is None:
+            spawner = _shared[key] = detect(isolation)
+        return spawner
 
 
 def detect(isolation: str = "auto") -> Spawner:
