@@ -3,6 +3,7 @@
 Per step: resolve the image (`images`), admit its requests (`admission`), plan its filesystem (`layout`),
 start it in its own session/process group inside its mount namespace (`sandbox`), and wait for it with a
 pidfd registered on the event loop — no polling, no thread per child, no Python interpreter launched.
+(Unprivileged, steps are children of the `zygote`, whose exit reports arrive on a socket the loop watches.)
 
 Output capture: stderr goes straight to the node log (kernel writes). stdout goes through a pipe that the
 event loop drains into the same log file (``O_APPEND``, so the two interleave live) while keeping the last
@@ -26,7 +27,8 @@ does not reap (this is how zombies pile up under ``docker run`` without ``--init
 executor makes its process a *child subreaper* (``PR_SET_CHILD_SUBREAPER``): a step's orphans are
 reparented to us and reaped with ``waitpid(-pgid)``, which only ever touches the step's own process group.
 Trade-off: an orphan that left its group (a ``setsid`` daemon) now waits for the engine to exit to be
-reaped. ``reap_orphans=False`` turns this off.
+reaped. ``reap_orphans=False`` turns this off. (Steps spawned by the zygote are its children: it kills
+their groups and reaps their orphans itself.)
 """
 
 from __future__ import annotations
