@@ -18,9 +18,11 @@ from argento.errors import ArgentoError
 
 # command name -> "module:attribute"; imported lazily so `argento --help` stays fast.
 COMMANDS: dict[str, str] = {
+    "artifacts": "argento.cli.artifacts:artifacts",
     "lint": "argento.cli.lint:lint",
     "models": "argento.cli.models:models",
     "run": "argento.cli.run:run",
+    "secret": "argento.cli.secret:secret",
     "serve": "argento.cli.serve:serve",
     # server clients (argento.client): workflows, templates, cron, archive
     "submit": "argento.cli.workflows:submit",
@@ -40,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "cluster-template": "argento.cli.templates:cluster_template",
     "cron": "argento.cli.cron:cron",
     "archive": "argento.cli.archive:archive",
+    "auth": "argento.cli.auth:auth",
 }
 
 
