@@ -4,4 +4,16 @@ import argento
 
 
 def test_public_surface_is_deliberate() -> None:
-    assert sorted(argento.__all__) == ["__version__", "models", "sklearn"]
+    assert sorted(argento.__all__) == [
+        "AsyncHTTPClient",
+        "SyncHTTPClient",
+        "__version__",
+        "api",
+        "depends",
+        "io",
+        "models",
+        "on_shutdown",
+        "on_startup",
+        "service",
+        "sklearn",
+    ]
