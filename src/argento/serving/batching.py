@@ -26,8 +26,9 @@ from typing import Any
 class CostModel:
     """Online weighted least-squares fit of ``duration = a·rows + b``.
 
-    Each observation decays earlier ones by ``forget`` so the fit follows a changing machine. While every
-    batch so far had the same size (no spread in ``rows``) the slope keeps its last value and only ``b`` moves.
+    Each observation decays earlier ones by ``forget`` so the fit follows a changing machine; once fitted, an
+    outlier is clipped to four times its prediction. While every batch so far had the same size (no spread in
+    ``rows``) the slope keeps its last value and only ``b`` moves.
     """
 
     def __init__(self, forget: float = 0.98, warmup: int = 1) -> None:
@@ -43,6 +44,8 @@ class CostModel:
         self.count += 1
         if self.count <= self.warmup:
             return
+        if self.fitted:  # one GC pause or page fault must not skew the line for the next 50 batches
+            duration = min(duration, 4.0 * self.predict(rows) + 0.001)
         f = self.forget
         self._w = self._w * f + 1.0
         self._n = self._n * f + rows
@@ -231,16 +234,26 @@ class BatchQueue:
         self.busy_until = now + self.cost.predict(rows)
         return Batch(parts=parts, rows=rows, started=now)
 
-    def expired(self, now: float, batch: Batch) -> list[Request]:
-        """Requests of ``batch`` that are predicted to miss their deadline even if run now (to shed)."""
-        if not self.cost.fitted:
-            return []
-        end = now + self.cost.predict(batch.rows)
-        return list({id(p.request): p.request for p in batch.parts if p.request.deadline < end}.values())
+    def shed_expired(self, now: float, batch: Batch) -> list[Request]:
+        """Remove from ``batch`` the requests predicted to miss their deadline even if run now; return them.
+
+        Also drops parts of requests that failed or were abandoned meanwhile, so ``batch.rows`` is what runs.
+        """
+        shed: dict[int, Request] = {}
+        if self.cost.fitted:
+            end = now + self.cost.predict(batch.rows)
+            shed = {id(p.request): p.request for p in batch.parts if p.request.deadline < end}
+            for request in shed.values():
+                request.failed = True
+        if shed or any(p.request.failed for p in batch.parts):
+            batch.parts = [p for p in batch.parts if not p.request.failed]
+            batch.rows = sum(p.rows for p in batch.parts)
+        return list(shed.values())
 
     def finished(self, now: float, batch: Batch, duration: float) -> None:
         """Record a finished batch (its duration feeds the cost model) and become idle."""
-        self.cost.observe(batch.rows, duration)
+        if batch.rows:
+            self.cost.observe(batch.rows, duration)
         self.busy_until = None
 
     def drop(self, request: Request) -> None:

@@ -159,15 +159,15 @@ class Dispatcher:
 
     async def _execute(self, loop: asyncio.AbstractEventLoop, batch: Batch) -> None:
         queue = self.queue
-        for request in queue.expired(loop.time(), batch):
+        for request in queue.shed_expired(loop.time(), batch):
             self._fail(request, DeadlineExceeded("shed: the batch would finish after max_latency_ms"))
-        parts = [p for p in batch.parts if not p.request.failed]
+        parts = batch.parts
         if not parts:
-            queue.busy_until = None
+            queue.finished(loop.time(), batch, 0.0)
             return
         for p in parts:
             self._running[id(p.request)] = p.request
-        rows = sum(p.rows for p in parts)
+        rows = batch.rows
         value = self._codec.concat([p.value for p in parts])
         started = loop.time()
         try:

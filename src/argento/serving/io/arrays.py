@@ -10,7 +10,7 @@ import io as _io
 from collections.abc import Sequence
 from typing import Any
 
-from argento.serving.errors import InvalidInput, UnsupportedMediaType
+from argento.serving.errors import InvalidInput
 from argento.serving.io.base import JSON_CT, BatchCodec, IODescriptor, content_type_of, dumps, loads
 
 NPY_MEDIA = "application/x-npy"
@@ -110,10 +110,8 @@ class NumpyNdarray(IODescriptor):
                 array = np.load(_io.BytesIO(body), allow_pickle=False)
             except (ValueError, OSError, EOFError) as exc:
                 raise InvalidInput(f"body is not a valid .npy array: {exc}") from None
-        elif media in ("", "application/json", "text/plain") or media.endswith("+json"):
+        else:  # JSON, whatever the client called it (curl -d sends a form media type)
             array = self._from_json(loads(body))
-        else:
-            raise UnsupportedMediaType(f"NumpyNdarray takes application/json or {NPY_MEDIA}, not {media}")
         return self.validate(array)
 
     def _from_json(self, data: Any) -> Any:
@@ -207,10 +205,8 @@ class PandasDataFrame(IODescriptor):
         try:
             if media == "text/csv":
                 frame = pd.read_csv(_io.BytesIO(body), dtype=self.dtype)
-            elif media in ("", "application/json", "text/plain") or media.endswith("+json"):
+            else:  # JSON, whatever the client called it
                 frame = self._from_json(loads(body))
-            else:
-                raise UnsupportedMediaType(f"PandasDataFrame takes application/json or text/csv, not {media}")
         except (ValueError, TypeError, KeyError) as exc:
             if isinstance(exc, InvalidInput):
                 raise

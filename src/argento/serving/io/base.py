@@ -147,6 +147,9 @@ def loads(body: bytes) -> Any:
 def validation_error(exc: Any, prefix: str = "") -> InvalidInput:
     """A pydantic ``ValidationError`` as one 400 naming the first offending fields."""
     errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    if errors and errors[0]["type"] == "json_invalid":
+        reason = errors[0]["msg"].removeprefix("Invalid JSON: ")
+        return InvalidInput(f"body is not valid JSON: {reason}")
     parts = []
     for err in errors[:5]:
         loc = ".".join(str(p) for p in (*((prefix,) if prefix else ()), *err["loc"]))

@@ -1,0 +1,150 @@
+"""Services the serving tests run (importable as ``serving_apps:<Class>`` from this folder)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import argento
+from argento.io import JSON, Multipart, Text
+from argento.serving.context import Context
+
+
+class Point(BaseModel):
+    x: float
+    y: float
+
+
+@argento.service(traffic={"timeout": 1.0, "max_body_size": 64 * 1024})
+class Echo:
+    """Echo and friends: the error contract, in one service."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+
+    @argento.api(input=JSON(), output=JSON())
+    async def echo(self, data: object) -> object:
+        return data
+
+    @argento.api(input=JSON(), output=JSON())
+    def echo_sync(self, data: object) -> object:
+        return data
+
+    @argento.api
+    def add(self, a: int, b: int = 1) -> int:
+        return a + b
+
+    @argento.api
+    def norm(self, p: Point) -> float:
+        return (p.x**2 + p.y**2) ** 0.5
+
+    @argento.api(input=Text(), output=Text())
+    def shout(self, text: str) -> str:
+        return text.upper()
+
+    @argento.api
+    def boom(self, secret: str) -> str:
+        raise RuntimeError(f"leaked {secret}")
+
+    @argento.api
+    def hang(self, seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
+
+    @argento.api
+    async def ahang(self, seconds: float) -> float:
+        await asyncio.sleep(seconds)
+        return seconds
+
+    @argento.api
+    def with_ctx(self, name: str, ctx: Context) -> dict:
+        ctx.response.headers["x-hello"] = name
+        ctx.response.status_code = 201
+        return {"rid": ctx.request_id, "agent": ctx.request.headers.get("user-agent", "")}
+
+    @argento.api
+    def count(self, n: int) -> Iterator[str]:
+        for i in range(n):
+            yield f"{i}\n"
+
+    @argento.api
+    async def events(self, n: int) -> AsyncIterator[dict]:
+        for i in range(n):
+            yield {"i": i}
+
+    @argento.api(input=Multipart(note=Text(), meta=JSON()), output=JSON())
+    def form(self, note: str, meta: dict) -> dict:
+        return {"note": note, "meta": meta}
+
+
+@argento.service(traffic={"timeout": 0.5, "max_concurrency": 2})
+class Limited:
+    """Two slots; the hang API holds them."""
+
+    @argento.api
+    def work(self, ms: float) -> float:
+        time.sleep(ms / 1000)
+        return ms
+
+
+@argento.service(traffic={"timeout": 5, "max_concurrency": 1, "max_queue": 4})
+class Queued:
+    """One slot and a queue of four."""
+
+    @argento.api
+    async def work(self, ms: float) -> float:
+        await asyncio.sleep(ms / 1000)
+        return ms
+
+
+@argento.service
+class Hooks:
+    """Lifecycle hooks and a dependency."""
+
+    marker: Path | None = None
+    echo = argento.depends(Echo)
+
+    def __init__(self) -> None:
+        self.started = False
+
+    @argento.on_startup
+    async def warm(self) -> None:
+        await asyncio.sleep(0.01)
+        self.started = True
+
+    @argento.on_shutdown
+    def bye(self) -> None:
+        if Hooks.marker is not None:
+            Hooks.marker.write_text("bye")
+
+    @argento.api
+    async def status(self) -> dict:
+        return {"started": self.started, "echo": await self.echo.echo("via dependency")}
+
+
+@argento.service
+class SlowStart:
+    """Takes a while to load (readiness must wait)."""
+
+    def __init__(self) -> None:
+        time.sleep(0.5)
+
+    @argento.api
+    def ping(self) -> str:
+        return "pong"
+
+
+@argento.service
+class Broken:
+    """Fails in __init__ (the server must exit with a one-line error)."""
+
+    def __init__(self) -> None:
+        raise RuntimeError("model file missing")
+
+    @argento.api
+    def ping(self) -> str:
+        return "pong"
