@@ -40,6 +40,8 @@ from functools import lru_cache
 from typing import Any
 
 from argento.errors import ExpressionError
+from argento.expr.godates import try_parse_time
+from argento.expr.goregex import GoRegexError, compile_go_regex
 
 __all__ = ["WhenExpr", "evaluate_when", "parse_when"]
 
@@ -281,7 +283,7 @@ def _read_token(stream: _Stream, state: Kind) -> Token | None:
             if not completed:
                 raise _GovaluateError("Unclosed string literal")
             stream.rewind(-1)
-            parsed = _try_parse_time(text)
+            parsed = try_parse_time(text)
             return Token(Kind.TIME, parsed) if parsed is not None else Token(Kind.STRING, text)
         if ch == "(":
             return Token(Kind.CLAUSE, "(")
@@ -814,15 +816,9 @@ def _go_token_value(token: Token) -> str:
 
 # --- Go (RE2) regular expressions -----------------------------------------------------------------------------
 
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
-}  # fmt: skip
-
 
 class _GoRegex:
-    """A Go regexp compiled into Python's ``re`` (RE2 syntax translated where the two differ)."""
+    """A compiled Go regexp that prints as its pattern (govaluate shows the pattern in messages)."""
 
     __slots__ = ("compiled", "pattern")
 
@@ -837,325 +833,11 @@ class _GoRegex:
         return self.pattern
 
 
-def _regex_error(message: str) -> _GovaluateError:
-    return _GovaluateError(f"error parsing regexp: {message}")
-
-
-@lru_cache(maxsize=1024)
 def _go_regex(pattern: str) -> _GoRegex:
-    """Compile a Go regexp: reject what RE2 rejects, translate what the two spell differently."""
-    multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
-    out: list[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            octal = re.match(r"[0-7]{1,3}", pattern[i + 1 : i + 4])
-            if octal and (nxt == "0" or len(octal.group()) > 1):  # Go: \0, \12, \123 are octal escapes
-                out.append(re.escape(chr(int(octal.group(), 8))))
-                i += 1 + len(octal.group())
-                continue
-            if nxt in "123456789" or nxt in "ZGe":  # backreferences and Python-only escapes
-                raise _regex_error(f"invalid escape sequence: `\\{nxt}`")
-            if nxt == "z":
-                out.append("\\Z")
-            elif nxt == "Q":
-                end = pattern.find("\\E", i + 2)
-                end = n if end < 0 else end
-                out.append(re.escape(pattern[i + 2 : end]))
-                i = end + 2
-                continue
-            elif nxt == "x" and pattern.startswith("{", i + 2):
-                close = pattern.find("}", i + 3)
-                digits = pattern[i + 3 : close] if close > 0 else ""
-                if not re.fullmatch(r"[0-9A-Fa-f]{1,6}", digits) or int(digits, 16) > 0x10FFFF:
-                    raise _regex_error(
-                        f"invalid escape sequence: `{pattern[i : close + 1 if close > 0 else n]}`"
-                    )
-                out.append(re.escape(chr(int(digits, 16))))
-                i = close + 1
-                continue
-            else:
-                out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            if pattern.startswith("[:", i):
-                close = pattern.find(":]", i + 2)
-                name = pattern[i + 2 : close] if close > 0 else ""
-                if name in _POSIX_CLASSES:
-                    out.append(_POSIX_CLASSES[name])
-                    i = close + 2
-                    continue
-            if ch == "[":
-                out.append("\\[")  # literal in RE2; Python warns about possible set operations
-                i += 1
-                continue
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            out.append(ch)
-            i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            if i < n and pattern[i] == "]":  # a leading ] is literal in RE2
-                out.append("\\]")
-                i += 1
-            continue
-        elif ch == "$" and not multiline:
-            out.append("\\Z")  # RE2's $ is the end of the text; Python's also matches before a final \n
-            i += 1
-            continue
-        elif ch == "(" and pattern.startswith("(?", i):
-            perl = re.match(r"\(\?(?:=|!|<=|<!|>|\(|#)", pattern[i:])
-            if perl:
-                raise _regex_error(f"invalid or unsupported Perl syntax: `{perl.group()}`")
-            if pattern.startswith("(?<", i):  # Go 1.22 named groups
-                out.append("(?P<")
-                i += 3
-                continue
-        elif ch in "*+?}" and pattern.startswith("+", i + 1):
-            raise _regex_error(f"invalid nested repetition operator: `{ch}+`")
-        out.append(ch)
-        i += 1
     try:
-        compiled = re.compile("".join(out), re.ASCII)
-    except (re.error, OverflowError, ValueError) as exc:
-        raise _regex_error(f"{exc}: `{pattern}`") from None
-    return _GoRegex(pattern, compiled)
-
-
-# --- Dates in quoted strings (parsing.go tryParseTime, Go's time.Parse) ---------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _GoTime:
-    unix: int
-    text: str  # time.Time.String(), for error messages
-
-    def __str__(self) -> str:
-        return self.text
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
-_DATE = ("2006", "-", "01", "-", "02")
-# tryParseTime's layouts in its order, as (layout element, ...) with Go's std chunks spelled as in Go.
-_LAYOUTS: tuple[tuple[str, ...], ...] = (
-    ("Mon", " ", "Jan", " ", "_2", " ", "15", ":", "04", ":", "05", " ", "2006"),  # ANSIC
-    ("Mon", " ", "Jan", " ", "_2", " ", "15", ":", "04", ":", "05", " ", "MST", " ", "2006"),  # UnixDate
-    ("Mon", " ", "Jan", " ", "02", " ", "15", ":", "04", ":", "05", " ", "-0700", " ", "2006"),  # RubyDate
-    ("3", ":", "04", "PM"),  # Kitchen
-    (*_DATE, "T", "15", ":", "04", ":", "05", "Z07:00"),  # RFC3339
-    (*_DATE, "T", "15", ":", "04", ":", "05", ".999999999", "Z07:00"),  # RFC3339Nano
-    _DATE,
-    (*_DATE, " ", "15", ":", "04"),
-    (*_DATE, " ", "15", ":", "04", ":", "05"),
-    (*_DATE, " ", "15", ":", "04", ":", "05", "-07:00"),
-    (*_DATE, "T", "15", "Z0700"),
-    (*_DATE, "T", "15", ":", "04", "Z0700"),
-    (*_DATE, "T", "15", ":", "04", ":", "05", "Z0700"),
-    (*_DATE, "T", "15", ":", "04", ":", "05", ".999999999", "Z0700"),
-)
-_STD = frozenset({"Mon", "Jan", "_2", "02", "01", "15", "3", "04", "05", "2006", "MST", "-0700", "-07:00", "Z07:00", "Z0700", ".999999999", "PM"})  # fmt: skip
-
-
-class _BadTime(Exception):
-    pass
-
-
-def _getnum(value: str, fixed: bool) -> tuple[int, str]:
-    if not value[:1].isascii() or not value[:1].isdigit():
-        raise _BadTime
-    if len(value) < 2 or not value[1].isascii() or not value[1].isdigit():
-        if fixed:
-            raise _BadTime
-        return int(value[0]), value[1:]
-    return int(value[:2]), value[2:]
-
-
-def _skip(value: str, literal: str) -> str:
-    while literal:
-        if literal[0] == " ":
-            if value and value[0] != " ":
-                raise _BadTime
-            literal, value = literal.lstrip(" "), value.lstrip(" ")
-            continue
-        if not value or value[0] != literal[0]:
-            raise _BadTime
-        literal, value = literal[1:], value[1:]
-    return value
-
-
-def _lookup(names: tuple[str, ...], value: str) -> tuple[int, str]:
-    for index, name in enumerate(names):
-        if value[: len(name)].lower() == name.lower() and value[: len(name)].isascii():
-            return index, value[len(name) :]
-    raise _BadTime
-
-
-def _signed_offset_length(value: str) -> int:
-    # time.parseSignedOffset: "+3", "-07"; at most 12 hours
-    match = re.match(r"[+-]([0-9]+)", value)
-    return match.end() if match and int(match.group(1)) <= 12 else 0
-
-
-def _zone_name_length(value: str) -> int:
-    """time.parseTimeZone: how long the zone abbreviation at the start of ``value`` is."""
-    if len(value) < 3:
-        raise _BadTime
-    if value[:4] in ("ChST", "MeST"):
-        return 4
-    if value[:3] == "GMT":
-        return 3 + _signed_offset_length(value[3:])
-    if value[0] in "+-":
-        length = _signed_offset_length(value)
-        if length:
-            return length
-        raise _BadTime
-    upper = len(re.match(r"[A-Z]{0,6}", value).group())  # type: ignore[union-attr]
-    if (
-        upper == 3
-        or (upper == 4 and (value[3] == "T" or value[:4] == "WITA"))
-        or (upper == 5 and value[4] == "T")
-    ):
-        return upper
-    raise _BadTime
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    days += 719468
-    era = days // 146097
-    doe = days - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (month <= 2), month, day
-
-
-def _days_in(month: int, year: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _parse_layout(value: str, layout: tuple[str, ...]) -> _GoTime:
-    year, month, day, hour, minute, second = 0, -1, -1, 0, 0, 0
-    pm = am = False
-    offset: int | None = None
-    zone = ""
-    for index, elem in enumerate(layout):
-        if elem not in _STD:
-            value = _skip(value, elem)
-            continue
-        if elem == "2006":
-            if len(value) < 4 or not re.fullmatch(r"[+-]?[0-9]+", value[:4]):
-                raise _BadTime
-            year, value = int(value[:4]), value[4:]
-        elif elem == "01":
-            month, value = _getnum(value, True)
-            if not 1 <= month <= 12:
-                raise _BadTime
-        elif elem == "Jan":
-            month, value = _lookup(_MONTHS, value)
-            month += 1
-        elif elem == "Mon":
-            _, value = _lookup(_DAYS, value)
-        elif elem in ("02", "_2"):
-            if elem == "_2" and value[:1] == " ":
-                value = value[1:]
-            day, value = _getnum(value, elem == "02")
-        elif elem in ("15", "3"):
-            hour, value = _getnum(value, False)
-            if hour > (23 if elem == "15" else 12):
-                raise _BadTime
-        elif elem == "04":
-            minute, value = _getnum(value, True)
-            if minute > 59:
-                raise _BadTime
-        elif elem == "05":
-            second, value = _getnum(value, True)
-            if second > 59:
-                raise _BadTime
-            # A fraction the layout does not spell is accepted after seconds.
-            following = layout[index + 1] if index + 1 < len(layout) else ""
-            if following != ".999999999" and re.match(r"[.,][0-9]", value):
-                value = re.sub(r"^[.,][0-9]+", "", value)
-        elif elem == ".999999999":
-            if re.match(r"[.,][0-9]", value):
-                value = re.sub(r"^[.,][0-9]+", "", value)
-        elif elem == "PM":
-            if value[:2] == "PM":
-                pm = True
-            elif value[:2] == "AM":
-                am = True
-            else:
-                raise _BadTime
-            value = value[2:]
-        elif elem == "MST":
-            length = 3 if value[:3] == "UTC" else _zone_name_length(value)
-            zone, value = value[:length], value[length:]
-        else:  # numeric zones: -0700, -07:00, Z07:00, Z0700
-            if elem.startswith("Z") and value[:1] == "Z":
-                offset, value = 0, value[1:]
-                continue
-            colon = elem.endswith(":00")
-            width = 6 if colon else 5
-            if len(value) < width or (colon and value[3] != ":"):
-                raise _BadTime
-            sign, hours, minutes = value[0], value[1:3], value[4:6] if colon else value[3:5]
-            value = value[width:]
-            hh, _ = _getnum(hours, True)
-            mm, _ = _getnum(minutes, True)
-            if hh > 24 or mm > 60 or sign not in "+-":
-                raise _BadTime
-            offset = (hh * 60 + mm) * 60 * (-1 if sign == "-" else 1)
-    if value:
-        raise _BadTime  # extra text
-    if pm and hour < 12:
-        hour += 12
-    elif am and hour == 12:
-        hour = 0
-    month = 1 if month < 0 else month
-    day = 1 if day < 0 else day
-    if not 1 <= day <= _days_in(month, year):
-        raise _BadTime
-    # A zone abbreviation does not move the instant (Go records it with the parsed wall clock).
-    local = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-    unix = local - (offset or 0)
-    return _GoTime(unix, _time_text(unix, offset or 0, zone))
-
-
-def _time_text(unix: int, offset: int, zone: str) -> str:
-    days, secs = divmod(unix + offset, 86400)
-    year, month, day = _civil_from_days(days)
-    sign = "-" if offset < 0 else "+"
-    numeric = f"{sign}{abs(offset) // 3600:02d}{abs(offset) // 60 % 60:02d}"
-    name = zone or ("UTC" if offset == 0 else numeric)
-    return f"{year:04d}-{month:02d}-{day:02d} {secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d} {numeric} {name}"
-
-
-@lru_cache(maxsize=4096)
-def _try_parse_time(text: str) -> _GoTime | None:
-    for layout in _LAYOUTS:
-        try:
-            return _parse_layout(text, layout)
-        except (_BadTime, IndexError, ValueError):
-            continue
-    return None
+        return _GoRegex(pattern, compile_go_regex(pattern))
+    except GoRegexError as exc:
+        raise _GovaluateError(str(exc)) from None
 
 
 # --- Argo's shouldExecute --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from argento.expr.goregex import GoRegexError, compile_go_regex
 from argento.expr.lang.errors import EvalError
 from argento.expr.lang.gofmt import format_value, type_name
 from argento.expr.lang.gotime import GoDuration, GoTime
@@ -279,38 +280,13 @@ def expect_str(value: Any, op: str, other: Any) -> None:
 
 # ------------------------------------------------------------------------------------ RE2 → Python re
 
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
-}  # fmt: skip
-_RE2_UNSUPPORTED = re.compile(r"\(\?(?:=|!|<=|<!)|\\[1-9]")
-
 
 def compile_re2(pattern: str) -> re.Pattern[str]:
-    """Compile a Go (RE2) regular expression with Python's ``re``.
-
-    Translates the RE2 spellings Python lacks (``\\z``, ``\\Q…\\E``, ``[[:alpha:]]``) and refuses what RE2
-    refuses (lookaround, backreferences) so a pattern means the same thing as in Argo. Constant patterns
-    are compiled once with the program; dynamic ones rely on ``re``'s own cache.
-    """
-    if _RE2_UNSUPPORTED.search(pattern):
-        raise EvalError(f"error parsing regexp: invalid or unsupported Perl syntax in {pattern!r}")
-    text = re.sub(r"\\Q(.*?)(?:\\E|$)", lambda m: re.escape(m.group(1)), pattern, flags=re.S)
-    text = text.replace("\\z", "\\Z")
-    text = re.sub(r"\[:(\^?)([a-z]+):\]", lambda m: _posix(m.group(1), m.group(2), pattern), text)
+    """Compile a Go (RE2) regular expression with Python's ``re`` (see :mod:`argento.expr.goregex`)."""
     try:
-        return re.compile(text)
-    except re.error as e:
-        raise EvalError(f"error parsing regexp: {e} in {pattern!r}") from None
-
-
-def _posix(negate: str, name: str, pattern: str) -> str:
-    if name not in _POSIX_CLASSES:
-        raise EvalError(f"error parsing regexp: invalid character class range: [:{name}:] in {pattern!r}")
-    if negate:
-        raise EvalError(f"error parsing regexp: negated POSIX classes are not supported in {pattern!r}")
-    return _POSIX_CLASSES[name]
+        return compile_go_regex(pattern)
+    except GoRegexError as exc:
+        raise EvalError(f"{exc} in {pattern!r}") from None
 
 
 def matches(text: Any, pattern: Any) -> bool:
