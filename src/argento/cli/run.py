@@ -101,6 +101,12 @@ def run(
         configmaps=inputs.configmaps,
         time_scale=settings.sleep_scale,
     )
+    # Artifacts (default repository, artifactRepositoryRef from the given ConfigMaps) and local secrets.
+    from argento.artifacts import build_driver
+    from argento.secrets import SecretResolver, SecretStore
+
+    options.secrets = SecretResolver(SecretStore(settings.home))
+    options.artifacts = build_driver(settings, configmaps=inputs.configmaps, secrets=options.secrets)
     result = asyncio.run(_run(inputs.workflow, options, output is None))
     phase = (result.get("status") or {}).get("phase")
     run_dir = settings.runs_dir / result["metadata"]["name"]

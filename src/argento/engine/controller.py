@@ -292,6 +292,9 @@ class WorkflowRunner:
         elif self.deadline_exceeded and phase != "Succeeded":
             message = "Step exceeded its deadline"
         self._finish(phase, message)
+        on_completion = getattr(self.options_artifacts, "on_workflow_completion", None)
+        if on_completion is not None:  # artifact GC strategy OnWorkflowCompletion
+            await on_completion(self)
         return self.to_workflow()
 
     def _finish(self, phase: str, message: str) -> None:
@@ -589,12 +592,15 @@ class WorkflowRunner:
             else:
                 alist.append(entry)
 
-    def workflow_scope(self) -> Scope:
-        """A scope holding ``workflow.outputs.*``."""
+    def workflow_scope(self, template: Template | None = None) -> Scope:
+        """A scope holding ``workflow.outputs.*`` (and ``inputs.artifacts.*`` of ``template``)."""
         scope = Scope()
         scope.add_outputs("workflow", self.state.outputs)
         for art in self.state.outputs.get("artifacts") or []:
             scope.artifacts[f"workflow.outputs.artifacts.{art['name']}"] = art
+        # Argo's createScope: a steps/DAG template passes its input artifacts on as `{{inputs.artifacts.x}}`.
+        for art in ((template or {}).get("inputs") or {}).get("artifacts") or []:
+            scope.artifacts[f"inputs.artifacts.{art.get('name')}"] = art
         return scope
 
     # ------------------------------------------------------------------------------------------ memoize

@@ -74,7 +74,7 @@ class _Dag:
             if t not in self.tasks:
                 raise SpecError(f"target '{t}' is not a task of the DAG", path="dag.target")
         self.fail_fast = dag.get("failFast") is not False
-        self.scope: Scope = run.workflow_scope()
+        self.scope: Scope = run.workflow_scope(call.template)
         self.values = ChainMap(self.scope.params, run.global_params)
         self.parallel = (
             asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None

@@ -109,10 +109,18 @@ def resolve_artifact_args(holder: dict[str, Any], scope: Scope) -> None:
         try:
             found = scope.resolve_artifact(ref)
         except ArgentoError:
-            if art.get("optional"):
-                continue
+            if art.get("optional") or _absent_output(ref, scope):
+                continue  # not supplied: the input's `optional` decides
             raise
         merged = {k: v for k, v in found.items() if k not in ("name", "globalName", "path", "mode")}
         merged.update({k: v for k, v in art.items() if k not in ("from",)})
         merged["name"] = art["name"]
         args["artifacts"][i] = merged
+
+
+def _absent_output(ref: str, scope: Scope) -> bool:
+    """``{{steps.X.outputs.artifacts.Y}}`` of a producer that ran without saving Y: Y was an ``optional``
+    output whose path did not exist (a missing non-optional output errors the producer itself)."""
+    key = ref.strip().removeprefix("{{").removesuffix("}}").strip()
+    head, sep, _ = key.partition(".outputs.artifacts.")
+    return bool(sep) and head.startswith(("steps.", "tasks.")) and f"{head}.status" in scope.params

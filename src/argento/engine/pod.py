@@ -174,6 +174,13 @@ async def _finish(
             phase, message = NodePhase.ERROR, str(exc)
         if arts:
             outputs["artifacts"] = arts
+    elif run.options_artifacts is not None and hasattr(run.options_artifacts, "save_logs"):
+        # Argo's wait container archives the logs of a failed step too (archiveLogs); its failure to do so
+        # does not change the node's own failure.
+        with contextlib.suppress(ArgentoError):
+            logs = await run.options_artifacts.save_logs(run, call, node, handle)
+            if logs:
+                outputs["artifacts"] = logs
     if "script" in tmpl or run._include_result:
         outputs["result"] = result.result
     outputs["exitCode"] = str(result.exit_code)

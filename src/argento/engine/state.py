@@ -28,6 +28,8 @@ class WorkflowState:
         self.outputs: dict[str, Any] = {}
         self.stored_templates: dict[str, Any] = {}
         self.conditions: list[dict[str, str]] = []
+        #: ``status.artifactRepositoryRef``: the repository the workflow's key-only artifacts live in.
+        self.artifact_repository_ref: dict[str, Any] | None = None
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[NodeStatus], None]]] = {}
         for raw in (nodes or {}).values():
@@ -211,4 +213,6 @@ class WorkflowState:
             status["outputs"] = self.outputs
         if self.conditions:
             status["conditions"] = self.conditions
+        if self.artifact_repository_ref is not None:
+            status["artifactRepositoryRef"] = self.artifact_repository_ref
         return status

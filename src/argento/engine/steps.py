@@ -31,7 +31,7 @@ async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> No
     state = run.state
     if node.phase is NodePhase.PENDING:
         state.mark(node, NodePhase.RUNNING)
-    scope = run.workflow_scope()
+    scope = run.workflow_scope(call.template)
     groups = call.template.get("steps") or []
     parallel = (
         asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None

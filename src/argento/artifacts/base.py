@@ -1,0 +1,170 @@
+"""The `Repository` protocol every artifact store implements, its errors, and tree helpers built on it.
+
+A repository stores objects by key (``my-wf/my-wf-gen-123/hello-art.tgz``). Everything streams: ``put`` reads
+a host file in chunks, ``get`` writes a host file atomically, ``open`` returns a binary stream. A *directory*
+artifact (``archive: {none: {}}`` on a folder) is the set of objects under ``key/`` — S3's convention, which
+`put_tree`/`get_tree` implement once for every repository.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from argento.errors import ArgentoError, NotFound, Unavailable
+
+#: Copy buffer: big enough for throughput, small enough that memory stays flat for any artifact size.
+CHUNK = 1 << 20
+
+
+class ArtifactError(ArgentoError):
+    """An artifact could not be loaded or saved (the engine marks the node ``Error`` with this message)."""
+
+
+class ArtifactNotFound(NotFound):
+    """The key (or URL) holds no artifact; an ``optional`` input is skipped on this error."""
+
+
+class RepositoryUnavailable(Unavailable):
+    """The repository cannot be reached (S3 endpoint down, DNS failure, …)."""
+
+
+class DiskFull(ArtifactError):
+    """No space left while writing an artifact."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One stored object."""
+
+    key: str
+    size: int
+
+
+@runtime_checkable
+class Repository(Protocol):
+    """An object store for artifacts. Keys are ``/``-separated and relative (no leading ``/``, no ``..``)."""
+
+    #: Where the repository is, for messages and listings (``s3://bucket``, ``/home/me/.argento/artifacts``).
+    url: str
+
+    def put(self, key: str, src: Path) -> None:
+        """Store the host file ``src`` at ``key`` (replacing it), streaming."""
+        ...
+
+    def get(self, key: str, dest: Path) -> None:
+        """Write the object at ``key`` to the host file ``dest`` (atomically); `ArtifactNotFound` if absent."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary stream of the object at ``key``; `ArtifactNotFound` if absent."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored exactly at ``key``."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, in key order."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object at ``key`` (no error if it is absent)."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """Normalize a key and refuse ones that could escape a repository (``..``, absolute, empty)."""
+    key = key.strip()
+    if not key or key.startswith("/") or "\\" in key:
+        raise ArtifactError(f"invalid artifact key {key!r}: keys are relative, /-separated paths")
+    norm = posixpath.normpath(key)
+    if norm in (".", "..") or norm.startswith("../") or "/../" in f"/{norm}/":
+        raise ArtifactError(f"invalid artifact key {key!r}: '..' is not allowed")
+    return norm
+
+
+def is_dir(repo: Repository, key: str) -> bool:
+    """Whether ``key`` names a directory artifact (objects stored under ``key/``)."""
+    return next(iter(repo.list(key.rstrip("/") + "/")), None) is not None
+
+
+def put_tree(repo: Repository, key: str, src: Path) -> int:
+    """Upload every regular file under the host dir ``src`` to ``key/<relative path>``; returns the count.
+
+    Symlinks to files are followed (Argo's S3 driver uploads what a path resolves to); broken links, sockets
+    and fifos are skipped.
+    """
+    count = 0
+    base = key.rstrip("/")
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if not path.is_file():
+                continue
+            rel = path.relative_to(src).as_posix()
+            repo.put(f"{base}/{rel}", path)
+            count += 1
+    return count
+
+
+def get_tree(repo: Repository, key: str, dest: Path) -> int:
+    """Download every object under ``key/`` into the host dir ``dest``; returns the count."""
+    prefix = key.rstrip("/") + "/"
+    count = 0
+    dest.mkdir(parents=True, exist_ok=True)
+    for obj in repo.list(prefix):
+        rel = obj.key[len(prefix):]
+        if not rel or rel.endswith("/"):
+            continue  # folder markers some S3 clients write
+        target = dest / check_key(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        repo.get(obj.key, target)
+        count += 1
+    return count
+
+
+def delete_tree(repo: Repository, key: str) -> int:
+    """Delete the object at ``key`` and every object under ``key/``; returns the count."""
+    count = 0
+    if repo.exists(key):
+        repo.delete(key)
+        count += 1
+    for obj in list(repo.list(key.rstrip("/") + "/")):
+        repo.delete(obj.key)
+        count += 1
+    return count
+
+
+def copy_stream(src: BinaryIO, dst: BinaryIO) -> int:
+    """Copy in `CHUNK` pieces; returns the byte count."""
+    total = 0
+    while True:
+        chunk = src.read(CHUNK)
+        if not chunk:
+            return total
+        dst.write(chunk)
+        total += len(chunk)
+
+
+def disk_error(exc: OSError, where: Path | str) -> ArtifactError:
+    """A clear error for a failed local write: disk full gets its own wording."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"no space left on device while writing {where}")
+    return ArtifactError(f"cannot write {where}: {exc.strerror or exc}")
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, symlink or folder if present."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
