@@ -124,3 +124,19 @@ class Unavailable(ArgentoError):
     http_status = 503
     exit_code = 3
     grpc_code = 14  # UNAVAILABLE
+
+
+class MethodNotAllowed(ArgentoError):
+    """The path exists but not with this HTTP method."""
+
+    http_status = 405
+    exit_code = 1
+    grpc_code = 12  # UNIMPLEMENTED
+
+
+class PayloadTooLarge(ArgentoError):
+    """A request body is larger than the server accepts."""
+
+    http_status = 413
+    exit_code = 1
+    grpc_code = 8  # RESOURCE_EXHAUSTED

@@ -47,6 +47,8 @@ async def execute_suspend(run: WorkflowRunner, call: Call) -> NodeStatus:
         return state.mark(
             node, NodePhase.FAILED, f"workflow shutdown with strategy: {run.shutdown or 'Stop'}"
         )
+    if resumed.get("phase") in ("Failed", "Error"):  # Argo's `set` action (`argo node set --phase Failed`)
+        return state.mark(node, NodePhase(resumed["phase"]), resumed.get("message") or "")
     supplied = resumed.get("outputs") or {}
     params = []
     for param in (call.template.get("outputs") or {}).get("parameters") or []:

@@ -143,6 +143,13 @@ class MemoryWorkflows:
         rows.sort(key=lambda w: (w["metadata"]["creationTimestamp"], w["metadata"]["name"]))
         return [self.get_by_uid(w["metadata"]["uid"]) for w in rows]
 
+    def count_by_phase(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for w in self._rows.values():
+            key = (w["metadata"]["namespace"], (w.get("status") or {}).get("phase") or "")
+            out[key] = out.get(key, 0) + 1
+        return out
+
     def record_log(self, uid: str, pod_name: str, container: str, path: str) -> None:
         self._logs.setdefault(uid, {})[(pod_name, container)] = path
 

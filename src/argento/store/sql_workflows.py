@@ -222,6 +222,14 @@ class SqlWorkflows(SqlBase):
             nodes = self._nodes(conn, [r[0] for r in rows])
         return [join_nodes(dict(r[1]), nodes.get(r[0], {})) for r in rows]
 
+    def count_by_phase(self) -> dict[tuple[str, str], int]:
+        """``{(namespace, phase): count}`` of the live workflows."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(_W.c.namespace, _W.c.phase, sa.func.count()).group_by(_W.c.namespace, _W.c.phase)
+            ).all()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
     def record_log(self, uid: str, pod_name: str, container: str, path: str) -> None:
         with self.tx() as conn:
             upsert(

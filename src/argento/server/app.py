@@ -1,0 +1,121 @@
+"""The ASGI application: Argo Server's API over the engine and the store (SPEC §2.7).
+
+    app = create_app(Settings.from_env(), auth_mode="client")
+    uvicorn.run(app, host="127.0.0.1", port=2746)
+
+On start it re-adopts the unfinished workflows of the store (crash recovery) and starts the cron loop; on
+stop it leaves running workflows as they are stored, to be resumed by the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from argento import __version__
+from argento.config import Settings
+from argento.errors import ArgentoError, MethodNotAllowed, NotFound
+from argento.server.api import Endpoint, openapi, starlette_routes
+from argento.server.auth import ArgoMiddleware, Auth
+from argento.server.context import Context
+from argento.server.cron import Clock, CronController
+from argento.server.events import EventDispatcher
+from argento.server.hub import Hub
+from argento.server.manager import WorkflowManager
+from argento.server.metrics import ARGO_VERSION, Metrics
+from argento.server.validate import Catalog
+from argento.server.wire import error_response
+from argento.store import Store, open_store
+
+log = logging.getLogger("argento.server")
+
+
+def endpoints() -> list[Endpoint]:
+    """Every endpoint, in routing order."""
+    from argento.server.routes import archive, cron, info, templates, workflows
+
+    return [ep for module in (info, workflows, templates, cron, archive) for ep in module.api.endpoints]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    err: ArgentoError
+    if status == 405:
+        err = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}")
+    elif status == 404:
+        err = NotFound(f"no such path: {request.url.path}")
+    else:
+        err = ArgentoError(str(getattr(exc, "detail", "error")))
+    return error_response(err)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    executor_name: str = "local",
+    executor: Any = None,
+    auth_mode: str = "server",
+    clock: Clock | None = None,
+    cron_interval: float = 1.0,
+    run_crons: bool = True,
+) -> Any:
+    """Build the server. ``store``/``executor``/``clock`` are injectable for tests (fakes)."""
+    owned = store is None
+    store = store if store is not None else open_store(settings)
+    catalog = Catalog(store)
+    hub = Hub()
+    metrics = Metrics(store.workflows.count_by_phase)
+    manager = WorkflowManager(
+        settings,
+        store,
+        catalog=catalog,
+        hub=hub,
+        metrics=metrics,
+        executor_name=executor_name,
+        executor=executor,
+    )
+    crons = CronController(store, manager, catalog, metrics, clock=clock, interval=cron_interval)
+    events = EventDispatcher(store, manager, catalog, metrics)
+    auth = Auth(store, auth_mode)
+    eps = endpoints()
+    doc = openapi(eps, title="Argento (Argo Workflows API)", version=__version__)
+    context = Context(settings, store, catalog, hub, metrics, manager, crons, events, auth, doc)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        recovered = manager.recover()
+        if recovered:
+            log.info("resumed %d unfinished workflow(s)", recovered)
+        cron_task = asyncio.create_task(crons.run(), name="cron") if run_crons else None
+        try:
+            yield
+        finally:
+            if cron_task is not None:
+                cron_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cron_task
+            await manager.close()
+            if owned:
+                store.close()
+
+    app = Starlette(
+        routes=starlette_routes(eps),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.ctx = context
+    return ArgoMiddleware(app, auth, ARGO_VERSION)
+
+
+def context_of(app: Any) -> Context:
+    """The :class:`Context` of an app made by :func:`create_app` (tests reach the manager through it)."""
+    return app.app.state.ctx  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Route modules, one per Argo service; each exposes an ``api`` (:class:`argento.server.api.Api`)."""
