@@ -62,7 +62,8 @@ _PYTHON_ALIASES = {
         "python3",
     )
 }
-_SHELL_IMAGES = ("busybox*", "alpine*", "debian*", "ubuntu*", "bash*", "centos*", "fedora*", "rockylinux*")
+_SHELL_IMAGES = ("debian*", "ubuntu*", "bash*", "centos*", "fedora*", "rockylinux*")
+_ASH_ALIASES = {"sh": "bash", "/bin/sh": "bash"} if shutil.which("bash") else {}
 
 #: The built-in table. Shell images run host tools; ``cmd`` mirrors the image's default CMD.
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -71,10 +72,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "python:*": {"path": ["{python}", "{bin}"], "aliases": _PYTHON_ALIASES, "cmd": ["python3"],
                  "memory_rlimit": "data"},
     **{glob: {"path": ["{bin}"], "cmd": ["sh"]} for glob in _SHELL_IMAGES},
+    # busybox's ash (the `sh` of busybox/alpine-based images) knows `[[ … ]]` and `$RANDOM`; the host's sh
+    # may be dash, which does not. bash accepts what ash accepts.
+    **{glob: {"path": ["{bin}"], "cmd": ["sh"], "aliases": _ASH_ALIASES} for glob in ("busybox*", "alpine*")},
     "argoproj/argosay:v2": {"path": ["{bin}"], "entrypoint": ["argosay"],
-                            "aliases": {"/argosay": "{bin}/argosay"}},
+                            "aliases": {"/argosay": "{bin}/argosay", **_ASH_ALIASES}},
     "argoproj/argosay:v1": {"path": ["{bin}"], "entrypoint": ["argosay"], "env": {"ARGOSAY_VERSION": "1"},
-                            "aliases": {"/argosay": "{bin}/argosay"}},
+                            "aliases": {"/argosay": "{bin}/argosay", **_ASH_ALIASES}},
     "docker/whalesay*": {"path": ["{bin}"], "cmd": ["sh"], "env": {"ARGENTO_COW": "whale"}},
     "node": {"requires": ["node"], "cmd": ["node"], "memory_rlimit": "none"},
     "node:*": {"requires": ["node"], "cmd": ["node"], "memory_rlimit": "none"},
