@@ -43,6 +43,12 @@ COMMANDS: dict[str, str] = {
     "cron": "argento.cli.cron:cron",
     "archive": "argento.cli.archive:archive",
     "auth": "argento.cli.auth:auth",
+    # bentos and deployments (argento.deploy)
+    "build": "argento.cli.build:build",
+    "containerize": "argento.cli.build:containerize",
+    "bentos": "argento.cli.build:bentos",
+    "deploy": "argento.cli.deployments:deploy",
+    "deployments": "argento.cli.deployments:deployments",
 }
 
 

@@ -20,6 +20,8 @@ import click
               help="Seconds in-flight requests get to finish on SIGTERM.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--reuse-env", is_flag=True,
+              help="Bento targets: serve from this interpreter instead of the bento's isolated virtualenv (dev).")
 def serve(
     target: str,
     host: str,
@@ -31,8 +33,9 @@ def serve(
     version: str,
     graceful_timeout: float,
     log_level: str,
+    reuse_env: bool,
 ) -> None:
-    """Serve TARGET (module:ServiceClass) with one route per API.
+    """Serve TARGET (module:ServiceClass, or a bento tag NAME[:VERSION]) with one route per API.
 
     Routes: POST /<api> per API, GET /livez /healthz /readyz (200 once models loaded and startup hooks ran),
     /metrics (Prometheus), /docs.json (OpenAPI 3) and a docs page at /. Errors are JSON {"error","detail"}.
@@ -43,6 +46,15 @@ def serve(
       argento serve examples.service:MyMLService --port 3000
       curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
     """
+    from argento.deploy.bentos import find_bento
+
+    bento = find_bento(target)
+    if bento is not None:  # a bento tag: serve it from its own environment (argento.deploy.bentos.env)
+        from argento.deploy.bentos.env import exec_serve
+
+        extra = ["--log-level", log_level, *([] if access_log else ["--no-access-log"])]
+        extra += ["--workers", str(workers)] if workers else []
+        sys.exit(exec_serve(bento, port=port, host=host, reuse_env=reuse_env, extra=extra))
     from argento.serving.runtime import ServeOptions
     from argento.serving.runtime import serve as run
 
