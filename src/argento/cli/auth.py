@@ -1,103 +1,91 @@
-"""``argento auth token create|list|revoke``: API tokens for ``argento server --auth-mode client``.
-
-Tokens live hashed in the store of ``ARGENTO_HOME`` / ``ARGENTO_DATABASE_URL`` (the server's own store), so
-these commands run on the server's machine; the secret is printed once, at creation.
-"""
+"""``argento auth token create|list|revoke``: API tokens for ``argento server --auth-mode client``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
-from typing import Any
 
 import click
 
-from argento.cli.remote import echo_lines, table
 from argento.config import Settings
 
 
-@contextmanager
-def _store() -> Iterator[Any]:
+def _store():  # type: ignore[no-untyped-def]
     from argento.store import open_store
 
-    store = open_store(Settings.from_env())
-    try:
-        yield store
-    finally:
-        store.close()
+    return open_store(Settings.from_env())
 
 
 @click.group("auth")
 def auth() -> None:
-    """Manage API tokens of the local server.
+    """Manage API tokens.
 
     \b
     Example:
-      export ARGENTO_TOKEN=$(argento auth token create ci)
+      export ARGENTO_TOKEN=$(argento auth token create --name ci)
     """
 
 
 @auth.group("token")
 def token() -> None:
-    """Create, list and revoke API tokens.
-
-    \b
-    Example:
-      argento auth token list
-    """
+    """Create, list and revoke tokens (stored hashed; a token is shown once)."""
 
 
 @token.command("create")
-@click.argument("name", default="default")
-@click.option("-o", "--output", type=click.Choice(["json"]), default=None, help="Output format: json.")
-def create(name: str, output: str | None) -> None:
-    """Create a token and print it (only now: the store keeps a hash).
+@click.option("--name", default="default", show_default=True, help="A label for the token.")
+@click.option("-o", "--output", type=click.Choice(["name", "json"]), default="name")
+def create(name: str, output: str) -> None:
+    """Create a token and print it (it cannot be shown again).
 
     \b
     Example:
-      argento auth token create ci
-      curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:2746/api/v1/workflows/argo
+      argento auth token create --name ci
     """
-    with _store() as store:
+    store = _store()
+    try:
         record, secret = store.tokens.create(name)
+    finally:
+        store.close()
     if output == "json":
-        click.echo(json.dumps({**asdict(record), "token": secret}, indent=2))
+        click.echo(json.dumps({"id": record.id, "name": record.name, "createdAt": record.created_at, "token": secret}))
     else:
         click.echo(secret)
 
 
 @token.command("list")
-@click.option("-o", "--output", type=click.Choice(["json"]), default=None, help="Output format: json.")
-def list_(output: str | None) -> None:
-    """List tokens (IDs and names, never secrets).
+@click.option("-o", "--output", type=click.Choice(["wide", "json"]), default="wide")
+def list_tokens(output: str) -> None:
+    """List tokens (never their secrets).
 
     \b
     Example:
       argento auth token list -o json
     """
-    with _store() as store:
+    store = _store()
+    try:
         records = store.tokens.list()
+    finally:
+        store.close()
     if output == "json":
-        click.echo(json.dumps([asdict(r) for r in records], indent=2))
-    elif not records:
-        click.echo("No tokens")
-    else:
-        rows = [[r.id, r.name, r.created_at, r.revoked_at or ""] for r in records]
-        echo_lines(table(["ID", "NAME", "CREATED", "REVOKED"], rows))
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "createdAt": r.created_at, "revokedAt": r.revoked_at}
+                               for r in records], indent=2))
+        return
+    click.echo(f"{'ID':<14}{'NAME':<20}{'CREATED':<22}REVOKED")
+    for r in records:
+        click.echo(f"{r.id:<14}{r.name:<20}{r.created_at:<22}{r.revoked_at or ''}")
 
 
 @token.command("revoke")
-@click.argument("token_ids", nargs=-1, required=True)
-def revoke(token_ids: tuple[str, ...]) -> None:
-    """Revoke tokens by ID; requests with them get 401 from then on.
+@click.argument("token_id")
+def revoke(token_id: str) -> None:
+    """Revoke a token by its ID (see `argento auth token list`).
 
     \b
     Example:
-      argento auth token revoke 3f9a1c2b7d4e
+      argento auth token revoke 3f2a9c1b7e0d
     """
-    with _store() as store:
-        for token_id in token_ids:
-            store.tokens.revoke(token_id)  # NotFound (exit 2) for an unknown or already revoked ID
-            click.echo(f"token {token_id} revoked")
+    store = _store()
+    try:
+        store.tokens.revoke(token_id)
+    finally:
+        store.close()
+    click.echo(f"revoked {token_id}")

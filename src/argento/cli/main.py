@@ -19,6 +19,8 @@ from argento.errors import ArgentoError
 # command name -> "module:attribute"; imported lazily so `argento --help` stays fast.
 COMMANDS: dict[str, str] = {
     "artifacts": "argento.cli.artifacts:artifacts",
+    "auth": "argento.cli.auth:auth",
+    "server": "argento.cli.server:server",
     "lint": "argento.cli.lint:lint",
     "models": "argento.cli.models:models",
     "run": "argento.cli.run:run",
