@@ -65,7 +65,7 @@ class LocalRepository:
     # -- reads -------------------------------------------------------------------------------------------
     def get(self, key: str, dest: Path) -> None:
         with self.open(key) as fin:
-            atomic_write(Path(dest), fin)
+            atomic_write(Path(dest), fin, fsync=False)  # a scratch copy: atomic, durability not needed
 
     def open(self, key: str) -> BinaryIO:
         target = self.path(key)
@@ -101,10 +101,11 @@ class LocalRepository:
         yield from sorted(found, key=lambda o: o.key)
 
 
-def atomic_write(target: Path, src: BinaryIO) -> int:
+def atomic_write(target: Path, src: BinaryIO, *, fsync: bool = True) -> int:
     """Stream ``src`` into ``target`` via a temp file in the same folder; returns the byte count.
 
     On any failure (disk full included) the temp file is removed and the previous ``target`` is untouched.
+    ``fsync`` makes the content durable before the rename (repository writes); scratch copies skip it.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +116,8 @@ def atomic_write(target: Path, src: BinaryIO) -> int:
         with os.fdopen(fd, "wb") as fout:
             size = copy_stream(src, fout)
             fout.flush()
-            os.fsync(fout.fileno())
+            if fsync:
+                os.fsync(fout.fileno())
         os.replace(tmp, target)
         return size
     except OSError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from argento.artifacts.base import (
+    CHUNK,
     ArtifactError,
     ArtifactNotFound,
     ObjectInfo,
@@ -136,6 +137,7 @@ class S3Repository:
                 retries={"total_max_attempts": 1, "mode": "standard"},
                 s3={"addressing_style": "path"} if self.endpoint else {},
                 signature_version="s3v4",
+                max_pool_connections=16,
             )
             session = boto3.session.Session()
             self._client = session.client(
@@ -158,19 +160,46 @@ class S3Repository:
 
     # -- operations --------------------------------------------------------------------------------------
     def put(self, key: str, src: Path) -> None:
+        """One PUT streamed from the file; multipart (boto3's transfer manager) above the threshold."""
         key = check_key(key)
         self._ensure_bucket()
-        self._call("upload", key, lambda: self.client.upload_file(
-            str(src), self.bucket, key, Config=self._transfer_config()))
+        try:
+            size = Path(src).stat().st_size
+        except OSError as exc:
+            raise ArtifactError(f"cannot read {src}: {exc.strerror}") from None
+        if size >= self._transfer_args[0]:
+            self._call("upload", key, lambda: self.client.upload_file(
+                str(src), self.bucket, key, Config=self._transfer_config()))
+            return
+
+        def put_object() -> None:
+            if size == 0:  # also pseudo-files (/proc links under /etc) whose size is what S3 gets, as in Argo
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=b"")
+                return
+            with open(src, "rb") as body:
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+        self._call("upload", key, put_object)
 
     def get(self, key: str, dest: Path) -> None:
+        """One streamed GET into a temp file renamed over ``dest``."""
         key = check_key(key)
         dest = Path(dest)
         tmp = dest.with_name(f".argento-tmp-{dest.name}")
+
+        def download() -> None:
+            resp = self.client.get_object(Bucket=self.bucket, Key=key)
+            body = resp["Body"]
+            try:
+                with open(tmp, "wb") as out:
+                    for chunk in body.iter_chunks(CHUNK):
+                        out.write(chunk)
+            finally:
+                body.close()
+
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            self._call("download", key, lambda: self.client.download_file(
-                self.bucket, key, str(tmp), Config=self._transfer_config()))
+            self._call("download", key, download)
             tmp.replace(dest)
         except OSError as exc:
             raise disk_error(exc, dest) from None
