@@ -210,9 +210,14 @@ def plan_namespace(
             need.add(posixpath.dirname(c))
     for path in output_paths:
         path = _norm(path, container_cwd)
-        # An output that exists on the host (/etc/hosts, /etc) is read from the host as is.
+        # An output that exists on the host (/etc/hosts, /etc) is read from the host as is. Otherwise the
+        # nearest existing ancestor is made private and writable, but missing parents are not created: as in a
+        # real container, a step that writes /mnt/out/x makes /mnt/out itself (`os.mkdir` must not fail).
         if not covered(path) and _host_kind(path) is None:
-            need.add(_canon(posixpath.dirname(path)))
+            parent = posixpath.dirname(path)
+            while parent != "/" and _host_kind(parent) != "dir":
+                parent = posixpath.dirname(parent)
+            need.add(_canon(parent))
     if working_dir and not covered(container_cwd) and _host_kind(container_cwd) != "dir":
         need.add(_canon(container_cwd))
     if need:
