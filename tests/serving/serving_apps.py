@@ -148,3 +148,13 @@ class Broken:
     @argento.api
     def ping(self) -> str:
         return "pong"
+
+
+@argento.service(traffic={"timeout": 5})
+class CostlyBatch:
+    """A model whose call costs 5 ms + 0.1 ms per row: batching pays."""
+
+    @argento.api(batchable=True, max_batch_size=32, max_latency_ms=200)
+    def predict(self, rows: list[float]) -> list[float]:
+        time.sleep(0.005 + 0.0001 * len(rows))
+        return [r * 2 for r in rows]

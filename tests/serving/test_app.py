@@ -187,3 +187,25 @@ def test_hooks_dependencies_and_shutdown(tmp_path: Path) -> None:
         assert Hooks.marker.read_text() == "bye"
     finally:
         Hooks.marker = None
+
+
+def test_batching_end_to_end_with_a_costly_model() -> None:
+    import asyncio
+
+    from serving_apps import CostlyBatch
+
+    async def main(url: str) -> list:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as c:
+            responses = await asyncio.gather(*(c.post("/predict", json={"rows": [i, i + 0.5]}) for i in range(64)))
+        return [r.json() for r in responses]
+
+    with serve_in_thread(CostlyBatch) as running:
+        started = time.monotonic()
+        results = asyncio.run(main(running.url))
+        elapsed = time.monotonic() - started
+        metrics = running.app.metrics.render().decode()
+    assert results == [[2 * i, 2 * i + 1] for i in range(64)]
+    assert elapsed < 64 * 0.005  # unbatched, the model alone would take 0.33 s
+    count = next(line for line in metrics.splitlines()
+                 if line.startswith("argento_service_adaptive_batch_size_count") and 'unit="rows"' in line)
+    assert float(count.split()[-1]) < 32

@@ -51,10 +51,12 @@ def test_release_rule_waits_only_while_it_pays_off() -> None:
     policy = BatchPolicy(32, cost, rate)
     assert policy.hold_budget(1) == pytest.approx((0.004 - 0.0001) / 2)
     assert policy.hold_budget(40) == 0.0  # b - n·a <= 0: never wait
-    rate.gap = 0.0005  # requests come every 0.5 ms: worth waiting
+    rate.gap, rate.last = 0.0005, 10.0  # requests come every 0.5 ms, the last one now: worth waiting
     assert policy.release_at(10.0, 1, oldest_deadline=11.0) == pytest.approx(10.0 + policy.hold_budget(1))
     assert policy.release_at(10.0, 1, oldest_deadline=10.006) == pytest.approx(10.006 - cost.predict(2))
     assert policy.release_at(10.0, 1, oldest_deadline=10.001) == 10.0  # no time left to wait
+    # The hold counts from the last arrival: polled again later with nothing new, it releases.
+    assert policy.release_at(10.0 + policy.hold_budget(1), 1, oldest_deadline=11.0) == 10.0 + policy.hold_budget(1)
     assert policy.release_at(10.0, 32, oldest_deadline=11.0) == 10.0  # full
     rate.gap = 0.01  # sparse traffic: release at once
     assert policy.release_at(10.0, 1, oldest_deadline=11.0) == 10.0
@@ -81,7 +83,7 @@ def test_queue_splits_oversized_requests_and_fills_batches_exactly() -> None:
 
 def test_queue_sheds_only_requests_predicted_to_miss_the_deadline() -> None:
     cost = CostModel()
-    cost.count, cost.a, cost.b = 10, 0.001, 0.010  # fitted: a batch of 8 takes 18 ms
+    cost.count, cost.a, cost.b, cost.max_rows = 10, 0.001, 0.010, 8  # fitted: a batch of 8 takes 18 ms
     q = BatchQueue(8, 0.050, lambda v, a, b: v[a:b], cost=cost)
     admitted = [q.offer(0.0, [i], 1) for i in range(24)]  # three batches: 54 ms > 50 ms for the last ones
     assert all(r is not None for r in admitted[:16])
@@ -256,7 +258,7 @@ def test_dispatcher_sheds_on_arrival_with_503() -> None:
 
     async def main() -> None:
         cost = CostModel()
-        cost.count, cost.a, cost.b = 10, 0.0, 0.02
+        cost.count, cost.a, cost.b, cost.max_rows = 10, 0.0, 0.02, 1
         d = Dispatcher(slow, ListCodec(), max_batch_size=1, max_latency_ms=50, cost=cost)
         d.start()
         outcomes = []
@@ -270,3 +272,14 @@ def test_dispatcher_sheds_on_arrival_with_503() -> None:
         await d.stop()
 
     asyncio.run(main())
+
+
+def test_no_shedding_on_a_far_extrapolation() -> None:
+    cost = CostModel(warmup=0)
+    for n, t in [(1, 0.001), (2, 0.004), (1, 0.001), (2, 0.004)] * 3:  # noisy slope from tiny batches
+        cost.observe(n, t)
+    assert cost.predict(64) > 0.1
+    q = BatchQueue(64, 0.1, lambda v, a, b: v[a:b], cost=cost)
+    assert q.offer(0.0, list(range(64)), 64) is not None
+    batch = q.poll(0.0)
+    assert isinstance(batch, Batch) and q.shed_expired(0.0, batch) == []

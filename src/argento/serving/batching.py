@@ -37,6 +37,7 @@ class CostModel:
         self.a = 0.0
         self.b = 0.0
         self.count = 0
+        self.max_rows = 0  # largest batch seen: predictions far beyond it are extrapolations
         self._w = self._n = self._t = self._nn = self._nt = 0.0
 
     def observe(self, rows: int, duration: float) -> None:
@@ -44,6 +45,7 @@ class CostModel:
         self.count += 1
         if self.count <= self.warmup:
             return
+        self.max_rows = max(self.max_rows, rows)
         if self.fitted:  # one GC pause or page fault must not skew the line for the next 50 batches
             duration = min(duration, 4.0 * self.predict(rows) + 0.001)
         f = self.forget
@@ -72,6 +74,11 @@ class CostModel:
         """Predicted duration of a batch of ``rows`` rows."""
         return self.a * rows + self.b
 
+    def trusted(self, rows: int) -> bool:
+        """Whether a prediction for ``rows`` rows may shed requests: fitted, and not a far extrapolation
+        (a slope fitted on batches of 1–3 rows says little about 64)."""
+        return self.fitted and rows <= 2 * self.max_rows
+
 
 class ArrivalRate:
     """Exponentially weighted mean gap between request arrivals."""
@@ -79,13 +86,13 @@ class ArrivalRate:
     def __init__(self, alpha: float = 0.1) -> None:
         self.alpha = alpha
         self.gap = float("inf")
-        self._last: float | None = None
+        self.last: float | None = None
 
     def arrive(self, now: float) -> None:
-        if self._last is not None:
-            gap = max(now - self._last, 0.0)
+        if self.last is not None:
+            gap = max(now - self.last, 0.0)
             self.gap = gap if self.gap == float("inf") else self.gap + self.alpha * (gap - self.gap)
-        self._last = now
+        self.last = now
 
 
 class BatchPolicy:
@@ -108,8 +115,10 @@ class BatchPolicy:
         budget = self.hold_budget(rows)
         if budget <= 0.0 or self.rate.gap >= budget:
             return now
+        # The hold is counted from the last arrival: a timer that fires with no new request releases.
+        since = self.rate.last if self.rate.last is not None else now
         latest = oldest_deadline - self.cost.predict(min(rows + 1, self.max_batch_size))
-        return max(now, min(now + budget, latest))
+        return max(now, min(since + budget, latest))
 
 
 @dataclass(eq=False)
@@ -188,7 +197,8 @@ class BatchQueue:
         """Queue a request; ``None`` if it is shed because it is predicted to miss its deadline."""
         self.rate.arrive(now)
         deadline = now + self.max_latency
-        if self.cost.fitted and self.predicted_finish(now, rows) > deadline:
+        if self.cost.trusted(min(self.queued_rows + rows, self.max_batch_size)) and \
+                self.predicted_finish(now, rows) > deadline:
             return None
         request = Request(rows=rows, arrival=now, deadline=deadline, handle=handle)
         if rows <= self.max_batch_size:
@@ -240,7 +250,7 @@ class BatchQueue:
         Also drops parts of requests that failed or were abandoned meanwhile, so ``batch.rows`` is what runs.
         """
         shed: dict[int, Request] = {}
-        if self.cost.fitted:
+        if self.cost.trusted(batch.rows):
             end = now + self.cost.predict(batch.rows)
             shed = {id(p.request): p.request for p in batch.parts if p.request.deadline < end}
             for request in shed.values():
