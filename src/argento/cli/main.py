@@ -44,7 +44,6 @@ COMMANDS: dict[str, str] = {
     "cluster-template": "argento.cli.templates:cluster_template",
     "cron": "argento.cli.cron:cron",
     "archive": "argento.cli.archive:archive",
-    "auth": "argento.cli.auth:auth",
     # bentos and deployments (argento.deploy)
     "build": "argento.cli.build:build",
     "containerize": "argento.cli.build:containerize",
