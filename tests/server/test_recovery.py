@@ -27,8 +27,18 @@ SLOW_SECONDS = 8.0
 def chain(out: Path, slow: int, slow_seconds: float) -> dict[str, Any]:
     """20 sequential steps; step ``i`` sleeps (long for ``slow``) then appends ``i`` to ``out``."""
     steps = [
-        [{"name": f"s{i}", "template": "step", "arguments": {"parameters": [
-            {"name": "i", "value": str(i)}, {"name": "d", "value": str(slow_seconds if i == slow else 0)}]}}]
+        [
+            {
+                "name": f"s{i}",
+                "template": "step",
+                "arguments": {
+                    "parameters": [
+                        {"name": "i", "value": str(i)},
+                        {"name": "d", "value": str(slow_seconds if i == slow else 0)},
+                    ]
+                },
+            }
+        ]
         for i in range(STEPS)
     ]
     return {
@@ -37,9 +47,17 @@ def chain(out: Path, slow: int, slow_seconds: float) -> dict[str, Any]:
             "entrypoint": "main",
             "templates": [
                 {"name": "main", "steps": steps},
-                {"name": "step", "inputs": {"parameters": [{"name": "i"}, {"name": "d"}]},
-                 "container": {"image": "alpine", "command": ["sh", "-c"],
-                               "args": [f"sleep {{{{inputs.parameters.d}}}}; echo {{{{inputs.parameters.i}}}} >> {out}"]}},
+                {
+                    "name": "step",
+                    "inputs": {"parameters": [{"name": "i"}, {"name": "d"}]},
+                    "container": {
+                        "image": "alpine",
+                        "command": ["sh", "-c"],
+                        "args": [
+                            f"sleep {{{{inputs.parameters.d}}}}; echo {{{{inputs.parameters.i}}}} >> {out}"
+                        ],
+                    },
+                },
             ],
         },
     }
@@ -52,7 +70,9 @@ def _lines(path: Path) -> list[int]:
 def _scenario(start: Callable[..., ServerProcess], home: Path, slow: int) -> dict[str, Any]:
     out = home / f"steps-{slow}-{time.monotonic_ns()}.txt"
     srv = start()
-    r = httpx.post(f"{srv.url}/api/v1/workflows/argo", json={"workflow": chain(out, slow, SLOW_SECONDS)}, timeout=10)
+    r = httpx.post(
+        f"{srv.url}/api/v1/workflows/argo", json={"workflow": chain(out, slow, SLOW_SECONDS)}, timeout=10
+    )
     assert r.status_code == 200, r.text
     deadline = time.monotonic() + 30
     while len(_lines(out)) < slow:

@@ -284,7 +284,7 @@ class CronController:
                 if ((w.get("status") or {}).get("phase") == phase)
                 or (phase == "Failed" and (w.get("status") or {}).get("phase") == "Error")
             ]
-            done.sort(key=lambda w: (w.get("status") or {}).get("finishedAt") or "", reverse=True)
+            done.sort(key=_age, reverse=True)
             for wf in done[max(limit, 0) :]:
                 with contextlib.suppress(NotFound):
                     self.manager.delete(meta["namespace"], wf["metadata"]["name"])
@@ -307,6 +307,13 @@ class CronController:
         cron["metadata"].pop("resourceVersion", None)  # the controller owns status: no optimistic check
         with contextlib.suppress(NotFound):
             self.store.resources.update("CronWorkflow", cron)
+
+
+def _age(wf: dict[str, Any]) -> tuple[str, str, str]:
+    """Newest last: by finish time, then scheduled time (children finish within the same second)."""
+    meta = wf["metadata"]
+    scheduled = (meta.get("annotations") or {}).get(SCHEDULED_ANNOTATION, "")
+    return ((wf.get("status") or {}).get("finishedAt") or "", scheduled, meta.get("name", ""))
 
 
 def _cron_env(cron: dict[str, Any], now: datetime | None) -> dict[str, Any]:

@@ -74,13 +74,13 @@ class Metrics:
         self.workers = r.get_or_create(
             "argo_workflows_workers_busy_count", "Workers busy running workflows", "gauge", ("worker_type",)
         )
-        self.cron_triggered = r.get_or_create(
+        self.cron_count = r.get_or_create(
             "argo_workflows_cronworkflows_triggered_total",
             "CronWorkflow runs started",
             "counter",
             ("name", "namespace"),
         )
-        self.cron_policy = r.get_or_create(
+        self.cron_policy_count = r.get_or_create(
             "argo_workflows_cronworkflows_concurrencypolicy_triggered",
             "CronWorkflow runs decided by the concurrency policy",
             "counter",
@@ -146,11 +146,11 @@ class Metrics:
         self.operation.observe(seconds)
 
     def cron_triggered(self, name: str, namespace: str) -> None:
-        self.cron_triggered.inc(1, {"name": name, "namespace": namespace})
+        self.cron_count.inc(1, {"name": name, "namespace": namespace})
         self.queue_adds.inc(1, {"queue_name": "cron_wf_queue"})
 
     def cron_policy_applied(self, name: str, namespace: str, policy: str) -> None:
-        self.cron_policy.inc(1, {"name": name, "namespace": namespace, "concurrency_policy": policy})
+        self.cron_policy_count.inc(1, {"name": name, "namespace": namespace, "concurrency_policy": policy})
 
     def error(self, cause: str) -> None:
         self.errors.inc(1, {"cause": cause})

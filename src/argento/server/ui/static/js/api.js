@@ -1,0 +1,78 @@
+// HTTP to the server. Authentication is the `authorization` cookie (set by the login page), which the browser
+// sends with every same-origin request; a 401 sends the user back to the login page.
+
+/** An Argo error answer: {code, message} with the HTTP status. */
+export class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+
+  /** True when the endpoint itself does not exist on this server (not a missing object). */
+  get unavailable() {
+    return (this.status === 404 || this.status === 405) && /^(no such path|not found$|method)/i.test(this.message);
+  }
+}
+
+/** Query string from an object; arrays repeat the key; empty values are left out. */
+export function qs(params) {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v === undefined || v === null || v === "") continue;
+    for (const item of Array.isArray(v) ? v : [v]) out.append(k, String(item));
+  }
+  const s = out.toString();
+  return s ? "?" + s : "";
+}
+
+/** Send the user to the login page, coming back here afterwards. */
+export function toLogin() {
+  if (location.pathname === "/login") return;
+  const back = location.pathname + location.search;
+  location.assign("/login" + qs({ redirect: back }));
+}
+
+/** fetch() that throws ApiError on non-2xx answers (and redirects to login on 401). */
+export async function raw(method, path, { query, body, signal, headers } = {}) {
+  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(path + qs(query), init);
+  if (resp.ok) return resp;
+  let message = resp.statusText;
+  let code;
+  try {
+    const data = await resp.json();
+    message = data.message || data.detail || data.error || message;
+    code = data.code;
+  } catch {
+    /* not JSON */
+  }
+  if (resp.status === 401) toLogin();
+  throw new ApiError(resp.status, message, code);
+}
+
+/** JSON of a request. */
+export async function request(method, path, options) {
+  const resp = await raw(method, path, options);
+  const text = await resp.text();
+  return text ? JSON.parse(text) : {};
+}
+
+export const get = (path, query, options) => request("GET", path, { ...options, query });
+export const post = (path, body, options) => request("POST", path, { ...options, body });
+export const put = (path, body, options) => request("PUT", path, { ...options, body });
+export const del = (path, query, options) => request("DELETE", path, { ...options, query });
+
+/** `items` of a list answer, whatever the server calls it (Kubernetes lists, plain arrays). */
+export function itemsOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  for (const key of ["items", ...keys]) if (Array.isArray(data?.[key])) return data[key];
+  return [];
+}
+
+const enc = encodeURIComponent;
+export { enc };
