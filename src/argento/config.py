@@ -25,6 +25,8 @@ class Settings:
     namespace: str = "argo"
     #: Multiplier applied to ``sleep`` durations of example steps (conformance runs use < 1).
     sleep_scale: float = 1.0
+    #: ``MLFLOW_TRACKING_URI`` of this environment; empty: the tracking server ``argento up`` manages, if any.
+    mlflow_tracking_uri: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +44,7 @@ class Settings:
             ray_address=env.get("ARGENTO_RAY_ADDRESS", ""),
             namespace=env.get("ARGENTO_NAMESPACE", "argo"),
             sleep_scale=float(env.get("ARGENTO_SLEEP_SCALE", "1") or 1),
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", ""),
         )
 
     @property

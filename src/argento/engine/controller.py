@@ -75,6 +75,10 @@ class RunOptions:
     artifacts: Any = None
     #: Secret resolver (``resolve(namespace, secretKeyRef)``); None: secret references fail clearly.
     secrets: Any = None
+    #: Platform hooks for steps (``argento.tracking.StepPlatform``): ``env(run, node)`` → variables every step
+    #: gets unless its container sets them (ARGENTO_HOME, MLFLOW_TRACKING_URI, …); ``async outputs(run, node)``
+    #: → extra output parameters of a finished step (``mlflow-run-id``). None: neither.
+    platform: Any = None
 
 
 @dataclass(slots=True)

@@ -89,16 +89,20 @@ async def _supervise(run: WorkflowRunner, call: Call, node: NodeStatus, spec: Po
     stopper = asyncio.ensure_future(run.stop_event.wait()) if not call.on_exit else None
     watchers: set[asyncio.Future[Any]] = {waiter} | ({stopper} if stopper else set())
     try:
+        # A multi-node executor says why a pod waits (Kubernetes' scheduler message); shown while Pending.
+        pending_message = getattr(handle, "pending_message", "")
         if admitted is not None and not admitted.is_set():
+            if pending_message:
+                run.state.mark(node, NodePhase.PENDING, pending_message)
             adm = asyncio.ensure_future(admitted.wait())
             await asyncio.wait({adm, *watchers}, return_when=asyncio.FIRST_COMPLETED)
             adm.cancel()
         if not waiter.done() and not (stopper and stopper.done()):
-            node.host_node_name = _HOSTNAME
+            node.host_node_name = getattr(handle, "host_node_name", "") or _HOSTNAME
             if call.template.get("daemon"):
                 node.daemoned = True
                 node.pod_ip = "127.0.0.1"
-            run.state.mark(node, NodePhase.RUNNING)
+            run.state.mark(node, NodePhase.RUNNING, "" if pending_message else None)
             if call.ready is not None and not call.ready.done():
                 call.ready.set_result(node)
         await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
@@ -164,6 +168,8 @@ async def _finish(
         if value is not None:
             out["value"] = value
             params.append(out)
+    if run.options.platform is not None:  # e.g. the MLflow run the step created (argento.tracking)
+        params += await run.options.platform.outputs(run, node)
     if params:
         outputs["parameters"] = params
     if run.options_artifacts is not None and phase is NodePhase.SUCCEEDED:
@@ -278,6 +284,11 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
         sidecars=sidecars,
         timeout=timeout,
         output_paths=output_paths,
+        tty=bool(container.get("tty")),
+        node_selector={
+            str(k): anystr(v)
+            for k, v in {**(run.spec.get("nodeSelector") or {}), **(tmpl.get("nodeSelector") or {})}.items()
+        },
     )
 
 
@@ -397,4 +408,7 @@ def step_env(
                 raise SpecError(
                     f"env {name}: secret '{ref.get('name')}' not found (create it with `argento secret create`)"
                 )
+    if run.options.platform is not None:  # defaults: a variable the container sets wins
+        for key, value in run.options.platform.env(run, node).items():
+            env.setdefault(key, value)
     return env

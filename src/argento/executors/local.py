@@ -70,11 +70,37 @@ from .sandbox import (
 )
 
 _ENV_PASSTHROUGH = (
-    "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME",
-    "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "HOME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
 )
 _LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
 _READ_CHUNK = 1 << 16
+
+
+def _open_tty() -> tuple[int, int]:
+    """A pseudo-terminal pair (master, slave) with output post-processing off, so ``\\n`` stays ``\\n``."""
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    os.set_inheritable(master, False)
+    os.set_inheritable(slave, False)
+    return master, slave
 
 
 @dataclass
@@ -165,15 +191,17 @@ class _Proc:
             return
         if attempt == 12:
             self._on_exit(self)
-        self._loop.call_later(0.0005 * 2 ** min(attempt, 10), self._reap_group,
-                              attempt + 1 if attempt < 12 else 100)
+        self._loop.call_later(
+            0.0005 * 2 ** min(attempt, 10), self._reap_group, attempt + 1 if attempt < 12 else 100
+        )
 
 
 class LocalHandle:
     """A step run by `LocalExecutor`."""
 
-    def __init__(self, executor: LocalExecutor, main: _Prepared, sidecars: list[_Prepared],
-                 request: Resources) -> None:
+    def __init__(
+        self, executor: LocalExecutor, main: _Prepared, sidecars: list[_Prepared], request: Resources
+    ) -> None:
         self._ex = executor
         self._loop = asyncio.get_running_loop()
         self._main_spec = main
@@ -258,11 +286,14 @@ class LocalHandle:
                 popen = ex._spawn(sc, stdout=fd, stderr=fd)
                 self._sidecars.append(_Proc(self._loop, popen, self._sidecar_exited))
             self._log = _open_log(spec.pod.log_path)
-            r, w = os.pipe()  # both non-inheritable (PEP 446); Popen dups w onto the child's stdout
+            if spec.pod.tty:
+                r, w = _open_tty()  # `tty: true`: the step sees a terminal on stdin and stdout
+            else:
+                r, w = os.pipe()  # both non-inheritable (PEP 446); Popen dups w onto the child's stdout
             self._out = r
             self._started_at = time.time()
             try:
-                popen = ex._spawn(spec, stdout=w, stderr=self._log)
+                popen = ex._spawn(spec, stdout=w, stderr=self._log, stdin=w if spec.pod.tty else None)
             finally:
                 os.close(w)
         except BaseException:
@@ -374,15 +405,17 @@ class LocalHandle:
             self._ex.admission.release(self._request)
         self._ex._live.discard(self)
         code = self._exit_code
-        self._done.set_result(StepResult(
-            exit_code=code,
-            result=result_text(self._tail),
-            message=exit_message(code, timed_out=self._timed_out),
-            started_at=self._started_at,
-            finished_at=self._finished_at,
-            timed_out=self._timed_out,
-            killed=self._killed,
-        ))
+        self._done.set_result(
+            StepResult(
+                exit_code=code,
+                result=result_text(self._tail),
+                message=exit_message(code, timed_out=self._timed_out),
+                started_at=self._started_at,
+                finished_at=self._finished_at,
+                timed_out=self._timed_out,
+                killed=self._killed,
+            )
+        )
 
 
 _DEVNULL = -1
@@ -452,7 +485,12 @@ class LocalExecutor:
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         keep = []
-        for p in (settings.home, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))):
+        for p in (
+            settings.home,
+            sys.prefix,
+            sys.base_prefix,
+            os.path.dirname(os.path.realpath(sys.executable)),
+        ):
             real = os.path.realpath(p)
             if os.path.exists(real) and not any(real == k or real.startswith(k + "/") for k in keep):
                 keep.append(real)
@@ -484,9 +522,11 @@ class LocalExecutor:
         """Start ``pod`` (or queue it for admission); raises `ExecutorError` if it cannot run at all."""
         main = self._prepare(pod)
         sidecars = [self._prepare(sc) for sc in pod.sidecars]
-        request = Resources.total(
-            Resources.of_container(p.requests, p.limits) for p in (pod, *pod.sidecars)
-        ) if (pod.requests or pod.limits or pod.sidecars) else Resources()
+        request = (
+            Resources.total(Resources.of_container(p.requests, p.limits) for p in (pod, *pod.sidecars))
+            if (pod.requests or pod.limits or pod.sidecars)
+            else Resources()
+        )
         self.admission.check(request)
         handle = LocalHandle(self, main, sidecars, request)
         if self.admission.try_acquire(request):
@@ -500,7 +540,9 @@ class LocalExecutor:
         """Kill every running step (SIGTERM, SIGKILL after 1 s). The process-wide spawner stays."""
         live = list(self._live)
         if live:
-            await asyncio.gather(*(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True)
+            await asyncio.gather(
+                *(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True
+            )
 
     # -- internals -----------------------------------------------------------------------------------------
     def _prepare(self, pod: PodSpec) -> _Prepared:
@@ -515,9 +557,16 @@ class LocalExecutor:
             layout = plan_rewrite(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir, keep=keep)
         else:
             overlay, options, host_mounts = self._private_dirs
-            layout = plan_namespace(pod.workdir, pod.mounts, pod.output_paths, pod.working_dir,
-                                    keep_visible=keep, overlay=overlay, overlay_options=options,
-                                    host_mounts=host_mounts)
+            layout = plan_namespace(
+                pod.workdir,
+                pod.mounts,
+                pod.output_paths,
+                pod.working_dir,
+                keep_visible=keep,
+                overlay=overlay,
+                overlay_options=options,
+                host_mounts=host_mounts,
+            )
         argv = runtime.argv(pod.command, pod.args)
         if not argv:
             raise ExecutorError(
@@ -553,10 +602,19 @@ class LocalExecutor:
             self._env_cache[runtime.pattern] = env
         return env
 
-    def _spawn(self, spec: _Prepared, *, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, spec: _Prepared, *, stdout: int, stderr: int, stdin: int | None = None
+    ) -> subprocess.Popen[bytes]:
         try:
-            return self.spawner.spawn(spec.layout, spec.argv, spec.env, stdin=_devnull(), stdout=stdout,
-                                      stderr=stderr, rlimit=spec.rlimit)
+            return self.spawner.spawn(
+                spec.layout,
+                spec.argv,
+                spec.env,
+                stdin=_devnull() if stdin is None else stdin,
+                stdout=stdout,
+                stderr=stderr,
+                rlimit=spec.rlimit,
+            )
         except FileNotFoundError as e:
             if e.filename and str(e.filename) == spec.layout.cwd:
                 raise ExecutorError(f"working directory {spec.pod.working_dir!r} cannot be entered") from e
