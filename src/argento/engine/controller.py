@@ -194,9 +194,12 @@ class WorkflowRunner:
             pass
         for key in ("labels", "annotations"):
             values = meta.get(key) or {}
-            params[f"workflow.{key}"] = json.dumps(values, separators=(",", ":"))
+            params[f"workflow.{key}"] = params[f"workflow.{key}.json"] = json.dumps(values, separators=(",", ":"))
             for k, v in values.items():
                 params[f"workflow.{key}.{k}"] = str(v)
+        scheduled = (meta.get("annotations") or {}).get("workflows.argoproj.io/scheduled-time")
+        if scheduled:
+            params["workflow.scheduledTime"] = str(scheduled)
         args = dict(spec.get("arguments") or {})
         overrides = dict(self.options.parameters)
         wf_params = []
@@ -239,6 +242,7 @@ class WorkflowRunner:
             if param.get("value") is not None:
                 param["value"] = params[f"workflow.parameters.{param['name']}"]
         params["workflow.parameters.json"] = json.dumps(wf_params, separators=(",", ":"))
+        params["workflow.parameters"] = params["workflow.parameters.json"]  # deprecated spelling
         args["parameters"] = wf_params
         self.arguments = args
         return params
@@ -395,6 +399,8 @@ class WorkflowRunner:
             )
         strategy = tmpl.get("retryStrategy") or self.spec.get("retryStrategy")
         local = {"node.name": node_name}
+        if holder.get("name"):  # the step's or task's own name (`steps.name` / `tasks.name`)
+            local["steps.name"] = local["tasks.name"] = str(holder["name"])
         if kind in POD_TYPES and not strategy:
             local["pod.name"] = self.pod_name(node_name, tmpl.get("name"))
         try:
@@ -477,6 +483,9 @@ class WorkflowRunner:
                 attempt = len(retry_node.children) - 1
                 child_name = last.name
             local_i = {**local, "retries": str(attempt), "node.name": child_name}
+            if attempt > 0:  # the attempt before this one, as retryStrategy.expression sees it
+                prev = self.state.get(retry_node.children[attempt - 1])
+                local_i.update(retry_policy.last_retry(prev))
             if template_type(tmpl) in POD_TYPES:
                 local_i["pod.name"] = self.pod_name(child_name, tmpl.get("name"))
             processed = process_args(tmpl, args, self.global_params, local_i, self.options.configmaps)

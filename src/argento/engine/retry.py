@@ -35,6 +35,16 @@ class Decision:
     wait: float = 0.0
 
 
+def last_retry(last: NodeStatus) -> dict[str, str]:
+    """Argo's ``lastRetry.*`` variables for the attempt ``last``."""
+    return {
+        "lastRetry.exitCode": str((last.outputs or {}).get("exitCode", "-1")),
+        "lastRetry.status": str(last.phase),
+        "lastRetry.duration": str(int(max(0.0, last.t_finish - last.t_start))),
+        "lastRetry.message": last.message,
+    }
+
+
 def decide(run: WorkflowRunner, node: NodeStatus, last: NodeStatus, strategy: dict[str, Any]) -> Decision:
     """Decide what happens after attempt ``last`` of Retry node ``node`` (``last`` is fulfilled)."""
     if not last.phase.failed_or_error:
@@ -85,14 +95,7 @@ def decide(run: WorkflowRunner, node: NodeStatus, last: NodeStatus, strategy: di
     if expression:
         from argento.expr.lang import build_env, evaluate
 
-        env = build_env(
-            {
-                "lastRetry.exitCode": str((last.outputs or {}).get("exitCode", "-1")),
-                "lastRetry.status": str(last.phase),
-                "lastRetry.duration": str(int(max(0.0, last.t_finish - last.t_start))),
-                "lastRetry.message": last.message,
-            }
-        )
+        env = build_env(last_retry(last))
         try:
             go_on = evaluate(expression, env)
         except ArgentoError as exc:
