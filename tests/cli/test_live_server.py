@@ -55,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGENTO_")}
-    env.update(ARGENTO_HOME=str(home), ARGENTO_SLEEP_SCALE="0.01")
+    env.update(ARGENTO_HOME=str(home))
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "argento.cli.main", "server", "--host", "127.0.0.1", "--port", str(port)],
@@ -135,3 +135,100 @@ def test_failing_workflow_exits_1(live: Run, tmp_path: Path) -> None:
     result = live("submit", path, "--wait")
     assert result.exit_code == 1, result.output
     assert "Failed at" in result.stdout or "Error at" in result.stdout
+
+
+TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: greet
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+    - name: who
+      value: world
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [echo, "hello {{workflow.parameters.who}}"]
+"""
+
+TWO_NAPS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: naps-
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: a
+        template: nap
+    - - name: b
+        template: nap
+  - name: nap
+    container:
+      image: busybox
+      command: [sh, -c, "sleep 1; echo rested"]
+"""
+
+CRON = """\
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata:
+  name: nightly
+spec:
+  schedule: "0 2 * * *"
+  workflowSpec:
+    entrypoint: main
+    templates:
+    - name: main
+      container:
+        image: busybox
+        command: [echo, hi]
+"""
+
+
+def test_template_submit_from_and_logs_of_a_node(live: Run, tmp_path: Path) -> None:
+    assert live("template", "create", _manifest(tmp_path, "t.yaml", TEMPLATE)).exit_code == 0
+    assert live("template", "list", "-o", "name").stdout.split() == ["greet"]
+    result = live("submit", "--from", "workflowtemplate/greet", "-p", "who=argento", "--wait", "-o", "name")
+    assert result.exit_code == 0, result.output
+    name = result.stdout.strip()
+    assert live("logs", name).stdout.strip() == f"{name}: hello argento"
+    assert live("template", "delete", "greet").exit_code == 0
+
+
+def test_suspend_resume_watch_and_stop(live: Run, tmp_path: Path) -> None:
+    path = _manifest(tmp_path, "naps.yaml", TWO_NAPS)
+    name = live("submit", path, "-o", "name").stdout.strip()
+    assert live("suspend", name).stdout.strip() == f"workflow {name} suspended"
+    assert "Running (Suspended)" in live("list").stdout
+    assert live("resume", name).exit_code == 0
+    watched = live("watch", name)
+    assert watched.exit_code == 0, watched.output
+    assert "✔ a" in watched.stdout and "✔ b" in watched.stdout
+    assert [line.split(": ", 1)[1] for line in live("logs", name, "b").stdout.splitlines()] == ["rested"]
+    other = live("submit", path, "-o", "name").stdout.strip()
+    assert live("stop", other).exit_code == 0
+    assert live("wait", other).exit_code == 1
+
+
+def test_retry_cron_and_archive(live: Run, tmp_path: Path) -> None:
+    result = live("submit", _manifest(tmp_path, "f.yaml", FAILING), "--wait", "-o", "name")
+    assert result.exit_code == 1
+    name = result.stdout.strip()
+    assert live("retry", name, "--wait").exit_code == 1  # it fails again, the same way
+    assert live("cron", "create", _manifest(tmp_path, "c.yaml", CRON)).exit_code == 0
+    assert "nightly" in live("cron", "list").stdout
+    assert live("cron", "suspend", "nightly").exit_code == 0
+    assert json.loads(live("cron", "get", "nightly", "-o", "json").stdout)["spec"]["suspend"] is True
+    assert live("cron", "delete", "nightly").exit_code == 0
+    archived = json.loads(live("archive", "list", "-o", "json").stdout)
+    uid = next(w["metadata"]["uid"] for w in archived if w["metadata"]["name"] == name)
+    assert f"Name:                {name}" in live("archive", "get", uid).stdout
+    assert live("archive", "delete", uid).exit_code == 0
+    assert live("archive", "get", uid).exit_code == 2
