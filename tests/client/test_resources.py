@@ -105,3 +105,21 @@ def test_async_client_streams() -> None:
     lines, wf = asyncio.run(main())
     assert lines == [{"podName": "w-main-1", "content": "hello"}]
     assert wf["metadata"]["name"] == "w"
+
+
+def test_client_from_settings(fake: FakeArgo, tmp_path: object) -> None:
+    from argento.config import Settings
+
+    settings = Settings.from_env(
+        {
+            "ARGENTO_HOME": "/tmp/x",
+            "ARGENTO_SERVER": "http://srv:1/",
+            "ARGENTO_TOKEN": "t",
+            "ARGENTO_NAMESPACE": "ml",
+        }
+    )
+    fake.token = "t"
+    with ArgoClient.from_settings(settings, transport=fake.transport) as client:
+        assert client.server == "http://srv:1" and client.namespace == "ml"
+        client.workflows.list()
+    assert fake.requests[-1].url.path == "/api/v1/workflows/ml"
