@@ -239,9 +239,7 @@ class S3Repository:
         """``createBucketIfNotPresent``: create the bucket once before the first upload."""
         if not self._create_bucket or self._bucket_checked:
             return
-        try:
-            self._call("stat", "", lambda: self.client.head_bucket(Bucket=self.bucket))
-        except ArtifactNotFound:
+        if not self._bucket_exists():
             args: dict[str, Any] = {"Bucket": self.bucket}
             if self.region != "us-east-1":
                 args["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
