@@ -31,6 +31,7 @@ from argento.server.events import EventDispatcher
 from argento.server.hub import Hub
 from argento.server.manager import WorkflowManager
 from argento.server.metrics import ARGO_VERSION, Metrics
+from argento.server.ui import ui_routes
 from argento.server.validate import Catalog
 from argento.server.wire import error_response
 from argento.store import Store, open_store
@@ -108,7 +109,7 @@ def create_app(
                 store.close()
 
     app = Starlette(
-        routes=starlette_routes(eps),
+        routes=[*starlette_routes(eps), *ui_routes()],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )

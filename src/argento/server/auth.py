@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from argento.errors import SpecError, Unauthenticated
+from argento.server.ui import is_ui_path
 from argento.server.wire import dumps
 from argento.store import Store, TokenRecord
 
@@ -114,7 +115,7 @@ class ArgoMiddleware:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        if self.auth.mode == "client" and scope["path"] not in PUBLIC_PATHS:
+        if self.auth.mode == "client" and scope["path"] not in PUBLIC_PATHS and not is_ui_path(scope["path"]):
             headers = dict(scope.get("headers") or [])
             record = self.auth.verify(bearer_token(headers))
             if record is None:

@@ -29,6 +29,7 @@ export function ts(value) {
 export function duration(ms) {
   if (!Number.isFinite(ms) || ms < 0) return "";
   const s = Math.floor(ms / 1000);
+  if (ms === 0) return "0s";
   if (s < 60) return ms < 10000 ? `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)}s` : `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
@@ -51,7 +52,8 @@ export function ago(value) {
   if (!Number.isFinite(t)) return "";
   const d = Date.now() - t;
   if (d < 0) return "in " + duration(-d);
-  return d < 1000 ? "just now" : duration(d).split(" ")[0] + " ago";
+  if (d < 1000) return "just now";
+  return (d < 60000 ? `${Math.floor(d / 1000)}s` : duration(d).split(" ")[0]) + " ago";
 }
 
 /** A <time> with the absolute time as tooltip and the relative one as text. */

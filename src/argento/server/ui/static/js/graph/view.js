@@ -93,10 +93,12 @@ export class GraphView {
 
   /** Zoom to show the whole graph. */
   fit() {
+    this.userMoved = false;
     if (!this.pos) return;
     const pad = 24;
+    const labels = 70; // room for the labels under the connectors at both ends
     const { width, height } = this.pos;
-    const s = Math.min((this.cw - 2 * pad) / Math.max(width, 1), (this.ch - 2 * pad) / Math.max(height, 1), 1.1);
+    const s = Math.min((this.cw - 2 * pad) / Math.max(width + 2 * labels, 1), (this.ch - 2 * pad) / Math.max(height, 1), 1.1);
     this.scale = Math.max(0.02, s);
     this.tx = (this.cw - width * this.scale) / 2;
     this.ty = Math.max(pad, (this.ch - height * this.scale) / 2);
@@ -105,6 +107,7 @@ export class GraphView {
 
   /** Zoom by `factor` around the screen point (cx, cy) (default: the centre). */
   zoom(factor, cx = this.cw / 2, cy = this.ch / 2) {
+    this.userMoved = true;
     const s = Math.min(4, Math.max(0.02, this.scale * factor));
     const k = s / this.scale;
     this.tx = cx - (cx - this.tx) * k;
@@ -115,6 +118,7 @@ export class GraphView {
 
   /** Move the view by (dx, dy) screen pixels. */
   pan(dx, dy) {
+    this.userMoved = true;
     this.tx += dx;
     this.ty += dy;
     this.requestDraw();
@@ -165,6 +169,8 @@ export class GraphView {
     this.canvas.style.width = this.cw + "px";
     this.canvas.style.height = this.ch + "px";
     this.dpr = dpr;
+    // Until the user zooms or pans, the view keeps the whole graph in sight.
+    if (!this.userMoved) this.fit();
     this.requestDraw();
   }
 
