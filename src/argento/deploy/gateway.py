@@ -1,0 +1,294 @@
+"""The gateway: one HTTP entry per deployment (SPEC §3.6).
+
+Mounted on the server at ``/deployments/<name>/<api-route>`` (:meth:`Gateway.__call__`, a raw ASGI app) and,
+when a deployment asks for ``gateway_port``, on its own port (:meth:`Gateway.port_app`, routes at
+``/<api-route>`` plus ``/readyz`` and ``/metrics``). Per request: pick a variant (:mod:`.routing`), pick the
+ready replica with the fewest in-flight requests, forward over a keep-alive pool (:mod:`.upstream`), and
+answer with the replica's response plus ``x-argento-variant``.
+
+Retries: a request that got no answer is sent again to another replica (then another variant) when that is
+safe — the replica refused the connection, a reused keep-alive connection was already closed, or the
+method is idempotent or the deployment says its POST APIs are (``retry_post``, the default: model inference
+is a pure function of its input). A 502/503 from a replica that is going away is retried the same way. A
+timeout is never retried (the work may still be running). Shadow traffic is a fire-and-forget copy to the
+shadow variant; its answers only feed that variant's metrics.
+
+Business metrics: a service may report numbers per response in ``x-argento-metric-<name>`` headers (say
+``x-argento-metric-conversions: 1``); the gateway sums them per variant for ``argento deployments compare``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from argento.deploy.metrics import VariantMetrics, render
+from argento.deploy.routing import DeploymentRoute, Endpoint, VariantRoute
+from argento.deploy.upstream import HOP_BY_HOP, Response, UpstreamError
+
+log = logging.getLogger("argento.deploy.gateway")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+IDEMPOTENT = frozenset({b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS"})
+MAX_BODY = 64 * 1024 * 1024
+MAX_ATTEMPTS = 4
+#: How long a request waits for a ready replica when a deployment momentarily has none (a restart).
+WAIT_READY = 5.0
+_JSON = b"application/json"
+_perf = time.perf_counter
+
+
+def _error(status: int, error: str, detail: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"error": error, "detail": detail}).encode()
+    return status, [(b"content-type", _JSON)], body
+
+
+class Gateway:
+    """Routes requests of every deployment; the controller owns :attr:`routes`."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, DeploymentRoute] = {}
+        self.metrics: dict[tuple[str, str], VariantMetrics] = {}
+        self.replica_states: dict[tuple[str, str, str], int] = {}
+        self.weights: dict[tuple[str, str], float] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ---- tables ---------------------------------------------------------------------------------------------
+
+    def metrics_for(self, deployment: str, variant: str, *, shadow: bool = False) -> VariantMetrics:
+        """The (long-lived) metrics of one variant."""
+        key = (deployment, variant)
+        m = self.metrics.get(key)
+        if m is None:
+            m = self.metrics[key] = VariantMetrics(deployment, variant, shadow=shadow)
+        m.shadow = shadow
+        return m
+
+    def forget(self, deployment: str) -> None:
+        """Drop a deleted deployment's route and metrics."""
+        self.routes.pop(deployment, None)
+        for table in (self.metrics, self.weights):
+            for key in [k for k in table if k[0] == deployment]:
+                del table[key]
+        for key in [k for k in self.replica_states if k[0] == deployment]:
+            del self.replica_states[key]
+
+    def render_metrics(self) -> str:
+        """Prometheus text of every deployment (the server appends it to its ``/metrics``)."""
+        return render(self.metrics.values(), self.replica_states, self.weights)
+
+    # ---- ASGI ---------------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``/<deployment>/<api-route>`` (mounted under ``/deployments`` on the server)."""
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await _lifespan(receive, send)
+            return
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):  # Starlette's Mount keeps the full path and sets root_path
+            path = path[len(root):]
+        name, _, rest = path.lstrip("/").partition("/")
+        await self.handle(name, "/" + rest, scope, receive, send)
+
+    def port_app(self, name: str) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """The ASGI app of a deployment's own port: ``/<api-route>``, ``/readyz``, ``/metrics``."""
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                if scope["type"] == "lifespan":
+                    await _lifespan(receive, send)
+                return
+            path = scope["path"]
+            if path == "/metrics" and scope["method"] == "GET":
+                await _send(send, 200, [(b"content-type", b"text/plain; version=0.0.4")],
+                            self.render_metrics().encode())
+                return
+            if path in ("/readyz", "/livez", "/healthz") and scope["method"] == "GET":
+                route = self.routes.get(name)
+                ok = route is not None and (route.ready or path == "/livez")
+                await _send(send, *(_error(503, "unavailable", "no ready replica") if not ok else
+                                    (200, [(b"content-type", _JSON)], b'{"status":"ready"}')))
+                return
+            await self.handle(name, path, scope, receive, send)
+
+        return app
+
+    async def handle(self, name: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one request of deployment ``name`` to ``path`` on a replica."""
+        started = _perf()
+        route = self.routes.get(name)
+        if route is None:
+            await _send(send, *_error(404, "not_found", f"no deployment {name!r}"))
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _send(send, *_error(413, "payload_too_large", f"the body is larger than {MAX_BODY} bytes"))
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        query: bytes = scope.get("query_string", b"")
+        target = path.encode() + (b"?" + query if query else b"")
+        method = scope["method"].encode()
+        variant = route.choose(headers, query)
+        if variant is None:
+            route, variant = await self._wait_ready(name)
+            if route is None or variant is None:
+                await _send(send, *_error(503, "unavailable", f"deployment {name!r} has no ready replica"))
+                return
+        shadow = route.mirror()
+        if shadow is not None and shadow is not variant:
+            task = asyncio.create_task(self._shadow(route, shadow, method, target, headers, body))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        status, out_headers, payload, served_by = await self._forward(route, variant, method, target, headers, body)
+        out_headers.append((b"x-argento-variant", served_by.name.encode()))
+        await _send(send, status, out_headers, payload)
+        served_by.metrics.record(status if status != 599 else 0, _perf() - started)
+
+    async def _wait_ready(self, name: str) -> tuple[DeploymentRoute | None, VariantRoute | None]:
+        deadline = _perf() + WAIT_READY
+        while _perf() < deadline:
+            await asyncio.sleep(0.02)
+            route = self.routes.get(name)
+            if route is None:
+                return None, None
+            variant = route.choose([], b"")
+            if variant is not None:
+                return route, variant
+        return None, None
+
+    async def _forward(self, route: DeploymentRoute, variant: VariantRoute, method: bytes, target: bytes,
+                       headers: list[tuple[bytes, bytes]], body: bytes
+                       ) -> tuple[int, list[tuple[bytes, bytes]], bytes, VariantRoute]:
+        tried: set[str] = set()
+        current = variant
+        last: tuple[int, list[tuple[bytes, bytes]], bytes] = _error(503, "unavailable", "no ready replica")
+        may_resend = method in IDEMPOTENT or route.retry_post
+        for attempt in range(MAX_ATTEMPTS):
+            ep = current.pick(tried)
+            if ep is None:
+                nxt = self._fallback(route, tried)
+                if nxt is None:
+                    break
+                current, ep = nxt
+            if attempt:
+                current.metrics.retries += 1
+            tried.add(ep.replica_id)
+            try:
+                response = await self._send_to(ep, method, target, headers, body, route.timeout)
+            except UpstreamError as exc:
+                if exc.timeout:
+                    return (*_error(504, "gateway_timeout", f"replica {ep.replica_id}: {exc}"), current)
+                last = _error(502, "bad_gateway", f"replica {ep.replica_id}: {exc}")
+                if exc.unsent or (exc.unanswered and may_resend):
+                    continue
+                return (*last, current)
+            if response.status in (502, 503) and may_resend and attempt + 1 < MAX_ATTEMPTS:
+                last = (response.status, _response_headers(response), response.body)
+                continue
+            return response.status, _response_headers(response, current.metrics.business), response.body, current
+        return (*last, current)
+
+    def _fallback(self, route: DeploymentRoute, tried: set[str]) -> tuple[VariantRoute, Endpoint] | None:
+        # Every replica of the chosen variant failed: any other variant beats an error.
+        for other in route.variants:
+            ep = other.pick(tried)
+            if ep is not None:
+                return other, ep
+        return None
+
+    @staticmethod
+    async def _send_to(ep: Endpoint, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]],
+                       body: bytes, timeout: float) -> Response:
+        ep.inflight += 1
+        try:
+            return await ep.pool.request(method, target, headers, body, timeout=timeout)
+        finally:
+            ep.inflight -= 1
+
+    async def _shadow(self, route: DeploymentRoute, shadow: VariantRoute, method: bytes, target: bytes,
+                      headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        started = _perf()
+        ep = shadow.pick()
+        if ep is None:
+            return
+        try:
+            response = await self._send_to(ep, method, target, headers, body, route.timeout)
+            status = response.status
+            _response_headers(response, shadow.metrics.business)
+        except UpstreamError:
+            status = 0
+        shadow.metrics.record(status, _perf() - started)
+
+    async def close(self) -> None:
+        """Cancel shadow copies in flight and close every pool."""
+        for task in list(self._background):
+            task.cancel()
+        for route in self.routes.values():
+            for v in [*route.variants, *([route.shadow] if route.shadow else [])]:
+                for ep in v.endpoints:
+                    ep.pool.close()
+
+
+_METRIC_PREFIX = b"x-argento-metric-"
+#: The gateway's own server writes ``date`` and ``server``.
+_NOT_FORWARDED = HOP_BY_HOP | {b"date", b"server"}
+
+
+def _response_headers(response: Response, business: dict[str, float] | None = None) -> list[tuple[bytes, bytes]]:
+    out = []
+    for k, v in response.headers:
+        if k in _NOT_FORWARDED:
+            continue
+        if business is not None and k.startswith(_METRIC_PREFIX):
+            # A business metric the service reports per response (e.g. x-argento-metric-conversions: 1).
+            name = k[len(_METRIC_PREFIX):].decode("latin-1")
+            with contextlib.suppress(ValueError):
+                business[name] = business.get(name, 0.0) + float(v)
+        out.append((k, v))
+    out.append((b"content-length", str(len(response.body)).encode()))
+    return out
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body
+    chunks = [body]
+    size = len(body)
+    while message.get("more_body", False):
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    if not any(k == b"content-length" for k, _ in headers):
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+

@@ -1,0 +1,144 @@
+"""Where deployments are persisted: desired state with its revision history, and the live replicas.
+
+:class:`StateStore` is the narrow interface the controller needs. :class:`FileStateStore` keeps one JSON
+document per deployment under ``<ARGENTO_HOME>/deployments/state/`` (atomic replace) and the replica table
+(pid, port, variant, template hash) in ``replicas.json``, so a restarted server re-adopts the replica
+processes still running. :class:`MemoryStateStore` is the fake for tests. A SQL-backed implementation can
+plug into the server's store behind the same four methods.
+
+A record::
+
+    {"name": "iris", "namespace": "default", "uid": "…", "created_at": "…", "updated_at": "…",
+     "revision": 3, "revisions": [{"revision": 1, "spec": {…}, "reason": "create", "created_at": "…"}, …]}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from argento.errors import NotFound
+from argento.registry.atomic import atomic_write
+
+Record = dict[str, Any]
+
+#: Revisions kept per deployment (the oldest are dropped beyond this, like Kubernetes' revisionHistoryLimit).
+HISTORY_LIMIT = 50
+
+
+def now() -> str:
+    """A timestamp as the API shows it (UTC, seconds)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_record(spec: dict[str, Any], reason: str) -> Record:
+    """The record of a new deployment, at revision 1."""
+    stamp = now()
+    return {
+        "name": spec["name"],
+        "namespace": spec.get("namespace", "default"),
+        "uid": str(uuid.uuid4()),
+        "created_at": stamp,
+        "updated_at": stamp,
+        "revision": 1,
+        "revisions": [{"revision": 1, "spec": spec, "reason": reason, "created_at": stamp}],
+    }
+
+
+def add_revision(record: Record, spec: dict[str, Any], reason: str) -> Record:
+    """A copy of ``record`` whose current revision is a new one holding ``spec``."""
+    number = max(r["revision"] for r in record["revisions"]) + 1
+    stamp = now()
+    revisions = [*record["revisions"], {"revision": number, "spec": spec, "reason": reason, "created_at": stamp}]
+    return {**record, "revision": number, "revisions": revisions[-HISTORY_LIMIT:], "updated_at": stamp}
+
+
+def current_spec(record: Record) -> dict[str, Any]:
+    """The spec of the record's current revision."""
+    return revision_spec(record, record["revision"])
+
+
+def revision_spec(record: Record, number: int) -> dict[str, Any]:
+    """The spec of revision ``number``."""
+    for rev in record["revisions"]:
+        if rev["revision"] == number:
+            return dict(rev["spec"])
+    known = ", ".join(str(r["revision"]) for r in record["revisions"])
+    raise NotFound(f"deployment {record['name']} has no revision {number} (revisions: {known})")
+
+
+class StateStore(Protocol):
+    """Persistence of deployments and of their replica processes."""
+
+    def load_all(self) -> list[Record]: ...
+    def save(self, record: Record) -> None: ...
+    def delete(self, name: str) -> None: ...
+    def save_replicas(self, replicas: list[dict[str, Any]]) -> None: ...
+    def load_replicas(self) -> list[dict[str, Any]]: ...
+
+
+class MemoryStateStore:
+    """A state store in memory (tests; nothing survives the process)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}
+        self.replicas: list[dict[str, Any]] = []
+
+    def load_all(self) -> list[Record]:
+        return [json.loads(json.dumps(r)) for r in self.records.values()]
+
+    def save(self, record: Record) -> None:
+        self.records[record["name"]] = json.loads(json.dumps(record))
+
+    def delete(self, name: str) -> None:
+        self.records.pop(name, None)
+
+    def save_replicas(self, replicas: list[dict[str, Any]]) -> None:
+        self.replicas = [dict(r) for r in replicas]
+
+    def load_replicas(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.replicas]
+
+
+class FileStateStore:
+    """JSON files under ``root`` (``<ARGENTO_HOME>/deployments``); every write is an atomic replace."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.state = self.root / "state"
+
+    def load_all(self) -> list[Record]:
+        try:
+            names = sorted(os.listdir(self.state))
+        except FileNotFoundError:
+            return []
+        out = []
+        for name in names:
+            if name.endswith(".json") and not name.startswith("."):
+                try:
+                    out.append(json.loads((self.state / name).read_text()))
+                except (OSError, ValueError):
+                    continue  # unreadable leftovers are skipped, never fatal
+        return out
+
+    def save(self, record: Record) -> None:
+        atomic_write(self.state / f"{record['name']}.json", json.dumps(record, indent=1).encode())
+
+    def delete(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.state / f"{name}.json").unlink()
+
+    def save_replicas(self, replicas: list[dict[str, Any]]) -> None:
+        atomic_write(self.root / "replicas.json", json.dumps(replicas, indent=1).encode())
+
+    def load_replicas(self) -> list[dict[str, Any]]:
+        try:
+            data = json.loads((self.root / "replicas.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return data if isinstance(data, list) else []
