@@ -27,6 +27,16 @@ from argento.store.sql import SqlBase, upsert
 
 _W = schema.workflows
 _A = schema.archived_workflows
+# Statements built once, executed with parameters: compiled once and cached by SQLAlchemy.
+_INSERT_W = sa.insert(_W)
+_INSERT_NODE = sa.insert(schema.nodes)
+_INSERT_LABEL = sa.insert(schema.workflow_labels)
+_INSERT_ARCHIVED_LABEL = sa.insert(schema.archived_labels)
+_UPDATE_W = sa.update(_W).where(_W.c.uid == sa.bindparam("b_uid"))
+_DELETE_LABELS = sa.delete(schema.workflow_labels).where(schema.workflow_labels.c.uid == sa.bindparam("b_uid"))
+_DELETE_ARCHIVED_LABELS = sa.delete(schema.archived_labels).where(
+    schema.archived_labels.c.uid == sa.bindparam("b_uid")
+)
 
 
 def label_clause(labels_table: sa.Table, owner_uid: sa.ColumnElement[Any], req: Requirement) -> Any:
@@ -69,40 +79,36 @@ class SqlWorkflows(SqlBase):
     def create(self, workflow: Resource) -> Resource:
         meta = workflow["metadata"]
         slim, nodes = split_nodes(workflow)
-        with self.tx() as conn:
-            taken = conn.execute(
-                sa.select(_W.c.uid).where(_W.c.namespace == meta["namespace"], _W.c.name == meta["name"])
-            ).first()
-            if taken:
-                raise AlreadyExists(f'workflows.argoproj.io "{meta["name"]}" already exists')
-            meta["resourceVersion"] = str(self.next_version(conn))
-            status = workflow.get("status") or {}
-            conn.execute(
-                sa.insert(_W).values(
-                    uid=meta["uid"],
-                    namespace=meta["namespace"],
-                    name=meta["name"],
-                    phase=status.get("phase") or "",
-                    created_at=meta["creationTimestamp"],
-                    finished_at=status.get("finishedAt"),
-                    resource_version=int(meta["resourceVersion"]),
-                    resource=slim,
-                )
-            )
-            labels = _labels(workflow)
-            if labels:
+        try:
+            with self.tx() as conn:
+                meta["resourceVersion"] = str(self.next_version(conn))
+                status = workflow.get("status") or {}
                 conn.execute(
-                    sa.insert(schema.workflow_labels),
-                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
+                    _INSERT_W,
+                    {
+                        "uid": meta["uid"],
+                        "namespace": meta["namespace"],
+                        "name": meta["name"],
+                        "phase": status.get("phase") or "",
+                        "created_at": meta["creationTimestamp"],
+                        "finished_at": status.get("finishedAt"),
+                        "resource_version": int(meta["resourceVersion"]),
+                        "resource": slim,
+                    },
                 )
-            if nodes:
-                conn.execute(
-                    sa.insert(schema.nodes),
-                    [
-                        {"uid": meta["uid"], "node_id": nid, "phase": n.get("phase", ""), "data": n}
-                        for nid, n in nodes.items()
-                    ],
-                )
+                labels = _labels(workflow)
+                if labels:
+                    conn.execute(_INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()])
+                if nodes:
+                    conn.execute(
+                        _INSERT_NODE,
+                        [
+                            {"uid": meta["uid"], "node_id": nid, "phase": n.get("phase", ""), "data": n}
+                            for nid, n in nodes.items()
+                        ],
+                    )
+        except sa.exc.IntegrityError:
+            raise AlreadyExists(f'workflows.argoproj.io "{meta["name"]}" already exists') from None
         return workflow
 
     def _one(self, where: Any, missing: str) -> Resource:
@@ -155,24 +161,21 @@ class SqlWorkflows(SqlBase):
         with self.tx() as conn:
             meta["resourceVersion"] = str(self.next_version(conn))
             result = conn.execute(
-                sa.update(_W)
-                .where(_W.c.uid == meta["uid"])
-                .values(
-                    phase=status.get("phase") or "",
-                    finished_at=status.get("finishedAt"),
-                    resource_version=int(meta["resourceVersion"]),
-                    resource={**slim, "metadata": meta},
-                )
+                _UPDATE_W,
+                {
+                    "b_uid": meta["uid"],
+                    "phase": status.get("phase") or "",
+                    "finished_at": status.get("finishedAt"),
+                    "resource_version": int(meta["resourceVersion"]),
+                    "resource": slim,
+                },
             )
             if result.rowcount == 0:
                 raise NotFound(f'workflows.argoproj.io "{meta["name"]}" not found')
-            lab = schema.workflow_labels
-            conn.execute(sa.delete(lab).where(lab.c.uid == meta["uid"]))
+            conn.execute(_DELETE_LABELS, {"b_uid": meta["uid"]})
             labels = _labels(workflow)
             if labels:
-                conn.execute(
-                    sa.insert(lab), [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
-                )
+                conn.execute(_INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()])
         return workflow
 
     def delete(self, namespace: str, name: str) -> None:
@@ -255,25 +258,26 @@ class SqlArchive(SqlBase):
         meta = workflow["metadata"]
         status = workflow.get("status") or {}
         with self.tx() as conn:
-            conn.execute(sa.delete(schema.archived_labels).where(schema.archived_labels.c.uid == meta["uid"]))
-            conn.execute(sa.delete(_A).where(_A.c.uid == meta["uid"]))
-            conn.execute(
-                sa.insert(_A).values(
-                    uid=meta["uid"],
-                    namespace=meta.get("namespace", ""),
-                    name=meta["name"],
-                    phase=status.get("phase") or "",
-                    created_at=meta.get("creationTimestamp") or "",
-                    started_at=status.get("startedAt"),
-                    finished_at=status.get("finishedAt"),
-                    resource=workflow,
-                )
+            conn.execute(_DELETE_ARCHIVED_LABELS, {"b_uid": meta["uid"]})
+            upsert(
+                conn,
+                _A,
+                {
+                    "uid": meta["uid"],
+                    "namespace": meta.get("namespace", ""),
+                    "name": meta["name"],
+                    "phase": status.get("phase") or "",
+                    "created_at": meta.get("creationTimestamp") or "",
+                    "started_at": status.get("startedAt"),
+                    "finished_at": status.get("finishedAt"),
+                    "resource": workflow,
+                },
+                ["uid"],
             )
             labels = _labels(workflow)
             if labels:
                 conn.execute(
-                    sa.insert(schema.archived_labels),
-                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
+                    _INSERT_ARCHIVED_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
                 )
 
     def get(self, uid: str) -> Resource:
