@@ -17,6 +17,7 @@ demo: $(BIN)/argento
 test: $(BIN)/argento
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
+	$(BIN)/python tests/ray/netns.py  # the Ray tests, in a private network namespace (see there)
 
 lint: $(BIN)/argento
 	$(BIN)/ruff check src tests bench

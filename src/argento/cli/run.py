@@ -65,7 +65,8 @@ class _LiveView:
 @click.option("-p", "--parameter", "parameters", multiple=True, help="Workflow parameter NAME=VALUE (repeatable).")
 @click.option("--entrypoint", default=None, help="Template to start from instead of spec.entrypoint.")
 @click.option("--templates", "templates", multiple=True, type=click.Path(exists=True), help="File or folder of WorkflowTemplates / ConfigMaps.")
-@click.option("--executor", default="local", type=click.Choice(["local", "fake"]), show_default=True)
+@click.option("--executor", default="local", type=click.Choice(["local", "fake", "ray"]), show_default=True,
+              help="Where steps run: host processes, nothing (tests), or Ray tasks (ARGENTO_RAY_ADDRESS).")
 @click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]), default=None, help="Print the final workflow.")
 @click.option("--keep", is_flag=True, help="Print where the step logs of this run are kept.")
 @click.option("--no-lint", is_flag=True, help="Run without linting first.")
