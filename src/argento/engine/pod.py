@@ -168,6 +168,8 @@ async def _finish(
         if value is not None:
             out["value"] = value
             params.append(out)
+    if run.options.platform is not None:  # e.g. the MLflow run the step created (argento.tracking)
+        params += await run.options.platform.outputs(run, node)
     if params:
         outputs["parameters"] = params
     if run.options_artifacts is not None and phase is NodePhase.SUCCEEDED:
@@ -282,6 +284,7 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
         sidecars=sidecars,
         timeout=timeout,
         output_paths=output_paths,
+        tty=bool(container.get("tty")),
         node_selector={
             str(k): anystr(v)
             for k, v in {**(run.spec.get("nodeSelector") or {}), **(tmpl.get("nodeSelector") or {})}.items()
@@ -405,4 +408,7 @@ def step_env(
                 raise SpecError(
                     f"env {name}: secret '{ref.get('name')}' not found (create it with `argento secret create`)"
                 )
+    if run.options.platform is not None:  # defaults: a variable the container sets wins
+        for key, value in run.options.platform.env(run, node).items():
+            env.setdefault(key, value)
     return env

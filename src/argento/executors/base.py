@@ -59,6 +59,8 @@ class PodSpec:
     #: ``valueFrom.path`` and output artifact paths). The executor makes their parent directories exist and
     #: keeps them private to this step.
     output_paths: list[str] = field(default_factory=list)
+    #: The container asked for a terminal (``tty: true``): stdin and stdout are a pseudo-terminal.
+    tty: bool = False
     #: The pod's ``nodeSelector`` (workflow's, then template's): where a multi-node executor may place it.
     node_selector: dict[str, str] = field(default_factory=dict)
 
