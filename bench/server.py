@@ -31,8 +31,15 @@ def hello(i: int) -> dict[str, Any]:
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
         "metadata": {"generateName": "hello-world-", "labels": {"bench": "1"}},
-        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {
-            "image": "busybox", "command": ["echo"], "args": [f"hello world {i}"]}}]},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "container": {"image": "busybox", "command": ["echo"], "args": [f"hello world {i}"]},
+                }
+            ],
+        },
     }
 
 
@@ -58,8 +65,19 @@ class Server:
         if database:
             env["ARGENTO_DATABASE_URL"] = database
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "argento.cli.main", "server", "--port", str(self.port), "--executor", executor],
-            env=env, stdout=subprocess.DEVNULL, stderr=(self.home / "server.log").open("wb"),
+            [
+                sys.executable,
+                "-m",
+                "argento.cli.main",
+                "server",
+                "--port",
+                str(self.port),
+                "--executor",
+                executor,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.home / "server.log").open("wb"),
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -113,8 +131,13 @@ async def run(url: str, n: int, concurrency: int) -> dict[str, float]:
         await asyncio.gather(*(submitter() for _ in range(concurrency)))
         t_submitted = time.perf_counter()
         while True:  # until every workflow has finished
-            r = await client.get("/api/v1/workflows/argo", params={
-                "listOptions.labelSelector": "bench=1,workflows.argoproj.io/completed=true", "fields": "items.metadata.name"})
+            r = await client.get(
+                "/api/v1/workflows/argo",
+                params={
+                    "listOptions.labelSelector": "bench=1,workflows.argoproj.io/completed=true",
+                    "fields": "items.metadata.name",
+                },
+            )
             finished = len(r.json().get("items") or [])
             if finished >= n:
                 break
@@ -122,9 +145,15 @@ async def run(url: str, n: int, concurrency: int) -> dict[str, float]:
         t_done = time.perf_counter()
         done_submitting.set()
         await poll
-        failed = (await client.get("/api/v1/workflows/argo", params={
-            "listOptions.labelSelector": "bench=1,workflows.argoproj.io/phase!=Succeeded",
-            "fields": "items.metadata.name"})).json().get("items") or []
+        failed = (
+            await client.get(
+                "/api/v1/workflows/argo",
+                params={
+                    "listOptions.labelSelector": "bench=1,workflows.argoproj.io/phase!=Succeeded",
+                    "fields": "items.metadata.name",
+                },
+            )
+        ).json().get("items") or []
     return {
         "submit_per_s": n / (t_submitted - t_start),
         "completed_per_s": n / (t_done - t_start),
@@ -143,7 +172,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=500, help="workflows to submit")
     ap.add_argument("-c", "--concurrency", type=int, default=16, help="concurrent clients")
-    ap.add_argument("--executor", action="append", choices=["fake", "local"], help="repeatable (default: both)")
+    ap.add_argument(
+        "--executor", action="append", choices=["fake", "local"], help="repeatable (default: both)"
+    )
     ap.add_argument("--database", default="", help="ARGENTO_DATABASE_URL (default: SQLite in a temp home)")
     args = ap.parse_args()
     rows = []
@@ -154,13 +185,19 @@ def main() -> None:
         finally:
             server.stop()
     db = "postgresql" if args.database.startswith("postgres") else "sqlite"
-    print(f"\n{args.n} hello-world workflows, {args.concurrency} concurrent clients, {db}, {os.cpu_count()} cores")
-    print(f"{'executor':<9}{'submit/s':>10}{'done/s':>9}{'submit p50':>12}{'submit p99':>12}"
-          f"{'GET p50':>10}{'GET p99':>10}{'healthz p99':>13}{'failed':>8}")
+    print(
+        f"\n{args.n} hello-world workflows, {args.concurrency} concurrent clients, {db}, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'executor':<9}{'submit/s':>10}{'done/s':>9}{'submit p50':>12}{'submit p99':>12}"
+        f"{'GET p50':>10}{'GET p99':>10}{'healthz p99':>13}{'failed':>8}"
+    )
     for executor, r in rows:
-        print(f"{executor:<9}{r['submit_per_s']:>10.1f}{r['completed_per_s']:>9.1f}{r['submit_p50']:>10.1f}ms"
-              f"{r['submit_p99']:>10.1f}ms{r['get_p50']:>8.1f}ms{r['get_p99']:>8.1f}ms{r['health_p99']:>11.1f}ms"
-              f"{r['failed']:>8}")
+        print(
+            f"{executor:<9}{r['submit_per_s']:>10.1f}{r['completed_per_s']:>9.1f}{r['submit_p50']:>10.1f}ms"
+            f"{r['submit_p99']:>10.1f}ms{r['get_p50']:>8.1f}ms{r['get_p99']:>8.1f}ms{r['health_p99']:>11.1f}ms"
+            f"{r['failed']:>8}"
+        )
 
 
 if __name__ == "__main__":

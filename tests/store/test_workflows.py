@@ -167,3 +167,14 @@ def test_archive(store: Store) -> None:
     store.archive.delete(w1["metadata"]["uid"])
     with pytest.raises(NotFound):
         store.archive.get(w1["metadata"]["uid"])
+
+
+def test_count_by_phase(store: Store) -> None:
+    store.workflows.create(wf("a"))
+    store.workflows.create(wf("b", phase="Succeeded"))
+    store.workflows.create(wf("c", ns="x"))
+    assert store.workflows.count_by_phase() == {
+        ("argo", "Running"): 1,
+        ("argo", "Succeeded"): 1,
+        ("x", "Running"): 1,
+    }

@@ -46,7 +46,11 @@ def create(name: str, output: str) -> None:
     finally:
         store.close()
     if output == "json":
-        click.echo(json.dumps({"id": record.id, "name": record.name, "createdAt": record.created_at, "token": secret}))
+        click.echo(
+            json.dumps(
+                {"id": record.id, "name": record.name, "createdAt": record.created_at, "token": secret}
+            )
+        )
     else:
         click.echo(secret)
 
@@ -66,8 +70,15 @@ def list_tokens(output: str) -> None:
     finally:
         store.close()
     if output == "json":
-        click.echo(json.dumps([{"id": r.id, "name": r.name, "createdAt": r.created_at, "revokedAt": r.revoked_at}
-                               for r in records], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"id": r.id, "name": r.name, "createdAt": r.created_at, "revokedAt": r.revoked_at}
+                    for r in records
+                ],
+                indent=2,
+            )
+        )
         return
     click.echo(f"{'ID':<14}{'NAME':<20}{'CREATED':<22}REVOKED")
     for r in records:

@@ -10,12 +10,26 @@ from argento.config import Settings
 @click.command("server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=2746, show_default=True, type=click.IntRange(0, 65535), help="Port to bind.")
-@click.option("--auth-mode", type=click.Choice(["server", "client"]), default="server", show_default=True,
-              help="client: every request needs a token from `argento auth token create`.")
-@click.option("--executor", type=click.Choice(["local", "fake", "ray"]), default="local", show_default=True,
-              help="Where workflow steps run.")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              default="warning", show_default=True)
+@click.option(
+    "--auth-mode",
+    type=click.Choice(["server", "client"]),
+    default="server",
+    show_default=True,
+    help="client: every request needs a token from `argento auth token create`.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "fake", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where workflow steps run.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="warning",
+    show_default=True,
+)
 def server(host: str, port: int, auth_mode: str, executor: str, log_level: str) -> None:
     """Serve the Argo Workflows API (and /metrics) until interrupted.
 

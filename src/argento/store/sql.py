@@ -111,7 +111,10 @@ class SqlBase:
 
 _SEQ = schema.sequences
 _NEXT_VERSION = (
-    sa.update(_SEQ).where(_SEQ.c.name == "resource_version").values(value=_SEQ.c.value + 1).returning(_SEQ.c.value)
+    sa.update(_SEQ)
+    .where(_SEQ.c.name == "resource_version")
+    .values(value=_SEQ.c.value + 1)
+    .returning(_SEQ.c.value)
 )
 
 

@@ -33,7 +33,9 @@ _INSERT_NODE = sa.insert(schema.nodes)
 _INSERT_LABEL = sa.insert(schema.workflow_labels)
 _INSERT_ARCHIVED_LABEL = sa.insert(schema.archived_labels)
 _UPDATE_W = sa.update(_W).where(_W.c.uid == sa.bindparam("b_uid"))
-_DELETE_LABELS = sa.delete(schema.workflow_labels).where(schema.workflow_labels.c.uid == sa.bindparam("b_uid"))
+_DELETE_LABELS = sa.delete(schema.workflow_labels).where(
+    schema.workflow_labels.c.uid == sa.bindparam("b_uid")
+)
 _DELETE_ARCHIVED_LABELS = sa.delete(schema.archived_labels).where(
     schema.archived_labels.c.uid == sa.bindparam("b_uid")
 )
@@ -98,7 +100,9 @@ class SqlWorkflows(SqlBase):
                 )
                 labels = _labels(workflow)
                 if labels:
-                    conn.execute(_INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()])
+                    conn.execute(
+                        _INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
+                    )
                 if nodes:
                     conn.execute(
                         _INSERT_NODE,
@@ -175,7 +179,9 @@ class SqlWorkflows(SqlBase):
             conn.execute(_DELETE_LABELS, {"b_uid": meta["uid"]})
             labels = _labels(workflow)
             if labels:
-                conn.execute(_INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()])
+                conn.execute(
+                    _INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
+                )
         return workflow
 
     def delete(self, namespace: str, name: str) -> None:
@@ -277,7 +283,8 @@ class SqlArchive(SqlBase):
             labels = _labels(workflow)
             if labels:
                 conn.execute(
-                    _INSERT_ARCHIVED_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
+                    _INSERT_ARCHIVED_LABEL,
+                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
                 )
 
     def get(self, uid: str) -> Resource:
