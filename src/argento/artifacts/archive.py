@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -161,10 +160,3 @@ def _unzip(path: Path, dest: Path) -> None:
             if mode and not info.is_dir():
                 target.chmod(mode)
 
-
-def copy_path(src: Path, dest: Path) -> None:
-    """Copy a file or folder (used when a repository hands out a folder in place)."""
-    if src.is_dir():
-        shutil.copytree(src, dest, symlinks=True)
-    else:
-        shutil.copyfile(src, dest)
