@@ -6,10 +6,12 @@ import argento
 def test_public_surface_is_deliberate() -> None:
     assert sorted(argento.__all__) == [
         "AsyncHTTPClient",
+        "Client",
         "SyncHTTPClient",
         "__version__",
         "api",
         "depends",
+        "deploy",
         "io",
         "models",
         "on_shutdown",

@@ -8,7 +8,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 # User-facing submodules, imported on first attribute access so `import argento` (and the CLI) stays cheap.
-_LAZY_SUBMODULES = frozenset({"models", "sklearn", "io"})
+_LAZY_SUBMODULES = frozenset({"models", "sklearn", "io", "deploy"})  # argento.deploy(...) is callable
 
 # Service API and service clients (argento.serving), resolved on first use: name -> "module:attribute".
 _LAZY_ATTRIBUTES = {
@@ -19,14 +19,17 @@ _LAZY_ATTRIBUTES = {
     "depends": "argento.serving.decorators:depends",
     "SyncHTTPClient": "argento.serving.client:SyncHTTPClient",
     "AsyncHTTPClient": "argento.serving.client:AsyncHTTPClient",
+    "Client": "argento.client.platform:Client",
 }
 
 __all__ = [
     "AsyncHTTPClient",
+    "Client",
     "SyncHTTPClient",
     "__version__",
     "api",
     "depends",
+    "deploy",
     "io",
     "models",
     "on_shutdown",
