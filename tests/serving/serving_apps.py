@@ -131,7 +131,7 @@ class SlowStart:
     """Takes a while to load (readiness must wait)."""
 
     def __init__(self) -> None:
-        time.sleep(0.5)
+        time.sleep(1.5)
 
     @argento.api
     def ping(self) -> str:
@@ -158,3 +158,47 @@ class CostlyBatch:
     def predict(self, rows: list[float]) -> list[float]:
         time.sleep(0.005 + 0.0001 * len(rows))
         return [r * 2 for r in rows]
+
+
+def _array_apis() -> type:
+    from argento.io import NumpyNdarray, PandasDataFrame
+
+    @argento.service(traffic={"timeout": 2})
+    class Arrays:
+        """Strict array inputs (dtype and shape)."""
+
+        @argento.api(input=NumpyNdarray(dtype="float32", shape=(-1, 4), enforce_dtype=True, enforce_shape=True),
+                     output=NumpyNdarray())
+        def strict(self, a: object) -> object:
+            return a
+
+        @argento.api(input=PandasDataFrame(columns=["a", "b"]), output=PandasDataFrame())
+        def frame(self, df: object) -> object:
+            return df
+
+    return Arrays
+
+
+try:
+    Arrays = _array_apis()
+except ImportError:  # numpy/pandas missing: the tests that need them skip
+    Arrays = None  # type: ignore[assignment,misc]
+
+
+@argento.service(traffic={"timeout": 2, "max_concurrency": 4})
+class Capacity:
+    """Four slots of 20 ms each: capacity ~200 requests/s."""
+
+    @argento.api
+    def work(self, ms: float) -> float:
+        time.sleep(ms / 1000)
+        return ms
+
+    @argento.api
+    def fail_big(self, n: int) -> int:
+        ballast = bytearray(n)  # held by the traceback frame: must not be retained by the runtime
+        raise ValueError(f"failed with {len(ballast)} bytes")
+
+    @argento.api
+    def churn(self, n: int) -> int:
+        return len(bytearray(n))

@@ -265,7 +265,7 @@ class ServiceApp:
                         return await api.call(value, ctx)
                 except TimeoutError:
                     raise GatewayTimeout(f"{api.name} did not finish within {self.timeout:g}s") from None
-            work = self.executor.submit(api.call, value, ctx)
+            work: Any = self.executor.submit(api.call, value, ctx)
             try:
                 async with asyncio.timeout(self.timeout):
                     return await asyncio.wrap_future(work)
@@ -275,6 +275,10 @@ class ServiceApp:
                 loop = asyncio.get_running_loop()
                 work.add_done_callback(lambda _: _call_soon_threadsafe(loop, self._release, gauge))
                 raise GatewayTimeout(f"{api.name} did not finish within {self.timeout:g}s") from None
+            finally:
+                # The future holds the user's exception, whose traceback holds this frame: break the cycle
+                # so a failing request frees its memory now, not at the next full GC.
+                work = None
         finally:
             if not deferred:
                 self._release(gauge)

@@ -186,6 +186,7 @@ class Dispatcher:
                 self._distribute(parts, rows, result)
         finally:
             self._release_running(parts)
+            failure = None  # break the exception ↔ frame cycle (big batches would linger until a full GC)
         if self.on_batch is not None:
             self.on_batch(len({id(p.request) for p in parts}), rows, queue.cost.a, queue.cost.b)
 
