@@ -64,7 +64,8 @@ def _outside(argv: list[str]) -> int:
 
 def _inside(argv: list[str]) -> int:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    rc = subprocess.call([sys.executable, "-m", "pytest", "tests/ray", "-p", "no:cacheprovider", *argv], cwd=REPO)
+    paths = [] if any(a.startswith("tests/ray") for a in argv) else ["tests/ray"]
+    rc = subprocess.call([sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", *argv], cwd=REPO)
     deadline = time.monotonic() + LEFTOVER_GRACE
     left = leftovers()
     while left and time.monotonic() < deadline:

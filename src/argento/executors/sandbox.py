@@ -139,7 +139,11 @@ class ThreadNamespaceSpawner(Spawner):
             _check(libc.unshare(CLONE_FS), "unshare(CLONE_FS)")
             self._local.ready = True
         cwd = _open_cwd()
-        _check(libc.setns(self._base, CLONE_NEWNS), "setns(base)")
+        if libc.setns(self._base, CLONE_NEWNS) != 0:
+            # A thread started from this one since shares its fs_struct again (CLONE_FS), and setns(2) into a
+            # mount namespace refuses a shared one (EINVAL): take a private copy, then enter.
+            _check(libc.unshare(CLONE_FS), "unshare(CLONE_FS)")
+            _check(libc.setns(self._base, CLONE_NEWNS), "setns(base)")
         try:
             _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
             mount = libc.mount
