@@ -84,8 +84,15 @@ class Dispatcher:
         out_axis: int = 0,
         on_batch: BatchObserver | None = None,
         cost: CostModel | None = None,
+        inline: Callable[[Any], Any] | None = None,
+        inline_below: float = 0.0,
     ) -> None:
         self._call = call
+        # A sync model whose batches are predicted to take less than `inline_below` seconds runs on the loop:
+        # two thread hand-offs and the GIL ping-pong between the loop and the worker thread would cost more
+        # than the batch. Slower (or not yet measured) batches always run in a thread.
+        self._inline = inline
+        self.inline_below = inline_below
         self._codec = codec
         self.item_mode = item_mode
         self.out_axis = out_axis
@@ -170,8 +177,12 @@ class Dispatcher:
         rows = batch.rows
         value = self._codec.concat([p.value for p in parts])
         started = loop.time()
+        cost = queue.cost
         try:
-            result = await self._call(value)
+            if self._inline is not None and cost.trusted(rows) and cost.predict(rows) < self.inline_below:
+                result = self._inline(value)
+            else:
+                result = await self._call(value)
         except Exception as exc:
             failure: BaseException | None = exc
         else:

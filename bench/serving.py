@@ -1,0 +1,315 @@
+"""Serving benchmarks, SPEC §5 P5–P8, each against its baseline measured in the same run.
+
+    python bench/serving.py [--duration 10] [--only P5,P6,P7,P8] [--bentoml-python /tmp/bentoml-venv/bin/python]
+                            [--json out.json] [--profile]
+
+* P5  no-op JSON API, 1 worker, c=16: argento vs a plain Starlette app on uvicorn (same work, uvicorn defaults).
+* P6  sklearn iris 1 row, 1 worker, c=32: argento vs BentoML 1.4 serving the same pickled model.
+* P7  batchable iris API vs the same API unbatched, c=64 (argento); p99 vs max_latency_ms.
+* P8  process start → /readyz 200 (argento vs BentoML), median of 3.
+
+The load generator is `wrk` (Debian package) in its own process, pinned to the other core when `taskset`
+exists; every server runs pinned to core 0 with one worker. Traffic goes to 127.0.0.1 only and every run is
+bounded by --duration. BentoML runs from its own virtualenv (`python -m venv /tmp/bentoml-venv &&
+/tmp/bentoml-venv/bin/pip install 'bentoml>=1.4,<1.5' scikit-learn`); without it its rows are skipped.
+--profile runs the argento server of P5/P6 under cProfile and prints where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+APPS = HERE / "serving_apps"
+WORK = Path(tempfile.gettempdir()) / "argento-bench"
+IRIS_ROW = [5.1, 3.5, 1.4, 0.2]
+
+
+@dataclass
+class Result:
+    bench: str
+    name: str
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+    requests: int = 0
+    note: str = ""
+    ratio: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cmd: list[str], core: int) -> list[str]:
+    return ["taskset", "-c", str(core), *cmd] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else cmd
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, path: str = "/readyz") -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url + path, timeout=1).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.TransportError:
+            pass
+        time.sleep(0.01)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
+@contextmanager
+def server(cmd: list[str], port: int, env: dict[str, str] | None = None, ready_path: str = "/readyz",
+           cwd: Path = APPS) -> Iterator[str]:
+    log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(pinned(cmd, 0), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, proc, path=ready_path)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def wrk(url: str, body: dict | list, connections: int, duration: float) -> Result:
+    """Run wrk with a JSON POST body; parse req/s, p50, p99 and errors."""
+    script = WORK / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+    )
+    cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "-s", str(script), url], 1)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
+
+    def latency(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    return Result("", "", rps=rps, p50_ms=latency("50"), p99_ms=latency("99"), errors=errors, requests=total)
+
+
+def argento_cmd(target: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "argento.cli.main", "serve", target, "--port", str(port), "--no-access-log",
+            "--log-level", "warning", "--working-dir", str(APPS)]
+
+
+def run_case(bench: str, name: str, cmd: list[str], port: int, path: str, body: dict | list, conns: int,
+             duration: float, env: dict[str, str] | None = None, ready_path: str = "/readyz",
+             cwd: Path = APPS) -> Result:
+    with server(cmd, port, env, ready_path, cwd) as url:
+        with httpx.Client(base_url=url, timeout=10) as c:  # correctness, then warm-up
+            r = c.post(path, json=body)
+            if r.status_code != 200:
+                raise RuntimeError(f"{name}: {r.status_code} {r.text}")
+        wrk(url + path, body, conns, min(2.0, duration))
+        result = wrk(url + path, body, conns, duration)
+    result.bench, result.name = bench, name
+    print(f"  {bench} {name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+          f"errors {result.errors}", flush=True)
+    return result
+
+
+def prepare_model() -> Path:
+    from sklearn import datasets, svm
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    iris = datasets.load_iris()
+    clf = svm.SVC(gamma="scale").fit(iris.data, iris.target)
+    path = WORK / "iris.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    return path
+
+
+def p5(duration: float) -> list[Result]:
+    body = {"a": 1, "b": [1, 2, 3], "c": "text"}
+    base = run_case("P5", "starlette+uvicorn", [sys.executable, "-m", "uvicorn", "plain_app:app", "--port",
+                    str(port := free_port()), "--log-level", "warning"], port, "/echo", body, 16, duration)
+    ours = run_case("P5", "argento", argento_cmd("argento_apps:Noop", port := free_port()), port, "/echo", body,
+                    16, duration)
+    ours.ratio = ours.rps / base.rps
+    return [base, ours]
+
+
+def p6(duration: float, bento_python: str | None) -> list[Result]:
+    body = {"features": IRIS_ROW}
+    results = []
+    base = None
+    if bento_python:
+        port = free_port()
+        cmd = [bento_python, "-m", "bentoml", "serve", "bento_service:IrisBento", "--port", str(port)]
+        base = run_case("P6", "bentoml 1.4", cmd, port, "/predict", body, 32, duration)
+        results.append(base)
+    ours = run_case("P6", "argento", argento_cmd("argento_apps:Iris", port := free_port()), port, "/predict", body,
+                    32, duration)
+    if base:
+        ours.ratio = ours.rps / base.rps
+    results.append(ours)
+    return results
+
+
+def p7(duration: float) -> list[Result]:
+    body = {"features": [IRIS_ROW]}
+    port = free_port()
+    cmd = argento_cmd("argento_apps:Iris", port)
+    with server(cmd, port) as url:
+        out = []
+        for name, path in (("unbatched", "/predict_rows"), ("batched (max 64 rows, 50 ms)", "/predict_batched")):
+            wrk(url + path, body, 64, min(2.0, duration))
+            r = wrk(url + path, body, 64, duration)
+            r.bench, r.name = "P7", name
+            out.append(r)
+            print(f"  P7 {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms, errors {r.errors}",
+                  flush=True)
+        metrics = httpx.get(url + "/metrics").text
+    count = _metric(metrics, "argento_service_adaptive_batch_size_count", 'endpoint="predict_batched"', 'unit="rows"')
+    rows = _metric(metrics, "argento_service_adaptive_batch_size_sum", 'endpoint="predict_batched"', 'unit="rows"')
+    out[1].ratio = out[1].rps / out[0].rps
+    out[1].note = f"mean batch {rows / count:.1f} rows" if count else ""
+    return out
+
+
+def _metric(text: str, name: str, *labels: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name) and all(label in line for label in labels):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def _model_load_seconds() -> float:
+    """Importing sklearn and unpickling the model in a fresh interpreter (the 'model load' of P8)."""
+    code = ("import pickle, sys, time; t = time.perf_counter(); import sklearn.svm; "
+            "pickle.load(open(sys.argv[1], 'rb')); print(time.perf_counter() - t)")
+    out = subprocess.run(pinned([sys.executable, "-c", code, os.environ["BENCH_MODEL"]], 0),
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def p8(bento_python: str | None, repeats: int = 3) -> list[Result]:
+    out = []
+    cases = [("argento (no-op service)", lambda port: argento_cmd("argento_apps:Noop", port)),
+             ("argento (iris)", lambda port: argento_cmd("argento_apps:Iris", port))]
+    if bento_python:
+        cases.append(("bentoml 1.4 (iris)", lambda port: [bento_python, "-m", "bentoml", "serve",
+                                                           "bento_service:IrisBento", "--port", str(port)]))
+    load = statistics.median(_model_load_seconds() for _ in range(repeats))
+    for name, make in cases:
+        times = []
+        for _ in range(repeats):
+            port = free_port()
+            started = time.perf_counter()
+            with server(make(port), port) as _url:
+                times.append(time.perf_counter() - started)
+        r = Result("P8", name, note="start→/readyz s: " + ", ".join(f"{t:.2f}" for t in times))
+        r.p50_ms = statistics.median(times) * 1000
+        if "iris" in name:
+            r.note += f"; minus model load ({load:.2f} s): {statistics.median(times) - load:.2f} s"
+        out.append(r)
+        print(f"  P8 {name}: {r.p50_ms:.0f} ms ({r.note})", flush=True)
+    if bento_python:
+        out[1].ratio = out[2].p50_ms / out[1].p50_ms
+    return out
+
+
+def profile(duration: float) -> None:
+    """Run the argento P5/P6 servers under cProfile under load and print the top of the profile."""
+    import pstats
+
+    for target, path, body in (("argento_apps:Noop", "/echo", {"a": 1}),
+                               ("argento_apps:Iris", "/predict", {"features": IRIS_ROW})):
+        port = free_port()
+        prof = WORK / f"{target.split(':')[1]}.prof"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "argento.cli.main", "serve", target,
+               "--port", str(port), "--no-access-log", "--log-level", "warning", "--working-dir", str(APPS)]
+        with server(cmd, port) as url:
+            wrk(url + path, body, 16, duration)
+        print(f"\n== cProfile of {target} under load (top 25 by own time) ==")
+        pstats.Stats(str(prof)).sort_stats("tottime").print_stats(25)
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| bench | server | req/s | p50 ms | p99 ms | errors | ratio vs baseline | note |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "baseline" if r.bench != "P7" or "un" in r.name else ""
+        rps = f"{r.rps:,.0f}" if r.rps else "–"
+        p99 = f"{r.p99_ms:.2f}" if r.p99_ms else "–"
+        lines.append(f"| {r.bench} | {r.name} | {rps} | {r.p50_ms:.2f} | {p99} | {r.errors} | {ratio} | {r.note} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run (plus 2 s warm-up)")
+    parser.add_argument("--only", default="P5,P6,P7,P8")
+    parser.add_argument("--bentoml-python", default="/tmp/bentoml-venv/bin/python")
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/serving.py needs wrk: apt-get install -y wrk")
+    bento = args.bentoml_python if Path(args.bentoml_python).exists() else None
+    if bento is None:
+        print(f"note: BentoML not found at {args.bentoml_python}; its baselines are skipped")
+    model = prepare_model()
+    os.environ["BENCH_MODEL"] = str(model)
+    only = set(args.only.upper().split(","))
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    results: list[Result] = []
+    if "P5" in only:
+        results += p5(args.duration)
+    if "P6" in only:
+        results += p6(args.duration, bento)
+    if "P7" in only:
+        results += p7(args.duration)
+    if "P8" in only:
+        results += p8(bento)
+    print()
+    print(table(results))
+    print(f"\nload average {os.getloadavg()[0]:.2f} at end")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
+    if args.profile:
+        profile(min(args.duration, 5.0))
+
+
+if __name__ == "__main__":
+    main()
