@@ -38,6 +38,7 @@ __all__ = [
     "export_model",
     "get",
     "history",
+    "import_mlflow",
     "import_model",
     "list",
     "ref",
@@ -188,3 +189,17 @@ def import_model(path: str | os.PathLike[str]) -> Model:
     from argento.registry.archive import import_model as _import
 
     return _import(default_store(), path)
+
+
+def import_mlflow(
+    uri: str, *, name: str | None = None, alias: str | None = None, tracking_uri: str | None = None
+) -> Model:
+    """Copy an MLflow model into the store with its lineage (run id, metrics, params as metadata).
+
+    ``uri``: ``models:/name@alias``, ``models:/name/Stage``, ``models:/name/3``, ``models:/m-<id>`` or
+    ``runs:/<run id>/<path>``. The scikit-learn flavor is stored as framework ``sklearn``, others as ``mlflow``.
+    Re-importing the same MLflow version returns the stored one. Needs ``pip install 'argento[mlflow]'``.
+    """
+    from argento.tracking.bridge import import_mlflow as _import
+
+    return _import(uri, name=name, alias=alias, tracking_uri=tracking_uri, store=default_store())

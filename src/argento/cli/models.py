@@ -120,15 +120,22 @@ def get_model(tag: str, output: str) -> None:
 @click.argument("tag")
 @click.argument("alias")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def tag_model(tag: str, alias: str, output: str) -> None:
+@click.option("--mirror-mlflow", is_flag=True, help="Also point the MLflow registry's alias at this version.")
+def tag_model(tag: str, alias: str, output: str, mirror_mlflow: bool) -> None:
     """Point ALIAS at the version TAG means (moving it if it pointed elsewhere).
 
     \b
     Examples:
       argento models tag iris:20261126-153012-4f9c production
       argento models tag iris:staging production      # promote what staging points to
+      argento models tag iris:v3 champion --mirror-mlflow   # and models:/iris@champion in MLflow
     """
     event = _store().tag(tag, alias)
+    if mirror_mlflow:
+        from argento.tracking.aliases import mirror_alias
+
+        mirrored = mirror_alias(f"{tag.partition(':')[0]}:{event.to_version}", alias)
+        click.echo(f"mlflow: models:/{mirrored[0]}@{alias} → version {mirrored[1]}", err=True)
     if output == "json":
         click.echo(json.dumps(event.to_dict(), indent=2))
         return
@@ -233,6 +240,45 @@ def import_model(path: str) -> None:
     from argento.registry.archive import import_model as do_import
 
     click.echo(do_import(_store(), path).tag)
+
+
+@models.command("import-mlflow")
+@click.argument("uri")
+@click.option("--name", default=None, help="Store name (default: the MLflow registered model's name).")
+@click.option("--alias", default=None, help="Also point this alias at the imported version.")
+@click.option("--mirror-alias", is_flag=True, help="For models:/NAME@ALIAS: move the same alias here too.")
+@click.option("--tracking-uri", default=None, help="MLflow server [default: MLFLOW_TRACKING_URI, or `argento up`'s].")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def import_mlflow(
+    uri: str, name: str | None, alias: str | None, mirror_alias: bool, tracking_uri: str | None, output: str
+) -> None:
+    """Copy an MLflow model into the store, with its run id, metrics and params as metadata.
+
+    URI: models:/NAME@ALIAS, models:/NAME/STAGE, models:/NAME/VERSION, models:/m-ID or runs:/RUN_ID/PATH.
+    Importing the same MLflow version again prints the version already stored.
+
+    \b
+    Examples:
+      argento models import-mlflow models:/iris@champion
+      argento models import-mlflow models:/iris/Production --alias production
+      argento models import-mlflow runs:/0b5e…/model --name iris -o json
+    """
+    from argento.tracking.bridge import import_mlflow as do_import
+    from argento.tracking.uris import MlflowURI
+
+    parsed = MlflowURI.parse(uri)
+    if mirror_alias:
+        if parsed.kind != "alias":
+            raise SpecError("--mirror-alias needs a models:/NAME@ALIAS URI")
+        alias = alias or parsed.ref
+    model = do_import(uri, name=name, alias=alias, tracking_uri=tracking_uri, store=_store())
+    if output == "json":
+        click.echo(json.dumps(model.to_dict(), indent=2, default=str))
+        return
+    lineage = model.metadata.get("mlflow") or {}
+    click.echo(f"{model.tag}  (framework {model.framework}, from {lineage.get('uri', uri)}, run {lineage.get('run_id') or '-'})")
+    if alias:
+        click.echo(f"{model.name}:{alias} → {model.tag}")
 
 
 @models.command("labels")

@@ -108,6 +108,10 @@ def run(
 
     options.secrets = SecretResolver(SecretStore(settings.home))
     options.artifacts = build_driver(settings, configmaps=inputs.configmaps, secrets=options.secrets)
+    # Steps get ARGENTO_HOME/ARGENTO_SERVER and, with a tracking server, MLFLOW_TRACKING_URI (argento.tracking).
+    from argento.tracking import StepPlatform
+
+    options.platform = StepPlatform.from_settings(settings)
     result = asyncio.run(_run(inputs.workflow, options, output is None))
     phase = (result.get("status") or {}).get("phase")
     run_dir = settings.runs_dir / result["metadata"]["name"]

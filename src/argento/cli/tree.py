@@ -137,4 +137,18 @@ def render_summary(wf: dict[str, Any]) -> list[str]:
     if outs:
         lines.append("Outputs:")
         lines += [f"  {p.get('name')}: {p.get('value', '')}" for p in outs]
+    runs = mlflow_runs(wf)
+    if runs:
+        lines.append("MLflow runs:")
+        lines += [f"  {step}: {url}" for step, url in runs]
     return lines
+
+
+def mlflow_runs(wf: dict[str, Any]) -> list[tuple[str, str]]:
+    """(step, MLflow run URL) of the steps that created an MLflow run (``mlflow-run-url``, argento.tracking)."""
+    out = []
+    for node in ((wf.get("status") or {}).get("nodes") or {}).values():
+        for param in (node.get("outputs") or {}).get("parameters") or []:
+            if param.get("name") == "mlflow-run-url" and param.get("value"):
+                out.append((node.get("displayName") or node.get("name", ""), str(param["value"])))
+    return sorted(out)

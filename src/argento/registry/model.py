@@ -250,17 +250,41 @@ class ModelRef:
 
     @classmethod
     def of(cls, tag: str | Tag) -> ModelRef:
-        """Validate ``tag`` now (so a typo fails at import time) and keep it as ``name:ref``."""
+        """Validate ``tag`` now (so a typo fails at import time) and keep it as ``name:ref``.
+
+        An MLflow model URI (``mlflow:models:/iris@champion``, ``models:/…``, ``runs:/…``) is kept as given;
+        it is imported into the store when resolved (``argento.tracking.bridge``).
+        """
+        from argento.tracking.uris import PREFIX, MlflowURI, is_mlflow_ref
+
+        if is_mlflow_ref(tag):
+            uri = str(tag).strip()
+            MlflowURI.parse(uri)
+            return cls(uri if uri.startswith(PREFIX) else PREFIX + uri)
         parsed = Tag.parse(tag)
         return cls(f"{parsed.name}:{parsed.version or LATEST}")
 
     @property
+    def is_mlflow(self) -> bool:
+        """Whether this reference names an MLflow model (``mlflow:models:/…``)."""
+        return self.tag.startswith("mlflow:")
+
+    @property
     def name(self) -> str:
-        """The model name."""
+        """The model name (for an MLflow URI: the store name its import gets, when the URI tells it)."""
+        if self.is_mlflow:
+            from argento.tracking.uris import MlflowURI, store_name
+
+            uri = MlflowURI.parse(self.tag)
+            return store_name(uri.name or uri.path or uri.ref)
         return Tag.parse(self.tag).name
 
     def resolve(self, store: ModelStore | None = None) -> Model:
         """The version this reference points to now (in ``store``, the default store otherwise)."""
+        if self.is_mlflow:
+            from argento.tracking.bridge import resolve_ref
+
+            return resolve_ref(self.tag, store if store is not None else _default_store())
         return (store if store is not None else _default_store()).get(self.tag)
 
     def load(self, store: ModelStore | None = None, **kwargs: Any) -> Any:

@@ -25,6 +25,7 @@ ADAPTERS: dict[str, str] = {
     "pytorch": "argento.registry.frameworks.pytorch",
     "pickle": "argento.registry.frameworks.pickle",
     "custom": "argento.registry.frameworks.custom",
+    "mlflow": "argento.registry.frameworks.mlflow",  # MLflow model folders (argento.tracking.import_mlflow)
 }
 
 #: root module of a class -> framework that saves its objects (checked along the MRO, most derived first).
