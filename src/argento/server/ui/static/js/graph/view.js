@@ -71,7 +71,8 @@ export class GraphView {
       this.stats.layoutMs = performance.now() - t0;
     }
     for (const node of graph.nodes) node.short = clip(node.label || node.id);
-    if (first) this.fit();
+    // Until the user zooms or pans, a growing graph stays fitted to the view.
+    if (first || (relayout && !this.userMoved)) this.fit();
     this.requestDraw();
   }
 

@@ -301,7 +301,11 @@ export async function render(main, params, query) {
       },
     });
   }
-  const ticker = setInterval(() => { if (!state.wf.status?.finishedAt) header(); }, 1000);
+  const ticker = setInterval(() => {
+    if (state.wf.status?.finishedAt) return;
+    header();
+    if (state.view === "graph") view.requestDraw(); // running nodes show their growing duration
+  }, 1000);
 
   header();
   counts();

@@ -1,0 +1,190 @@
+"""Browser tests of the web UI: a real ``argento server`` (a subprocess on a free port with its own
+``ARGENTO_HOME``) driven by Playwright through Debian's Chromium (``/usr/bin/chromium``; Playwright never
+downloads a browser here). Screenshots go to ``$ARGENTO_UI_ARTIFACTS`` or to a folder of pytest's temp dir,
+named at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("ARGENTO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+_ARTIFACTS: list[Path] = []
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``argento server`` as a subprocess; ``api`` is an httpx client of it (with the token, if any)."""
+
+    def __init__(self, home: Path, *args: str, token: str = "") -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = args
+        self.log = home / f"server-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.api = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "ARGENTO_HOME": str(self.home), "ARGENTO_SERVER": self.url}
+
+    def start(self, timeout: float = 30.0) -> Server:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "argento.cli.main", "server", "--port", str(self.port), *self.args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited {self.proc.returncode}: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.api.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    # -- API helpers -------------------------------------------------------------------------------
+    def submit(self, workflow: dict[str, Any], ns: str = "argo") -> dict[str, Any]:
+        r = self.api.post(f"/api/v1/workflows/{ns}", json={"namespace": ns, "workflow": workflow})
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def wait_phase(self, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed", "Error"),
+                   ns: str = "argo", timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            wf = self.api.get(f"/api/v1/workflows/{ns}/{name}").json()
+            if (wf.get("status") or {}).get("phase") in phases:
+                return wf  # type: ignore[no-any-return]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} is still {wf.get('status', {}).get('phase')}")
+            time.sleep(0.1)
+
+
+def _chromium_missing() -> str:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright."""
+    missing = _chromium_missing()
+    if missing:
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the browser suite (server auth mode, local executor)."""
+    home = tmp_path_factory.mktemp("ui-home")
+    srv = Server(home).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots and measurements go."""
+    chosen = os.environ.get("ARGENTO_UI_ARTIFACTS")
+    path = Path(chosen) if chosen else tmp_path_factory.mktemp("ui-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    _ARTIFACTS.append(path)
+    return path
+
+
+@pytest.fixture
+def page(browser: Any, server: Server, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser context on the suite's server; JavaScript errors fail the test."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=server.url)
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        pg.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"))
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for path in _ARTIFACTS:
+        shots = sorted(p.name for p in path.glob("*.png"))
+        if shots:
+            terminalreporter.write_line(f"UI screenshots ({len(shots)}): {path}")
+
+
+@pytest.fixture
+def snap(page: Any, artifacts: Path) -> Any:
+    """``snap("name")`` saves a screenshot of the window as ``<artifacts>/name.png``."""
+
+    def save(name: str) -> Path:
+        path = artifacts / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return save
