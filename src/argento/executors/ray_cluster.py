@@ -58,6 +58,8 @@ def import_ray() -> ModuleType:
         import ray
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ExecutorError("the ray executor needs Ray: pip install 'argento[ray]'") from e
+    if not hasattr(ray, "init"):  # a folder or script named ray shadows the package
+        raise ExecutorError(f"`import ray` found {getattr(ray, '__file__', None) or ray!r}, not Ray")
     return ray
 
 
