@@ -27,6 +27,7 @@ from argento.server.metrics import Metrics
 from argento.server.validate import Catalog
 from argento.store import ListQuery, Page, Store
 from argento.store.base import COMPLETED_PHASES, now_rfc3339
+from argento.tracking import StepPlatform
 
 log = logging.getLogger("argento.server")
 
@@ -193,6 +194,8 @@ class WorkflowManager:
             locks=self.locks,
             run_dir=self.settings.runs_dir / meta["name"],
             time_scale=self.settings.sleep_scale,
+            # Steps get MLFLOW_TRACKING_URI while a tracking server runs (argento up) and report their run ids.
+            platform=StepPlatform.from_settings(self.settings),
         )
         try:
             runner = WorkflowRunner(workflow, options, state=state)
