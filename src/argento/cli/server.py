@@ -49,6 +49,12 @@ def server(host: str, port: int, auth_mode: str, executor: str, log_level: str) 
 
     check_bind(host, auth_mode)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(Settings.from_env(), executor_name=executor, auth_mode=auth_mode)
+    import dataclasses
+
+    settings = Settings.from_env()
+    if settings.server == Settings.server:  # no ARGENTO_SERVER: steps (`argento deploy …`) reach this server
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        settings = dataclasses.replace(settings, server=f"http://{local}:{port}")
+    app = create_app(settings, executor_name=executor, auth_mode=auth_mode)
     click.echo(f"argento server on http://{host}:{port} (auth mode: {auth_mode})", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from argento.client.http import HttpClient
-from argento.errors import SpecError
+from argento.errors import SpecError, Unavailable
 
 _BASE = "/api/v1/deployments"
 
@@ -94,8 +95,16 @@ class DeploymentsAPI:
         return self.http.delete(f"{_BASE}/{name}", {"wait": wait})
 
     def wait(self, name: str, *, timeout: float = 120.0) -> dict[str, Any]:
-        """Block until every variant is ready at the current revision."""
-        return self.http.get(f"{_BASE}/{name}/wait", {"timeout": timeout})
+        """Block until every variant is ready at the current revision (``Unavailable`` after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            # Short server-side waits, so no single request outlives the HTTP client's read timeout.
+            step = max(0.1, min(20.0, deadline - time.monotonic()))
+            try:
+                return self.http.get(f"{_BASE}/{name}/wait", {"timeout": step})
+            except Unavailable:
+                if time.monotonic() >= deadline:
+                    raise
 
     def compare(self, name: str, *, metrics: list[str] | None = None) -> dict[str, Any]:
         """A/B results per variant, with the error-rate z-test."""

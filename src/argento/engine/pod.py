@@ -374,6 +374,9 @@ def step_env(
         "ARGO_INCLUDE_SCRIPT_OUTPUT": "true" if run._include_result else "false",
         "ARGO_PROGRESS_FILE": "/tmp/argo/progress",
         "ARGO_CONTAINER_RUNTIME_EXECUTOR": "argento",
+        # A step can reach Argento itself (`argento deploy …`, argento.models): the server and the home.
+        "ARGENTO_SERVER": run.options.settings.server,
+        "ARGENTO_HOME": str(run.options.settings.home),
     }
     labels = meta.get("labels") or {}
     for var in container.get("env") or []:

@@ -41,9 +41,10 @@ log = logging.getLogger("argento.server")
 
 def endpoints() -> list[Endpoint]:
     """Every endpoint, in routing order."""
-    from argento.server.routes import archive, cron, info, templates, workflows
+    from argento.server.routes import archive, cron, deployments, info, templates, workflows
 
-    return [ep for module in (info, workflows, templates, cron, archive) for ep in module.api.endpoints]
+    modules = (info, workflows, templates, cron, archive, deployments)
+    return [ep for module in modules for ep in module.api.endpoints]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -68,8 +69,13 @@ def create_app(
     clock: Clock | None = None,
     cron_interval: float = 1.0,
     run_crons: bool = True,
+    deployments: Any = None,
 ) -> Any:
-    """Build the server. ``store``/``executor``/``clock`` are injectable for tests (fakes)."""
+    """Build the server. ``store``/``executor``/``clock`` are injectable for tests (fakes); ``deployments`` is
+    the :class:`~argento.deploy.plane.DeploymentPlane` (default: one on ``settings``)."""
+    from argento.deploy.plane import DeploymentPlane
+    from argento.server.routes.deployments import mount as mount_deployments
+
     owned = store is None
     store = store if store is not None else open_store(settings)
     catalog = Catalog(store)
@@ -90,12 +96,14 @@ def create_app(
     eps = endpoints()
     doc = openapi(eps, title="Argento (Argo Workflows API)", version=__version__)
     context = Context(settings, store, catalog, hub, metrics, manager, crons, events, auth, doc)
+    plane = deployments if deployments is not None else DeploymentPlane(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recovered = manager.recover()
         if recovered:
             log.info("resumed %d unfinished workflow(s)", recovered)
+        await plane.start()  # deployments: re-adopt running replicas, reconcile
         cron_task = asyncio.create_task(crons.run(), name="cron") if run_crons else None
         try:
             yield
@@ -104,6 +112,7 @@ def create_app(
                 cron_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await cron_task
+            await plane.close()  # replicas keep serving; the next start re-adopts them
             await manager.close()
             if owned:
                 store.close()
@@ -114,6 +123,7 @@ def create_app(
         exception_handlers={HTTPException: _http_error},
     )
     app.state.ctx = context
+    mount_deployments(app, plane)  # /api/v1/deployments state + the gateway at /deployments/<name>/<api>
     return ArgoMiddleware(app, auth, ARGO_VERSION)
 
 

@@ -38,6 +38,10 @@ from argento.deploy.bentos.store import MANIFEST, Bento, BentoStore
 from argento.errors import NotFound, SpecError
 from argento.registry.versions import new_version, validate_name, validate_version
 
+#: What loading a model of each framework needs in the bento's environment (on top of the source's imports).
+FRAMEWORK_PACKAGES = {"sklearn": "scikit-learn", "xgboost": "xgboost", "lightgbm": "lightgbm",
+                      "pytorch": "torch", "mlflow": "mlflow", "pickle": "cloudpickle"}
+
 #: Never packaged, whatever ``include`` says.
 ALWAYS_EXCLUDED = (".git/", ".venv/", "venv/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/",
                    ".ruff_cache/", "*.egg-info/", ".argento/")
@@ -188,7 +192,8 @@ def build(config: BuildConfig, *, settings: Settings | None = None, store: Bento
     files = select_files(config.root, config.include, config.exclude)
     refs = [str(getattr(m, "tag", m)) for m in spec.models] + config.models
     models = _resolve_models(refs)
-    locked = lock(imported_modules(f for f in files if f.suffix == ".py"), config.packages)
+    frameworks = [FRAMEWORK_PACKAGES[m["framework"]] for m in models if m["framework"] in FRAMEWORK_PACKAGES]
+    locked = lock(imported_modules(f for f in files if f.suffix == ".py"), [*config.packages, *frameworks])
     envs = {**{e["name"]: str(e.get("value", "")) for e in spec.envs if "name" in e}, **config.envs}
     staged = store.staging.new_dir("build")
     try:

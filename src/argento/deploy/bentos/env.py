@@ -2,8 +2,8 @@
 
 ``<ARGENTO_HOME>/envs/<sha256 of the lock>/`` is a plain ``venv`` without system site-packages. It is
 created in a staging folder (``--without-pip``) and filled with the bento's locked requirements: a pin whose
-exact version is installed in the running environment is copied from it file by file (its ``RECORD``: no
-network, about a second for Argento's own closure); the other pins are installed by the running
+exact version is installed in the running environment is copied from it file by file (its ``RECORD``;
+hard links on one file system: no network, about a second for Argento's own closure); the other pins are installed by the running
 interpreter's pip into the new environment (``pip --python … --no-deps``: the lock is already the closure)
 from the configured indexes, wheel caches and find-links. It is published with one rename, so two
 concurrent first serves build it once and a killed build leaves nothing half-made. Bentos with the same
@@ -82,7 +82,10 @@ def _copy_installed(pin: str, site: Path) -> bool:
             continue  # console scripts live outside site-packages; we run ``python -m`` only
         dst = site / src.relative_to(origin)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dst)
+        try:  # a hard link when on one file system (pip replaces files, never rewrites them in place)
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
     return True
 
 

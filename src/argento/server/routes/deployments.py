@@ -35,8 +35,18 @@ from argento.server.wire import body_object, read_json
 api = Api()
 TAG = "DeploymentService"
 INT: dict[str, Any] = {"type": "integer"}
-_SPEC = obj(name=STR, namespace=STR, bento=STR, service=STR, replicas=INT, variants={"type": "array"},
-            routing=OBJ, autoscaling=OBJ, env=OBJ, resources=OBJ)
+_SPEC = obj(
+    name=STR,
+    namespace=STR,
+    bento=STR,
+    service=STR,
+    replicas=INT,
+    variants={"type": "array"},
+    routing=OBJ,
+    autoscaling=OBJ,
+    env=OBJ,
+    resources=OBJ,
+)
 
 
 def plane(request: Request) -> Any:
@@ -91,17 +101,26 @@ async def delete_deployment(request: Request) -> Any:
     return await plane(request).delete(request.path_params["name"], wait=wait)
 
 
-@api.route("POST", "/api/v1/deployments/{name}/scale", "ScaleDeployment", tag=TAG, body=obj(replicas=INT, variant=STR))
+@api.route(
+    "POST",
+    "/api/v1/deployments/{name}/scale",
+    "ScaleDeployment",
+    tag=TAG,
+    body=obj(replicas=INT, variant=STR),
+)
 async def scale_deployment(request: Request) -> Any:
     """Set the replica count (of one variant with ``variant``)."""
     body = body_object(await read_json(request))
     if "replicas" not in body:
         raise SpecError("replicas is required", path="replicas")
-    return await plane(request).scale(request.path_params["name"], _int(body["replicas"], "replicas"),
-                                      body.get("variant") or None)
+    return await plane(request).scale(
+        request.path_params["name"], _int(body["replicas"], "replicas"), body.get("variant") or None
+    )
 
 
-@api.route("POST", "/api/v1/deployments/{name}/traffic", "SetDeploymentTraffic", tag=TAG, body=obj(weights=OBJ))
+@api.route(
+    "POST", "/api/v1/deployments/{name}/traffic", "SetDeploymentTraffic", tag=TAG, body=obj(weights=OBJ)
+)
 async def set_traffic(request: Request) -> Any:
     """Set the variants' weights."""
     body = body_object(await read_json(request))
@@ -120,13 +139,16 @@ async def promote(request: Request) -> Any:
     return await plane(request).promote(request.path_params["name"], str(body["variant"]))
 
 
-@api.route("POST", "/api/v1/deployments/{name}/rollback", "RollbackDeployment", tag=TAG, body=obj(revision=INT))
+@api.route(
+    "POST", "/api/v1/deployments/{name}/rollback", "RollbackDeployment", tag=TAG, body=obj(revision=INT)
+)
 async def rollback(request: Request) -> Any:
     """Roll back to an earlier revision (the previous one by default)."""
     body = body_object(await read_json(request, required=False))
     revision = body.get("revision")
-    return await plane(request).rollback(request.path_params["name"],
-                                         None if revision in (None, "") else _int(revision, "revision"))
+    return await plane(request).rollback(
+        request.path_params["name"], None if revision in (None, "") else _int(revision, "revision")
+    )
 
 
 @api.route("GET", "/api/v1/deployments/{name}/wait", "WaitDeployment", tag=TAG, query=("timeout",))
@@ -142,7 +164,9 @@ async def wait_deployment(request: Request) -> Any:
 @api.route("GET", "/api/v1/deployments/{name}/revisions/{revision}", "GetDeploymentRevision", tag=TAG)
 async def get_revision(request: Request) -> Any:
     """One revision's full spec."""
-    return plane(request).revision(request.path_params["name"], _int(request.path_params["revision"], "revision"))
+    return plane(request).revision(
+        request.path_params["name"], _int(request.path_params["revision"], "revision")
+    )
 
 
 @api.route("GET", "/api/v1/deployments/{name}/compare", "CompareDeployment", tag=TAG, query=("metric",))

@@ -29,9 +29,11 @@ async def healthz(request: Request) -> Any:
 @api.route("GET", "/metrics", "Metrics", tag="Server", produces="text/plain")
 async def metrics(request: Request) -> Any:
     """Prometheus metrics: Argo's controller metrics and the workflows' own."""
-    return PlainTextResponse(
-        ctx(request).metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-    )
+    text = ctx(request).metrics.render()
+    deployments = getattr(request.app.state, "deployments", None)
+    if deployments is not None:  # the gateway's per-variant metrics
+        text += deployments.gateway.render_metrics()
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @api.route("GET", "/openapi.json", "OpenAPI", tag="Server")
