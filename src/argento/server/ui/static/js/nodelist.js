@@ -1,7 +1,7 @@
 // The node list for huge workflows: every node of status.nodes as a row, virtualised (only the rows in view
 // exist in the DOM), filterable by text and phase, sorted by start time.
-import { h, replace, debounce } from "./dom.js";
-import { PHASES, phaseBadge, span, ts } from "./format.js";
+import { h, debounce } from "./dom.js";
+import { PHASES, phaseClass, span, ts } from "./format.js";
 
 const ROW = 30;
 const OVERSCAN = 12;
@@ -41,7 +41,7 @@ export class NodeList {
 
   /** Show the nodes of a workflow (keeps scroll position, filter and selection). */
   setNodes(nodes) {
-    this.all = Object.values(nodes || {}).sort((a, b) => (ts(a.startedAt) || Infinity) - (ts(b.startedAt) || Infinity) || a.id.localeCompare(b.id));
+    this.all = Object.values(nodes || {}).sort((a, b) => (ts(a.startedAt) || Infinity) - (ts(b.startedAt) || Infinity) || (a.name || "").localeCompare(b.name || ""));
     this._apply();
   }
 
@@ -66,6 +66,7 @@ export class NodeList {
     this._paint(true);
   }
 
+  // Rows are pooled: scrolling moves and refills the same few dozen elements instead of building new ones.
   _paint(force = false) {
     const top = this.viewport.scrollTop;
     const height = this.viewport.clientHeight || 600;
@@ -74,18 +75,41 @@ export class NodeList {
     if (!force && first === this._first && last === this._last) return;
     this._first = first;
     this._last = last;
-    const out = [];
-    for (let i = first; i < last; i++) {
-      const n = this.rows[i];
-      out.push(h("div.vrow" + (n.id === this.selected ? ".selected" : ""), { dataset: { id: n.id }, role: "row", style: { transform: `translateY(${i * ROW}px)` } },
-        h("span", phaseBadge(n.phase)),
-        h("span.name", { title: n.name }, n.displayName || n.name),
-        h("span", n.type),
-        h("span", n.templateName || n.templateRef?.template || ""),
-        h("span", n.startedAt ? new Date(n.startedAt).toLocaleTimeString() : ""),
-        h("span", span(n.startedAt, n.finishedAt)),
-        h("span.message", { title: n.message || "" }, n.message || "")));
+    const pool = (this.pool ||= []);
+    while (pool.length < last - first) {
+      const cells = Array.from({ length: 7 }, (_, i) => h(i === 1 ? "span.name" : i === 6 ? "span.message" : "span"));
+      const badge = h("span.badge");
+      cells[0].append(badge);
+      const el = h("div.vrow", { role: "row" }, cells);
+      pool.push({ el, cells, badge, id: null, key: "" });
+      this.layer.append(el);
     }
-    replace(this.layer, out);
+    for (let k = 0; k < pool.length; k++) {
+      const row = pool[k];
+      const i = first + k;
+      if (i >= last) {
+        row.el.hidden = true;
+        continue;
+      }
+      const n = this.rows[i];
+      row.el.hidden = false;
+      row.el.style.transform = `translateY(${i * ROW}px)`;
+      row.el.classList.toggle("selected", n.id === this.selected);
+      const key = `${n.id}|${n.phase}|${n.finishedAt}|${n.message}`;
+      if (row.key === key) continue;
+      row.key = key;
+      row.el.dataset.id = n.id;
+      row.badge.className = "badge " + phaseClass(n.phase);
+      row.badge.textContent = n.phase || "Pending";
+      const c = row.cells;
+      c[1].textContent = n.displayName || n.name;
+      c[1].title = n.name;
+      c[2].textContent = n.type;
+      c[3].textContent = n.templateName || n.templateRef?.template || "";
+      c[4].textContent = n.startedAt ? new Date(n.startedAt).toLocaleTimeString() : "";
+      c[5].textContent = span(n.startedAt, n.finishedAt);
+      c[6].textContent = n.message || "";
+      c[6].title = n.message || "";
+    }
   }
 }

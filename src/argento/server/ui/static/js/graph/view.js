@@ -54,6 +54,9 @@ export class GraphView {
     this.ty = 20;
     this.selected = null;
     this.frame = 0;
+    this.version = 0;
+    this.cache = null;
+    this.zooming = false;
     this.stats = { draws: 0, lastDrawMs: 0, drawMs: [], layoutMs: 0, firstPaintAt: 0 };
     this._bind();
     this._resize = new ResizeObserver(() => this._fitCanvas());
@@ -71,6 +74,7 @@ export class GraphView {
       this.stats.layoutMs = performance.now() - t0;
     }
     for (const node of graph.nodes) node.short = clip(node.label || node.id);
+    this.version++;
     // Until the user zooms or pans, a growing graph stays fitted to the view.
     if (first || (relayout && !this.userMoved)) this.fit();
     this.requestDraw();
@@ -109,6 +113,13 @@ export class GraphView {
   /** Zoom by `factor` around the screen point (cx, cy) (default: the centre). */
   zoom(factor, cx = this.cw / 2, cy = this.ch / 2) {
     this.userMoved = true;
+    // While zoom steps keep coming the cached picture is scaled; the sharp one is painted when they pause.
+    this.zooming = true;
+    clearTimeout(this._settle);
+    this._settle = setTimeout(() => {
+      this.zooming = false;
+      this.requestDraw();
+    }, 160);
     const s = Math.min(4, Math.max(0.02, this.scale * factor));
     const k = s / this.scale;
     this.tx = cx - (cx - this.tx) * k;
@@ -156,6 +167,7 @@ export class GraphView {
 
   destroy() {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this._settle);
     this._resize.disconnect();
     this.canvas.remove();
     this.tip.remove();
@@ -175,20 +187,85 @@ export class GraphView {
     this.requestDraw();
   }
 
+  /** Mark the picture stale (phases or durations changed) and repaint. */
+  invalidate() {
+    this.version++;
+    this.requestDraw();
+  }
+
+  // Painting goes through a cached bitmap of the view plus a margin of half a screen on every side: a pan
+  // only moves the bitmap (cheap even with software rasterisation), a zoom step scales it and the sharp
+  // picture is painted once the zoom pauses. The selection outline is drawn on top, never cached.
   draw() {
+    if (!this.host.offsetParent) return; // hidden (list view): painted when shown again
     const t0 = performance.now();
-    const { ctx, graph, pos, scale } = this;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    ctx.clearRect(0, 0, this.cw, this.ch);
+    const { ctx, graph, pos } = this;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!pos || !graph.nodes.length) return;
+    const c = this.cache;
+    const same = c && c.version === this.version && c.cw === this.cw && c.ch === this.ch && c.dpr === this.dpr;
+    let k = 1;
+    if (same && c.scale === this.scale && Math.abs(this.tx - c.tx) <= c.mx && Math.abs(this.ty - c.ty) <= c.my) {
+      // a pan inside the margin
+    } else if (same && this.zooming) {
+      k = this.scale / c.scale;
+    } else {
+      this._paintCache();
+    }
+    const cc = this.cache;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.imageSmoothingEnabled = k !== 1;
+    ctx.drawImage(cc.canvas, this.tx - (cc.tx + cc.mx) * k, this.ty - (cc.ty + cc.my) * k, (this.cw + 2 * cc.mx) * k, (this.ch + 2 * cc.my) * k);
+    this._drawSelection();
+    const ms = performance.now() - t0;
+    const stats = this.stats;
+    stats.draws++;
+    stats.lastDrawMs = ms;
+    stats.drawMs.push(ms);
+    if (stats.drawMs.length > 240) stats.drawMs.shift();
+    if (!stats.firstPaintAt) stats.firstPaintAt = performance.now();
+  }
+
+  _drawSelection() {
+    const { ctx, graph, scale } = this;
+    if (!this.selected || !graph.index?.has(this.selected)) return;
+    const { x, y, w, h } = this.pos;
+    const i = graph.index.get(this.selected);
     ctx.setTransform(this.dpr * scale, 0, 0, this.dpr * scale, this.dpr * this.tx, this.dpr * this.ty);
-    const { x, y, w, h } = pos;
-    // The visible world rectangle, with a margin.
-    const m = 40 / scale;
-    const x0 = -this.tx / scale - m;
-    const y0 = -this.ty / scale - m;
-    const x1 = x0 + this.cw / scale + 2 * m;
-    const y1 = y0 + this.ch / scale + 2 * m;
+    ctx.lineWidth = 3 / scale;
+    ctx.strokeStyle = "#2f6fed";
+    const r = isVirtual(graph.nodes[i].type) && !graph.nodes[i].group?.collapsed ? w[i] / 2 + 3 / scale : 8;
+    roundRect(ctx, x[i] - 3 / scale, y[i] - 3 / scale, w[i] + 6 / scale, h[i] + 6 / scale, r);
+    ctx.stroke();
+  }
+
+  /** Paint the view and its margin into the cache bitmap at the current scale. */
+  _paintCache() {
+    const mx = Math.round(this.cw / 2);
+    const my = Math.round(this.ch / 2);
+    let c = this.cache;
+    if (!c) c = this.cache = { canvas: document.createElement("canvas") };
+    const width = Math.round((this.cw + 2 * mx) * this.dpr);
+    const height = Math.round((this.ch + 2 * my) * this.dpr);
+    if (c.canvas.width !== width || c.canvas.height !== height) {
+      c.canvas.width = width;
+      c.canvas.height = height;
+      c.ctx = c.canvas.getContext("2d");
+    }
+    Object.assign(c, { version: this.version, scale: this.scale, tx: this.tx, ty: this.ty, mx, my, cw: this.cw, ch: this.ch, dpr: this.dpr });
+    const ctx = c.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const scale = this.scale;
+    ctx.setTransform(this.dpr * scale, 0, 0, this.dpr * scale, this.dpr * (this.tx + mx), this.dpr * (this.ty + my));
+    const { graph } = this;
+    const { x, y, w, h } = this.pos;
+    // The world rectangle the bitmap covers.
+    const x0 = -(this.tx + mx) / scale;
+    const y0 = -(this.ty + my) / scale;
+    const x1 = x0 + (this.cw + 2 * mx) / scale;
+    const y1 = y0 + (this.ch + 2 * my) / scale;
     const n = graph.nodes.length;
     const visible = new Uint8Array(n);
     for (let i = 0; i < n; i++) visible[i] = x[i] + w[i] >= x0 && x[i] <= x1 && y[i] + h[i] >= y0 && y[i] <= y1 ? 1 : 0;
@@ -204,37 +281,20 @@ export class GraphView {
       if ((ax < x0 && bx < x0) || (ax > x1 && bx > x1) || (ay < y0 && by < y0) || (ay > y1 && by > y1)) continue;
       ctx.moveTo(ax, ay);
       if (near) {
-        const mx = (ax + bx) / 2;
-        ctx.bezierCurveTo(mx, ay, mx, by, bx, by);
+        const m = (ax + bx) / 2;
+        ctx.bezierCurveTo(m, ay, m, by, bx, by);
       } else ctx.lineTo(bx, by);
     }
     ctx.lineWidth = Math.max(1, 1.25 / scale) * (near ? 1 : 0.8);
     ctx.strokeStyle = near ? "#b3bdcc" : "rgba(150,163,184,0.55)";
     ctx.stroke();
-
-    if (!near) this._drawBlocks(visible);
-    else this._drawNodes(visible);
-
-    if (this.selected && graph.index?.has(this.selected)) {
-      const i = graph.index.get(this.selected);
-      ctx.lineWidth = 3 / scale;
-      ctx.strokeStyle = "#2f6fed";
-      const r = isVirtual(graph.nodes[i].type) && !graph.nodes[i].group?.collapsed ? w[i] / 2 + 3 / scale : 8;
-      roundRect(ctx, x[i] - 3 / scale, y[i] - 3 / scale, w[i] + 6 / scale, h[i] + 6 / scale, r);
-      ctx.stroke();
-    }
-    const ms = performance.now() - t0;
-    const stats = this.stats;
-    stats.draws++;
-    stats.lastDrawMs = ms;
-    stats.drawMs.push(ms);
-    if (stats.drawMs.length > 240) stats.drawMs.shift();
-    if (!stats.firstPaintAt) stats.firstPaintAt = performance.now();
+    if (!near) this._drawBlocks(ctx, visible);
+    else this._drawNodes(ctx, visible);
   }
 
   /** Far out: one filled rectangle per node, batched by colour. */
-  _drawBlocks(visible) {
-    const { ctx, graph, pos } = this;
+  _drawBlocks(ctx, visible) {
+    const { graph, pos } = this;
     const byColor = new Map();
     graph.nodes.forEach((node, i) => {
       if (!visible[i]) return;
@@ -252,70 +312,111 @@ export class GraphView {
     }
   }
 
-  _drawNodes(visible) {
-    const { ctx, graph, pos, scale } = this;
+  // Near: cards with text. Drawn in passes (all bodies, all outlines, stripes by colour, all titles, all
+  // subtitles) so the canvas state — above all the font — changes a handful of times, not per node.
+  _drawNodes(ctx, visible) {
+    const { graph, pos, scale } = this;
     const { x, y, w, h } = pos;
     const detail = scale >= 0.7;
-    ctx.textBaseline = "middle";
+    const boxes = [];
+    const dots = [];
     for (let i = 0; i < graph.nodes.length; i++) {
       if (!visible[i]) continue;
       const node = graph.nodes[i];
-      const color = colorOf(node);
-      if (isVirtual(node.type) && !node.group?.collapsed) {
-        const r = w[i] / 2;
-        ctx.beginPath();
-        ctx.arc(x[i] + r, y[i] + r, r - 2, 0, Math.PI * 2);
-        ctx.fillStyle = "#fff";
-        ctx.fill();
-        ctx.lineWidth = 3;
-        ctx.strokeStyle = color;
-        ctx.stroke();
-        if (detail && node.type !== "StepGroup") {
-          ctx.fillStyle = "#5b6679";
-          ctx.font = "11px system-ui, sans-serif";
-          ctx.textAlign = "center";
-          ctx.fillText(clip(node.label, 22), x[i] + r, y[i] + h[i] + 9);
-          ctx.textAlign = "left";
-        }
-        continue;
+      (isVirtual(node.type) && !node.group?.collapsed ? dots : boxes).push(i);
+    }
+    const byColor = (list) => {
+      const out = new Map();
+      for (const i of list) {
+        const c = colorOf(graph.nodes[i]);
+        if (!out.has(c)) out.set(c, []);
+        out.get(c).push(i);
       }
-      const group = node.group?.collapsed ? node.group : null;
-      if (group) {
-        // a stack of cards
-        ctx.fillStyle = "#e9edf3";
-        roundRect(ctx, x[i] + 6, y[i] - 6, w[i], h[i], 7);
-        ctx.fill();
-        roundRect(ctx, x[i] + 3, y[i] - 3, w[i], h[i], 7);
-        ctx.fill();
+      return out;
+    };
+
+    // collapsed groups: a stack of cards behind
+    const stacks = boxes.filter((i) => graph.nodes[i].group?.collapsed);
+    if (stacks.length) {
+      ctx.beginPath();
+      for (const i of stacks) {
+        ctx.roundRect(x[i] + 6, y[i] - 6, w[i], h[i], 7);
+        ctx.roundRect(x[i] + 3, y[i] - 3, w[i], h[i], 7);
       }
-      ctx.fillStyle = "#fff";
-      roundRect(ctx, x[i], y[i], w[i], h[i], 7);
+      ctx.fillStyle = "#e9edf3";
       ctx.fill();
       ctx.lineWidth = 1;
       ctx.strokeStyle = "#d5dbe5";
       ctx.stroke();
-      ctx.fillStyle = color;
-      roundRect(ctx, x[i], y[i], 6, h[i], [7, 0, 0, 7]);
-      ctx.fill();
-      // phase dot
+    }
+    ctx.beginPath();
+    for (const i of boxes) ctx.roundRect(x[i], y[i], w[i], h[i], 7);
+    ctx.fillStyle = "#fff";
+    ctx.fill();
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#d5dbe5";
+    ctx.stroke();
+    for (const [color, list] of byColor(boxes)) {
       ctx.beginPath();
-      ctx.arc(x[i] + 20, y[i] + h[i] / 2, 6, 0, Math.PI * 2);
-      ctx.fill();
-      ctx.fillStyle = "#1d2433";
-      ctx.font = "600 12.5px system-ui, sans-serif";
-      const sub = group ? groupText(group) : this.subtitle(node);
-      ctx.fillText(node.short, x[i] + 33, y[i] + (sub && detail ? 15 : h[i] / 2));
-      if (sub && detail) {
-        ctx.fillStyle = "#6b778c";
-        ctx.font = "11px system-ui, sans-serif";
-        ctx.fillText(clip(sub, 30), x[i] + 33, y[i] + 30);
+      for (const i of list) {
+        ctx.roundRect(x[i], y[i], 6, h[i], [7, 0, 0, 7]);
+        ctx.moveTo(x[i] + 26, y[i] + h[i] / 2);
+        ctx.arc(x[i] + 20, y[i] + h[i] / 2, 6, 0, Math.PI * 2);
       }
-      if (group) {
-        const label = "×" + group.size;
-        ctx.font = "600 11px system-ui, sans-serif";
+      ctx.fillStyle = color;
+      ctx.fill();
+    }
+    // connectors (Steps, StepGroup, DAG, expanded groups)
+    if (dots.length) {
+      ctx.beginPath();
+      for (const i of dots) {
+        ctx.moveTo(x[i] + w[i] - 2, y[i] + w[i] / 2);
+        ctx.arc(x[i] + w[i] / 2, y[i] + w[i] / 2, w[i] / 2 - 2, 0, Math.PI * 2);
+      }
+      ctx.fillStyle = "#fff";
+      ctx.fill();
+      ctx.lineWidth = 3;
+      for (const [color, list] of byColor(dots)) {
+        ctx.beginPath();
+        for (const i of list) {
+          ctx.moveTo(x[i] + w[i] - 2, y[i] + w[i] / 2);
+          ctx.arc(x[i] + w[i] / 2, y[i] + w[i] / 2, w[i] / 2 - 2, 0, Math.PI * 2);
+        }
+        ctx.strokeStyle = color;
+        ctx.stroke();
+      }
+    }
+
+    ctx.textBaseline = "middle";
+    ctx.textAlign = "left";
+    const subs = boxes.map((i) => {
+      const node = graph.nodes[i];
+      return detail ? (node.group?.collapsed ? groupText(node.group) : this.subtitle(node)) : "";
+    });
+    ctx.fillStyle = "#1d2433";
+    ctx.font = "600 12.5px system-ui, sans-serif";
+    boxes.forEach((i, k) => ctx.fillText(graph.nodes[i].short, x[i] + 33, y[i] + (subs[k] ? 15 : h[i] / 2)));
+    if (detail) {
+      ctx.fillStyle = "#6b778c";
+      ctx.font = "11px system-ui, sans-serif";
+      boxes.forEach((i, k) => { if (subs[k]) ctx.fillText(clip(subs[k], 30), x[i] + 33, y[i] + 30); });
+      ctx.fillStyle = "#5b6679";
+      ctx.textAlign = "center";
+      for (const i of dots) {
+        const node = graph.nodes[i];
+        if (node.type !== "StepGroup") ctx.fillText(clip(node.label, 22), x[i] + w[i] / 2, y[i] + h[i] + 9);
+      }
+      ctx.textAlign = "left";
+    }
+    // the member count of collapsed groups
+    if (stacks.length) {
+      ctx.font = "600 11px system-ui, sans-serif";
+      for (const i of stacks) {
+        const label = "×" + graph.nodes[i].group.size;
         const tw = label.length * 7 + 8;
         ctx.fillStyle = "#1f2a44";
-        roundRect(ctx, x[i] + w[i] - tw - 6, y[i] + 6, tw, 16, 8);
+        ctx.beginPath();
+        ctx.roundRect(x[i] + w[i] - tw - 6, y[i] + 6, tw, 16, 8);
         ctx.fill();
         ctx.fillStyle = "#fff";
         ctx.fillText(label, x[i] + w[i] - tw - 2, y[i] + 14.5);

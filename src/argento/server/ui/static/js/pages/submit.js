@@ -3,7 +3,6 @@ import { get, post, enc, itemsOf } from "../api.js";
 import { h, replace } from "../dom.js";
 import { navigate } from "../router.js";
 import { modal, tabs, toast } from "../ui.js";
-import { load as loadYaml } from "../../vendor/js-yaml.mjs";
 
 const EXAMPLE = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -25,8 +24,9 @@ spec:
 `;
 
 /** Parse a manifest the user typed (YAML or JSON); throws with the line of a YAML error. */
-export function parseManifest(text) {
-  const doc = loadYaml(text);
+export async function parseManifest(text) {
+  const { load } = await import("../../vendor/js-yaml.mjs"); // 100 kB: only when a manifest is submitted
+  const doc = load(text);
   if (!doc || typeof doc !== "object") throw new Error("the manifest is empty");
   return doc;
 }
@@ -107,7 +107,7 @@ export async function openSubmit(namespace, { template = "", cluster = false } =
           submitOptions: { parameters: fromTemplate.form.read(), entryPoint: fromTemplate.entry.value.trim() || undefined },
         });
       } else {
-        const doc = parseManifest(editor.value);
+        const doc = await parseManifest(editor.value);
         wf = await post(`/api/v1/workflows/${enc(namespace)}`, { namespace, workflow: doc });
       }
       toast(`Submitted ${wf.metadata.name}`);

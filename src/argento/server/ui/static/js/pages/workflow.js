@@ -12,7 +12,6 @@ import { NodeList } from "../nodelist.js";
 import { nodePanel } from "../nodepanel.js";
 import { logView } from "../logs.js";
 import { setNamespace } from "../session.js";
-import { dump as dumpYaml } from "../../vendor/js-yaml.mjs";
 
 /** Beyond this many nodes the page opens on the list view (the graph is one click away). */
 const LIST_FIRST_OVER = 20000;
@@ -181,7 +180,9 @@ export async function render(main, params, query) {
       replace(otherHost, otherLogs.el);
     } else if (v === "yaml") {
       const copy = { ...state.wf, status: { ...state.wf.status, nodes: undefined } };
-      replace(otherHost, h("pre.code.yaml", dumpYaml(JSON.parse(JSON.stringify(copy)), { lineWidth: 120, noRefs: true })));
+      import("../resources.js").then(({ toYaml }) => toYaml(copy)).then((text) => {
+        if (state.view === "yaml") replace(otherHost, h("pre.code.yaml", text));
+      });
     }
   }
   let otherLogs = null;
@@ -304,7 +305,7 @@ export async function render(main, params, query) {
   const ticker = setInterval(() => {
     if (state.wf.status?.finishedAt) return;
     header();
-    if (state.view === "graph") view.requestDraw(); // running nodes show their growing duration
+    if (state.view === "graph") view.invalidate(); // running nodes show their growing duration
   }, 1000);
 
   header();
