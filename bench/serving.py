@@ -269,7 +269,8 @@ def table(results: list[Result]) -> str:
     lines = ["| bench | server | req/s | p50 ms | p99 ms | errors | ratio vs baseline | note |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
-        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "baseline" if r.bench != "P7" or "un" in r.name else ""
+        baseline = r.name in ("starlette+uvicorn", "bentoml 1.4", "unbatched", "bentoml 1.4 (iris)")
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "baseline" if baseline else ""
         rps = f"{r.rps:,.0f}" if r.rps else "–"
         p99 = f"{r.p99_ms:.2f}" if r.p99_ms else "–"
         lines.append(f"| {r.bench} | {r.name} | {rps} | {r.p50_ms:.2f} | {p99} | {r.errors} | {ratio} | {r.note} |")
