@@ -226,10 +226,10 @@ def start(
         if wait:
             _wait_healthy(running, timeout)
         return running
-    try:
-        import mlflow  # noqa: F401  (fail here, clearly, not in a subprocess's log)
-    except ImportError:
-        raise ArgentoError("MLflow is not installed: pip install 'argento[mlflow]'") from None
+    import importlib.util
+
+    if importlib.util.find_spec("mlflow") is None:  # fail here, clearly, not in a subprocess's log
+        raise ArgentoError("MLflow is not installed: pip install 'argento[mlflow]'")
     if port is None:
         port = DEFAULT_PORT if port_free(DEFAULT_PORT) else free_port()
     elif not port_free(port):
