@@ -143,7 +143,7 @@ def test_secret_values_never_appear_in_status_logs_errors_or_cli_output(
     assert result.exit_code == 1  # the S3 upload fails: nothing listens there
     wf = json.loads(result.stdout)
     nodes = {n["displayName"]: n for n in wf["status"]["nodes"].values()}
-    assert nodes["use"]["phase"] == "Succeeded"
+    assert nodes["use"]["phase"] == "Succeeded", nodes["use"].get("message")
     assert nodes["upload-fails"]["phase"] == "Error" and "cannot reach S3 endpoint" in nodes["upload-fails"]["message"]
     assert VALUE not in result.output  # stdout and stderr of `argento run`, error messages included
     for path in settings.home.rglob("*"):  # status (workflow.json), step logs, artifacts, everything but the store
