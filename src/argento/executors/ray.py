@@ -32,6 +32,7 @@ import os
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,8 @@ class RayExecutor:
             images.resolve(p.image)
         placement = Placement.of(pod, default_cpus=self.default_cpus)
         await self.connect()
+        # A Ray program in the step (`ray.init()`) joins the engine's cluster, unless the step says otherwise.
+        pod = replace(pod, env={"RAY_ADDRESS": self.cluster.gcs_address, **pod.env})
         handle = RayHandle(self, pod, placement, unschedulable_message(placement, self.cluster.nodes()))
         self._live.add(handle)
         return handle

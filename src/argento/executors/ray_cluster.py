@@ -161,6 +161,8 @@ class Cluster:
         self._nodes_at = 0.0
         self.started_here = False
         self.driver_node = ""
+        #: ``host:port`` of the cluster's GCS: what a Ray program in a step connects to (``RAY_ADDRESS``).
+        self.gcs_address = ""
         self._stop = threading.Event()
 
     @property
@@ -168,8 +170,10 @@ class Cluster:
         return import_ray()
 
     def connect(self, address: str = "", *, init_options: Mapping[str, Any] | None = None) -> None:
-        """Join the cluster at ``address``, or start a local Ray when it is empty (once per process)."""
+        """Join the cluster at ``address`` (else Ray's own ``RAY_ADDRESS``, which a step run by the ``ray``
+        executor has), or start a local Ray when both are empty (once per process)."""
         ray = self.ray
+        address = address or os.environ.get("RAY_ADDRESS", "")
         with self._lock:
             if not ray.is_initialized():
                 # Ray reads this when it starts; a workflow engine should not phone home.
@@ -190,7 +194,9 @@ class Cluster:
                     where = f"the Ray cluster at {address!r} (ARGENTO_RAY_ADDRESS)" if address else "a local Ray"
                     raise ExecutorError(f"cannot start or reach {where}: {e}") from e
                 self.started_here = not address and "address" not in (init_options or {})
-            self.driver_node = ray.get_runtime_context().get_node_id()
+            context = ray.get_runtime_context()
+            self.driver_node = context.get_node_id()
+            self.gcs_address = context.gcs_address
 
     def _init_in_keeper(self, opts: Mapping[str, Any]) -> None:
         """``ray.init`` in a thread that lives as long as the connection.
@@ -236,7 +242,7 @@ class Cluster:
                     ray.shutdown()
             self._stop.set()
             self.started_here = False
-            self.driver_node = ""
+            self.driver_node = self.gcs_address = ""
             self._nodes, self._nodes_at = [], 0.0
 
 

@@ -30,6 +30,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import io
+import os
 import queue
 import shutil
 import socket
@@ -55,6 +56,7 @@ LOG_INTERVAL = 0.1
 #: How often a running step looks for a kill request.
 KILL_POLL = 0.25
 _LOG_CHUNK = 1 << 20
+_RAY_AUTH_ENV = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
 
 
 def kill_key(token: str) -> bytes:
@@ -244,7 +246,8 @@ def run_step(req: StepRequest) -> Iterator[tuple[Any, ...]]:
                 return
             if req.stage_in:
                 unpack(req.stage_in, root)
-        pod = replace(pod, env={**pod.env, "ARGENTO_RAY_NODE_ID": node})
+        pod = replace(pod, env={**_ray_auth_env(), **pod.env, "ARGENTO_RAY_NODE_ID": node},
+                      mounts={**_ray_session_mount(ray), **pod.mounts})
         settings = Settings(home=home, images=req.images, sleep_scale=req.sleep_scale)
         yield from _supervise(ray, req, pod, settings, node, shared)
     finally:
@@ -310,6 +313,34 @@ def _supervise(
                         "sends back: write large outputs to an S3 artifact repository from the step")
         return
     yield ("done", asdict(result), pack(found) if found else b"")
+
+
+def _ray_auth_env() -> dict[str, str]:
+    """Ray's authentication settings of this worker, which a Ray program in the step needs to join the cluster.
+
+    The token travels as ``RAY_AUTH_TOKEN``: the step may not see this worker's ``~/.ray/auth_token`` (its
+    ``/tmp`` is private, and test or CI homes often live there). It gives the step no more than it could
+    read from that file as the same user.
+    """
+    env = {k: os.environ[k] for k in _RAY_AUTH_ENV if k in os.environ}
+    if env.get("RAY_AUTH_MODE") == "token" and "RAY_AUTH_TOKEN" not in env:
+        path = Path(env.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+        with contextlib.suppress(OSError):
+            env["RAY_AUTH_TOKEN"] = path.read_text().strip()
+    return env
+
+
+def _ray_session_mount(ray: Any) -> dict[str, Path]:
+    """This node's Ray session directory (raylet socket, logs), visible in the step at its own path.
+
+    A Ray program in the step connects through that socket; the directory usually lives under ``/tmp``,
+    which the step otherwise sees as its private ``/tmp``.
+    """
+    try:
+        session = Path(ray._private.worker.global_worker.node.get_session_dir_path())
+    except Exception:  # a private API of Ray: without it the step's Ray programs need their own address
+        return {}
+    return {str(session): session} if session.is_dir() else {}
 
 
 def _kill_request(ray: Any, token: str) -> float | None:
