@@ -116,9 +116,14 @@ def _chromium_missing() -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright."""
+    """Debian's Chromium, headless, through Playwright.
+
+    Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running in the main thread while
+    it is open, and every later ``asyncio.run()`` in the session would fail ("cannot be called from a
+    running event loop"). Closing it after each module keeps the rest of the suite independent.
+    """
     missing = _chromium_missing()
     if missing:
         pytest.skip(missing)
@@ -137,6 +142,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(home).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server_class() -> type[Server]:
+    """:class:`Server`, for tests that need a server of their own (another auth mode)."""
+    return Server
 
 
 @pytest.fixture(scope="session")
