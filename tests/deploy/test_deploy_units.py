@@ -112,3 +112,56 @@ def test_metrics_text_and_business_parsing() -> None:
     text = ("# TYPE conversions_total counter\nconversions_total 3.0\n"
             "# TYPE argento_service_request_total counter\nargento_service_request_total 9.0\n")
     assert business_metrics(text) == {"conversions_total": 3.0}
+
+
+class _Rep:
+    def __init__(self, rid: str, state: str, template: str, started_at: float = 0.0) -> None:
+        self.id, self.state, self.template_hash, self.started_at = rid, state, template, started_at
+
+
+def test_rolling_step_surges_then_drains_old_only_when_new_is_ready() -> None:
+    from argento.deploy.rollout import plan_variant
+
+    old = [_Rep("o1", "ready", "A"), _Rep("o2", "ready", "A")]
+    assert plan_variant(old, 2, "B").start == 2 and plan_variant(old, 2, "B").drain == ()
+    starting = [*old, _Rep("n1", "starting", "B"), _Rep("n2", "ready", "B")]
+    assert plan_variant(starting, 2, "B") == plan_variant(starting, 2, "B").__class__(0, ())
+    ready = [*old, _Rep("n1", "ready", "B"), _Rep("n2", "ready", "B")]
+    assert set(plan_variant(ready, 2, "B").drain) == {"o1", "o2"}
+    assert plan_variant(old, 2, "B", may_start=False).start == 0  # crash backoff
+    many = [_Rep("a", "ready", "A", 1), _Rep("b", "ready", "A", 3), _Rep("c", "starting", "A", 2)]
+    assert set(plan_variant(many, 1, "A").drain) == {"c", "b"}  # starting first, then the newest ready
+
+
+def test_spec_transitions() -> None:
+    from argento.deploy.rollout import promoted, reweighted, rollback_target, scaled
+
+    spec = DeploymentSpec.from_dict({"name": "a", "replicas": 2, "shadow": "dark", "variants": [
+        {"name": "main", "bento": "a:v1", "weight": 90}, {"name": "canary", "bento": "a:v2", "weight": 10,
+                                                         "replicas": 1}, {"name": "dark", "bento": "a:v3", "weight": 0}]})
+    assert scaled(spec, 4, "canary").variant("canary").replicas == 4
+    assert normalised_weights(reweighted(spec, {"canary": 50, "main": 50}))["canary"] == 50.0
+    with pytest.raises(SpecError):
+        reweighted(spec, {"ghost": 1})
+    p = promoted(spec, "canary")
+    assert [v.name for v in p.variants] == ["canary"] and p.shadow is None and p.replicas_of(p.variants[0]) == 2
+    record = add_revision(new_record(spec.to_dict(), "create"), p.to_dict(), "promote canary")
+    number, back = rollback_target(record)
+    assert number == 1 and back == spec
+    with pytest.raises(SpecError):
+        rollback_target(new_record(spec.to_dict(), "create"))
+
+
+def test_autoscaler_up_at_once_down_after_the_window() -> None:
+    from argento.deploy.autoscale import Autoscaler
+    from argento.deploy.spec import Autoscaling
+
+    scaling = Autoscaling(min=1, max=4, target_concurrency=2)
+    a = Autoscaler(delay=5)
+    n = 1
+    for t in range(5):
+        n = a.observe(7, n, scaling, t)
+    assert n == 4
+    for t in range(5, 40):
+        n = a.observe(0, n, scaling, t * 0.5)
+    assert 1 <= n < 4

@@ -8,8 +8,9 @@ One reconcile loop (an asyncio task on the control plane's event loop) does, eve
   failed probes make a ready one unroutable until it answers again;
 * **restart** crashed replicas with exponential backoff (0.5 s doubling to 30 s, reset after 30 s healthy);
   the gateway stops sending to a crashed replica the moment the crash is seen (and retries what it had);
-* **roll**: replicas of an older template are drained only once the variant has as many *ready* replicas of
-  the current template as it wants — new ready first, old out after (SPEC §6 R6);
+* **roll** (:func:`~argento.deploy.rollout.plan_variant`): replicas of an older template are drained only
+  once the variant has as many *ready* replicas of the current template as it wants — new ready first, old
+  out after (SPEC §6 R6);
 * **drain**: a replica leaving is removed from the routing table first, then waited on until its in-flight
   requests finish, then SIGTERMed (the serving runtime drains again on its side), then reaped;
 * **autoscale** variants with ``autoscaling`` on mean in-flight requests per replica over the last 3 s:
@@ -26,16 +27,16 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import math
 import os
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from argento.deploy.autoscale import Autoscaler
 from argento.deploy.backends.base import Backend, ReplicaHandle, ReplicaSpec
 from argento.deploy.backends.local import free_port
 from argento.deploy.gateway import Gateway
+from argento.deploy.rollout import DRAINING, LIVE, READY, STARTING, STOPPING, UNREADY, plan_variant
 from argento.deploy.routing import DeploymentRoute, Endpoint, VariantRoute
 from argento.deploy.spec import DeploymentSpec, normalised_weights
 from argento.deploy.state import StateStore
@@ -43,8 +44,6 @@ from argento.deploy.upstream import UpstreamError
 
 log = logging.getLogger("argento.deploy")
 
-STARTING, READY, UNREADY, DRAINING, STOPPING = "starting", "ready", "unready", "draining", "stopping"
-LIVE = (STARTING, READY, UNREADY)
 _ids = itertools.count(1)
 
 
@@ -80,8 +79,7 @@ class VariantState:
     backoff: float = 0.0
     not_before: float = 0.0
     crashes: int = 0
-    samples: deque[float] = field(default_factory=lambda: deque(maxlen=30))
-    lower_since: float | None = None
+    scaler: Autoscaler = field(default_factory=Autoscaler)
 
 
 @dataclass
@@ -93,18 +91,18 @@ class Runtime:
     replicas: dict[str, Replica] = field(default_factory=dict)
     variants: dict[str, VariantState] = field(default_factory=dict)
     deleting: bool = False
-    port_server: Any = None
-    port_task: asyncio.Task[None] | None = None
 
 
 class Controller:
     """Reconciles every deployment's replicas on one event loop."""
 
-    def __init__(self, state: StateStore, backend: Backend, gateway: Gateway, *, interval: float = 0.1,
+    def __init__(self, state: StateStore, backends: Backend | dict[str, Backend], gateway: Gateway, *,
+                 interval: float = 0.1,
                  probe_interval: float = 1.0, startup_timeout: float = 120.0, drain_timeout: float = 30.0,
                  stop_timeout: float = 35.0, scale_down_delay: float = 10.0) -> None:
         self.state = state
-        self.backend = backend
+        #: Backends by name (``spec.backend`` picks one): ``local`` here; ``ray`` / ``kubernetes`` plug in.
+        self.backends = backends if isinstance(backends, dict) else {backends.name: backends}
         self.gateway = gateway
         self.interval = interval
         self.probe_interval = probe_interval
@@ -125,7 +123,8 @@ class Controller:
             self.runtimes[name] = self._runtime(spec, revision)
         for record in self.state.load_replicas():
             rt = self.runtimes.get(str(record.get("deployment")))
-            handle = self.backend.adopt(record)
+            backend = self.backends.get(str(record.get("backend", "local")))
+            handle = backend.adopt(record) if backend is not None else None
             if handle is None:
                 continue
             if rt is None:  # a replica of a deployment deleted while we were down
@@ -165,10 +164,13 @@ class Controller:
             self._persist_replicas()
         await self.gateway.close()
 
+    def _variant_state(self, desired: int) -> VariantState:
+        return VariantState(desired, scaler=Autoscaler(delay=self.scale_down_delay))
+
     def _runtime(self, spec: DeploymentSpec, revision: int) -> Runtime:
         rt = Runtime(spec, revision)
         for v in spec.variants:
-            rt.variants[v.name] = VariantState(spec.replicas_of(v))
+            rt.variants[v.name] = self._variant_state(spec.replicas_of(v))
         return rt
 
     # ---- desired state --------------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ class Controller:
             for v in spec.variants:
                 vs = rt.variants.get(v.name)
                 if vs is None or spec.scaling_of(v) is None:
-                    rt.variants[v.name] = VariantState(spec.replicas_of(v)) if vs is None else vs
+                    rt.variants[v.name] = self._variant_state(spec.replicas_of(v)) if vs is None else vs
                     rt.variants[v.name].desired = spec.replicas_of(v)
                 else:
                     scaling = spec.scaling_of(v)
@@ -318,24 +320,13 @@ class Controller:
         for v in spec.variants:
             vs = rt.variants[v.name]
             template = v.template_hash(spec)
-            mine = [r for r in rt.replicas.values() if r.variant == v.name and r.state in LIVE]
-            current = [r for r in mine if r.template_hash == template]
-            old = [r for r in mine if r.template_hash != template]
-            missing = vs.desired - len(current)
-            if missing > 0 and now >= vs.not_before:
-                for _ in range(missing):
-                    await self._start(rt, v.name, template)
-                changed = True
-            elif missing < 0:  # scale down: the least useful first (starting, then unready, then newest)
-                rank = {STARTING: 0, UNREADY: 1, READY: 2}
-                for rep in sorted(current, key=lambda r: (rank[r.state], -r.started_at))[:-missing]:
-                    self._drain(rep, now)
-                changed = True
-            ready_current = sum(1 for r in current if r.state == READY)
-            if old and ready_current >= min(vs.desired, len(current)) and (ready_current or not vs.desired):
-                for rep in old:
-                    self._drain(rep, now)
-                changed = True
+            step = plan_variant([r for r in rt.replicas.values() if r.variant == v.name], vs.desired, template,
+                                may_start=now >= vs.not_before)
+            for _ in range(step.start):
+                await self._start(rt, v.name, template)
+            for rid in step.drain:
+                self._drain(rt.replicas[rid], now)
+            changed |= bool(step.start or step.drain)
         return changed
 
     async def _start(self, rt: Runtime, variant_name: str, template: str) -> None:
@@ -349,7 +340,7 @@ class Controller:
             resources=dict(spec.resources),
         )
         try:
-            handle = await self.backend.start(rs)
+            handle = await self.backends[spec.backend].start(rs)
         except Exception as exc:
             log.error("cannot start a replica of %s/%s: %s", spec.name, v.name, exc)
             vs = rt.variants[v.name]
@@ -398,26 +389,12 @@ class Controller:
             scaling = rt.spec.scaling_of(v)
             if scaling is None:
                 continue
-            vs = rt.variants[v.name]
             ready = [r for r in rt.replicas.values() if r.variant == v.name and r.state == READY]
-            vs.samples.append(float(sum(r.endpoint.inflight for r in ready)))
-            if len(vs.samples) < 5:
-                continue
-            load = sum(vs.samples) / len(vs.samples)
-            want = min(max(math.ceil(load / scaling.target_concurrency), scaling.min), scaling.max)
-            if want > vs.desired:
-                log.info("autoscale %s/%s up: %d -> %d (in-flight %.1f)", rt.spec.name, v.name, vs.desired,
-                         want, load)
-                vs.desired, vs.lower_since = want, None
-                vs.samples.clear()
-            elif want < vs.desired:
-                if vs.lower_since is None:
-                    vs.lower_since = now
-                elif now - vs.lower_since >= self.scale_down_delay:
-                    log.info("autoscale %s/%s down: %d -> %d", rt.spec.name, v.name, vs.desired, want)
-                    vs.desired, vs.lower_since = max(want, vs.desired - 1), None
-            else:
-                vs.lower_since = None
+            vs = rt.variants[v.name]
+            before = vs.desired
+            vs.desired = vs.scaler.observe(sum(r.endpoint.inflight for r in ready), vs.desired, scaling, now)
+            if vs.desired != before:
+                log.info("autoscale %s/%s: %d -> %d replicas", rt.spec.name, v.name, before, vs.desired)
 
     # ---- routing table, status, persistence -----------------------------------------------------------------
 
@@ -451,7 +428,8 @@ class Controller:
         for rt in self.runtimes.values():
             for rep in rt.replicas.values():
                 rows.append({**rep.handle.to_record(), "replica_id": rep.id, "deployment": rep.deployment,
-                             "variant": rep.variant, "template_hash": rep.template_hash})
+                             "variant": rep.variant, "template_hash": rep.template_hash,
+                             "backend": rt.spec.backend})
         try:
             self.state.save_replicas(rows)
         except OSError as exc:  # the next pass tries again
@@ -480,30 +458,8 @@ class Controller:
                 "replicas": [r.to_status() for r in rt.replicas.values()]}
 
     async def _ensure_port(self, rt: Runtime) -> None:
-        port = rt.spec.gateway_port
-        if not port or rt.port_task is not None:
-            return
-        import uvicorn
-
-        config = uvicorn.Config(self.gateway.port_app(rt.spec.name), host="127.0.0.1", port=port,
-                                lifespan="off", log_level="warning", access_log=False, http="httptools")
-        server = uvicorn.Server(config)
-        # ``_serve`` skips uvicorn's signal capture: the control plane's own server handles signals.
-        serve = getattr(server, "_serve", None) or server.serve
-        rt.port_server = server
-        rt.port_task = asyncio.create_task(serve(), name=f"gateway-{rt.spec.name}")
-        for _ in range(100):
-            if server.started or rt.port_task.done():
-                break
-            await asyncio.sleep(0.01)
-        if rt.port_task.done() and rt.port_task.exception() is not None:
-            log.error("gateway port %s of %s: %s", port, rt.spec.name, rt.port_task.exception())
+        if rt.spec.gateway_port:
+            await self.gateway.open_port(rt.spec.name, rt.spec.gateway_port)
 
     async def _stop_port(self, rt: Runtime) -> None:
-        if rt.port_task is None:
-            return
-        rt.port_server.should_exit = True
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            async with asyncio.timeout(5):
-                await rt.port_task
-        rt.port_task, rt.port_server = None, None
+        await self.gateway.close_port(rt.spec.name)

@@ -60,6 +60,7 @@ class Gateway:
         self.replica_states: dict[tuple[str, str, str], int] = {}
         self.weights: dict[tuple[str, str], float] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._ports: dict[str, tuple[Any, asyncio.Task[None]]] = {}
 
     # ---- tables ---------------------------------------------------------------------------------------------
 
@@ -229,8 +230,43 @@ class Gateway:
             status = 0
         shadow.metrics.record(status, _perf() - started)
 
+    # ---- own ports ----------------------------------------------------------------------------------------
+
+    async def open_port(self, name: str, port: int, host: str = "127.0.0.1") -> None:
+        """Serve deployment ``name`` on its own port too (uvicorn on this event loop)."""
+        if name in self._ports:
+            return
+        import uvicorn
+
+        config = uvicorn.Config(self.port_app(name), host=host, port=port, lifespan="off", log_level="warning",
+                                access_log=False, http="httptools")
+        server = uvicorn.Server(config)
+        # ``_serve`` skips uvicorn's signal capture: the control plane's own server handles signals.
+        serve = getattr(server, "_serve", None) or server.serve
+        task = asyncio.create_task(serve(), name=f"gateway-{name}")
+        self._ports[name] = (server, task)
+        for _ in range(200):
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.01)
+        if task.done() and task.exception() is not None:
+            log.error("gateway port %s of %s: %s", port, name, task.exception())
+
+    async def close_port(self, name: str) -> None:
+        """Stop serving ``name`` on its own port."""
+        entry = self._ports.pop(name, None)
+        if entry is None:
+            return
+        server, task = entry
+        server.should_exit = True
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            async with asyncio.timeout(5):
+                await task
+
     async def close(self) -> None:
-        """Cancel shadow copies in flight and close every pool."""
+        """Stop own ports, cancel shadow copies in flight and close every pool."""
+        for name in list(self._ports):
+            await self.close_port(name)
         for task in list(self._background):
             task.cancel()
         for route in self.routes.values():

@@ -29,6 +29,7 @@ from argento.config import Settings
 from argento.deploy.backends.base import Backend
 from argento.deploy.controller import Controller
 from argento.deploy.gateway import Gateway
+from argento.deploy.rollout import promoted, reweighted, rollback_target, scaled
 from argento.deploy.spec import DeploymentSpec, normalised_weights
 from argento.deploy.state import (
     FileStateStore,
@@ -46,14 +47,18 @@ class DeploymentPlane:
     """Deployments of one control plane (the server, or a test's own loop)."""
 
     def __init__(self, settings: Settings, *, state: StateStore | None = None, backend: Backend | None = None,
-                 reuse_env: bool = False, **controller_options: Any) -> None:
+                 backends: dict[str, Backend] | None = None, reuse_env: bool = False,
+                 **controller_options: Any) -> None:
         from argento.deploy.backends.local import LocalBackend
 
         self.settings = settings
         self.state = state if state is not None else FileStateStore(settings.home / "deployments")
-        self.backend = backend if backend is not None else LocalBackend(settings, reuse_env=reuse_env)
+        self.backends: dict[str, Backend] = {"local": LocalBackend(settings, reuse_env=reuse_env)}
+        if backend is not None:
+            self.backends[backend.name] = backend
+        self.backends.update(backends or {})
         self.gateway = Gateway()
-        self.controller = Controller(self.state, self.backend, self.gateway, **controller_options)
+        self.controller = Controller(self.state, self.backends, self.gateway, **controller_options)
         self.records: dict[str, Record] = {}
         self._lock = asyncio.Lock()
         self.started = False
@@ -90,6 +95,9 @@ class DeploymentPlane:
         build changes nothing until the deployment is updated)."""
         from argento.deploy.bentos import BentoStore
 
+        if spec.backend not in self.backends:
+            raise SpecError(f"unknown backend {spec.backend!r}; available here: {', '.join(sorted(self.backends))} "
+                            "(kubernetes: render manifests with `argento deployments render`)", path="spec.backend")
         store = BentoStore.from_settings(self.settings)
         variants = []
         for i, v in enumerate(spec.variants):
@@ -132,56 +140,29 @@ class DeploymentPlane:
 
     async def scale(self, name: str, replicas: int, variant: str | None = None) -> dict[str, Any]:
         """Set the replica count (of one variant, or of the deployment)."""
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise SpecError("replicas must be a non-negative integer", path="replicas")
         async with self._lock:
-            spec = self._spec(name)
-            if variant is None:
-                spec = dataclasses.replace(spec, replicas=replicas, autoscaling=None,
-                                           variants=tuple(dataclasses.replace(v, replicas=None, autoscaling=None)
-                                                          if len(spec.variants) == 1 else v for v in spec.variants))
-            else:
-                target = spec.variant(variant)
-                spec = spec.with_variants([dataclasses.replace(v, replicas=replicas, autoscaling=None)
-                                           if v is target else v for v in spec.variants])
+            spec = scaled(self._spec(name), replicas, variant)
             return await self._commit(self._record(name), spec, f"scale to {replicas}")
 
     async def set_traffic(self, name: str, weights: dict[str, float]) -> dict[str, Any]:
         """Set variant weights (relative; usually percentages). Unnamed variants keep theirs."""
-        if not isinstance(weights, dict) or not weights:
-            raise SpecError("weights must be a mapping {variant: weight}", path="weights")
         async with self._lock:
-            spec = self._spec(name)
-            for key in weights:
-                spec.variant(key)
-            body = spec.to_dict()
-            for v in body["variants"]:
-                if v["name"] in weights:
-                    v["weight"] = weights[v["name"]]
-            new = DeploymentSpec.from_dict(body)
-            reason = "traffic " + ", ".join(f"{k}={v:g}" for k, v in normalised_weights(new).items())
-            return await self._commit(self._record(name), new, reason)
+            spec = reweighted(self._spec(name), weights)
+            reason = "traffic " + ", ".join(f"{k}={v:g}" for k, v in normalised_weights(spec).items())
+            return await self._commit(self._record(name), spec, reason)
 
     async def promote(self, name: str, variant: str) -> dict[str, Any]:
         """Send 100 % to ``variant`` and retire the others (their replicas drain)."""
         async with self._lock:
-            spec = self._spec(name)
-            chosen = spec.variant(variant)
-            promoted = dataclasses.replace(chosen, weight=100.0, replicas=None, autoscaling=chosen.autoscaling)
-            spec = dataclasses.replace(spec, variants=(promoted,), shadow=None)
+            spec = promoted(self._spec(name), variant)
             return await self._commit(self._record(name), spec, f"promote {variant}")
 
     async def rollback(self, name: str, revision: int | None = None) -> dict[str, Any]:
-        """Go back to an earlier revision's spec (default: the one before the current)."""
+        """Go back to an earlier revision's spec (default: the one before current), as a new revision."""
         async with self._lock:
             record = self._record(name)
-            if revision is None:
-                earlier = [r["revision"] for r in record["revisions"] if r["revision"] < record["revision"]]
-                if not earlier:
-                    raise SpecError(f"deployment {name} has no earlier revision to roll back to", path="revision")
-                revision = max(earlier)
-            spec = DeploymentSpec.from_dict(revision_spec(record, revision))
-            return await self._commit(record, spec, f"rollback to {revision}")
+            number, spec = rollback_target(record, revision)
+            return await self._commit(record, spec, f"rollback to {number}")
 
     async def delete(self, name: str, *, wait: bool = False, timeout: float = 60.0) -> dict[str, Any]:
         """Drain and stop every replica, then forget the deployment."""

@@ -171,12 +171,13 @@ def _service_spec(config: BuildConfig) -> Any:
 
 
 def _resolve_models(refs: list[str]) -> list[dict[str, str]]:
+    from argento.registry.model import ModelRef
     from argento.registry.store import default_store
 
     store = default_store()
     out: dict[str, dict[str, str]] = {}
     for ref in refs:
-        model = store.get(ref)
+        model = ModelRef.of(ref).resolve(store)  # also `mlflow:models:/…` refs (imported on first use)
         out.setdefault(model.tag, {"tag": model.tag, "ref": ref, "framework": model.framework})
     return list(out.values())
 
