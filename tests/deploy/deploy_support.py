@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-SERVICE = '''
+SERVICE = """
 import os
 import time
 
@@ -48,7 +48,7 @@ class Tiny:
     def slow(self, seconds: float = 0.05) -> dict:
         time.sleep(seconds)
         return {"label": LABEL}
-'''
+"""
 
 
 def write_service(folder: Path) -> Path:
@@ -78,8 +78,16 @@ class PlaneThread:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = standalone_app(settings, self.plane)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                loop="asyncio", http="httptools", access_log=False)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            loop="asyncio",
+            http="httptools",
+            access_log=False,
+        )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -134,9 +142,17 @@ class Load:
     Bounded: at most ``max_requests`` requests and ``max_seconds`` seconds, only to ``url`` (127.0.0.1).
     """
 
-    def __init__(self, url: str, *, body: dict[str, Any] | None = None, concurrency: int = 4,
-                 max_requests: int = 50_000, max_seconds: float = 60.0, headers: dict[str, str] | None = None,
-                 pace: float = 0.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        body: dict[str, Any] | None = None,
+        concurrency: int = 4,
+        max_requests: int = 50_000,
+        max_seconds: float = 60.0,
+        headers: dict[str, str] | None = None,
+        pace: float = 0.0,
+    ) -> None:
         assert url.startswith("http://127.0.0.1:"), "load goes to 127.0.0.1 only"
         self.url = url
         self.body = body or {"x": 1.0}

@@ -110,16 +110,19 @@ def test_export_import_materialises_models(project: Path, tmp_path: Path, argent
     assert argento.models.get(bento.models[0]).load() == {"k": 3}
     context = containerize(BentoStore.from_settings(), bento.tag, tmp_path / "ctx")
     dockerfile = (context / "Dockerfile").read_text()
-    assert "argento\", \"serve\", \"svc:Adder\"" in dockerfile and 'ENV GREETING="hi"' in dockerfile
+    assert 'argento", "serve", "svc:Adder"' in dockerfile and 'ENV GREETING="hi"' in dockerfile
     assert (context / "bento" / "env" / "requirements.lock.txt").exists()
     assert len(list((context / "models").glob("*.argento-model"))) == 1
 
 
-def _serve(argv: list[str], port: int, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.Popen:
+def _serve(
+    argv: list[str], port: int, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.Popen:
     import os
 
-    proc = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -150,7 +153,16 @@ def test_serve_bento_pins_models(project: Path, isolated: bool) -> None:
     newer = argento.models.save("lin", {"k": 10}, framework="pickle")
     argento.models.tag(newer.tag, "production")  # the alias moves; the bento keeps its version
     port = _free_port()
-    argv = [sys.executable, "-m", "argento.cli.main", "serve", "adder", "--port", str(port), "--no-access-log"]
+    argv = [
+        sys.executable,
+        "-m",
+        "argento.cli.main",
+        "serve",
+        "adder",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
     if not isolated:
         argv.append("--reuse-env")
     proc = _serve(argv, port, timeout=180)

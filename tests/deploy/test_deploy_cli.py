@@ -26,7 +26,9 @@ def server(argento_home: Path, tmp_path: Path) -> Iterator[PlaneThread]:
 
 def _build(tmp_path: Path, label: str) -> str:
     proj = write_service(tmp_path / f"proj-{label}")
-    (proj / "argento.yaml").write_text(f"service: tinysvc:Tiny\nname: tiny\nversion: {label}\nenvs: {{LABEL: {label}}}\n")
+    (proj / "argento.yaml").write_text(
+        f"service: tinysvc:Tiny\nname: tiny\nversion: {label}\nenvs: {{LABEL: {label}}}\n"
+    )
     result = CliRunner().invoke(cli, ["build", "-f", str(proj / "argento.yaml"), "-o", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)["tag"]
@@ -43,8 +45,10 @@ def test_cli_lifecycle_with_bentos(server: PlaneThread, tmp_path: Path) -> None:
     s = ["--server", server.url]
     out = run("deploy", v1, "--name", "iris", "--replicas", "2", "--canary", v2, "--weight", "10", *s)
     assert "Available" in out and "canary" in out and "10%" in out
-    answers = {httpx.post(f"{server.url}/deployments/iris/predict", json={}, headers={}).json()["label"]
-               for _ in range(40)}
+    answers = {
+        httpx.post(f"{server.url}/deployments/iris/predict", json={}, headers={}).json()["label"]
+        for _ in range(40)
+    }
     assert answers <= {"v1", "v2"} and "v1" in answers
     listed = json.loads(run("deployments", "list", "-o", "json", *s))
     assert [d["name"] for d in listed] == ["iris"]
@@ -71,7 +75,9 @@ def test_cli_lifecycle_with_bentos(server: PlaneThread, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not found" in result.output
 
 
-def test_python_client_and_argento_deploy(server: PlaneThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_client_and_argento_deploy(
+    server: PlaneThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     v1 = _build(tmp_path, "v1")
     client = argento.Client(server.url)
     view = client.deployments.create(name="iris", bento=v1, namespace="default", replicas=2, wait=True)

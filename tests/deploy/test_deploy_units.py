@@ -17,12 +17,17 @@ from argento.errors import NotFound, SpecError
 def test_spec_shorthand_and_variants() -> None:
     spec = DeploymentSpec.from_dict({"name": "iris", "bento": "iris-svc:v1", "replicas": 2})
     assert [v.name for v in spec.variants] == ["main"] and spec.replicas_of(spec.variants[0]) == 2
-    spec = DeploymentSpec.from_dict({
-        "name": "iris", "replicas": 2,
-        "variants": [{"name": "main", "bento": "a:v1", "weight": 90}, {"name": "canary", "bento": "a:v2",
-                                                                       "weight": 10, "replicas": 1}],
-        "routing": {"mode": "sticky", "key": "x-user"},
-    })
+    spec = DeploymentSpec.from_dict(
+        {
+            "name": "iris",
+            "replicas": 2,
+            "variants": [
+                {"name": "main", "bento": "a:v1", "weight": 90},
+                {"name": "canary", "bento": "a:v2", "weight": 10, "replicas": 1},
+            ],
+            "routing": {"mode": "sticky", "key": "x-user"},
+        }
+    )
     assert normalised_weights(spec) == {"main": 90.0, "canary": 10.0}
     assert spec.replicas_of(spec.variant("canary")) == 1
     assert DeploymentSpec.from_dict(spec.to_dict()) == spec
@@ -37,9 +42,14 @@ def test_spec_shorthand_and_variants() -> None:
         ({"name": "Bad_Name", "bento": "a:v1"}, "spec.name"),
         ({"name": "a"}, "spec"),
         ({"name": "a", "bento": "a:v1", "replicas": -1}, "spec.replicas"),
-        ({"name": "a", "variants": [{"name": "x", "bento": "a:v1", "weight": "lots"}]}, "spec.variants[0].weight"),
-        ({"name": "a", "variants": [{"name": "x", "bento": "a:v1"}, {"name": "x", "bento": "a:v2"}]},
-         "spec.variants"),
+        (
+            {"name": "a", "variants": [{"name": "x", "bento": "a:v1", "weight": "lots"}]},
+            "spec.variants[0].weight",
+        ),
+        (
+            {"name": "a", "variants": [{"name": "x", "bento": "a:v1"}, {"name": "x", "bento": "a:v2"}]},
+            "spec.variants",
+        ),
         ({"name": "a", "bento": "a:v1", "routing": {"mode": "sticky"}}, "spec.routing.key"),
         ({"name": "a", "bento": "a:v1", "routing": "nope"}, "spec.routing.mode"),
         ({"name": "a", "bento": "a:v1", "autoscaling": {"min": 3, "max": 1}}, "spec.autoscaling"),
@@ -53,8 +63,10 @@ def test_spec_errors_name_the_field(body: dict, path: str) -> None:
 
 
 def _route(weights: dict[str, float], mode: str = "random", key: str = "") -> DeploymentRoute:
-    variants = [VariantRoute(n, w, [Endpoint(f"{n}-1", "127.0.0.1", 1)], VariantMetrics("d", n))
-                for n, w in weights.items()]
+    variants = [
+        VariantRoute(n, w, [Endpoint(f"{n}-1", "127.0.0.1", 1)], VariantMetrics("d", n))
+        for n, w in weights.items()
+    ]
     return DeploymentRoute("d", variants, mode=mode, key=key)
 
 
@@ -109,8 +121,10 @@ def test_metrics_text_and_business_parsing() -> None:
         m.record(200, s)
     m.record(500, 0.01)
     assert m.errors == 1 and m.percentile(0.5) == pytest.approx(0.002, abs=0.0011)
-    text = ("# TYPE conversions_total counter\nconversions_total 3.0\n"
-            "# TYPE argento_service_request_total counter\nargento_service_request_total 9.0\n")
+    text = (
+        "# TYPE conversions_total counter\nconversions_total 3.0\n"
+        "# TYPE argento_service_request_total counter\nargento_service_request_total 9.0\n"
+    )
     assert business_metrics(text) == {"conversions_total": 3.0}
 
 
@@ -136,15 +150,26 @@ def test_rolling_step_surges_then_drains_old_only_when_new_is_ready() -> None:
 def test_spec_transitions() -> None:
     from argento.deploy.rollout import promoted, reweighted, rollback_target, scaled
 
-    spec = DeploymentSpec.from_dict({"name": "a", "replicas": 2, "shadow": "dark", "variants": [
-        {"name": "main", "bento": "a:v1", "weight": 90}, {"name": "canary", "bento": "a:v2", "weight": 10,
-                                                         "replicas": 1}, {"name": "dark", "bento": "a:v3", "weight": 0}]})
+    spec = DeploymentSpec.from_dict(
+        {
+            "name": "a",
+            "replicas": 2,
+            "shadow": "dark",
+            "variants": [
+                {"name": "main", "bento": "a:v1", "weight": 90},
+                {"name": "canary", "bento": "a:v2", "weight": 10, "replicas": 1},
+                {"name": "dark", "bento": "a:v3", "weight": 0},
+            ],
+        }
+    )
     assert scaled(spec, 4, "canary").variant("canary").replicas == 4
     assert normalised_weights(reweighted(spec, {"canary": 50, "main": 50}))["canary"] == 50.0
     with pytest.raises(SpecError):
         reweighted(spec, {"ghost": 1})
     p = promoted(spec, "canary")
-    assert [v.name for v in p.variants] == ["canary"] and p.shadow is None and p.replicas_of(p.variants[0]) == 2
+    assert (
+        [v.name for v in p.variants] == ["canary"] and p.shadow is None and p.replicas_of(p.variants[0]) == 2
+    )
     record = add_revision(new_record(spec.to_dict(), "create"), p.to_dict(), "promote canary")
     number, back = rollback_target(record)
     assert number == 1 and back == spec

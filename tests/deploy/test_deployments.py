@@ -33,8 +33,14 @@ def cp(home: Path) -> Iterator[PlaneThread]:
 
 
 def variant(svc: Path, name: str, label: str, weight: float = 100, **extra: object) -> dict:
-    return {"name": name, "service": "tinysvc:Tiny", "working_dir": str(svc), "weight": weight,
-            "env": {"LABEL": label}, **extra}
+    return {
+        "name": name,
+        "service": "tinysvc:Tiny",
+        "working_dir": str(svc),
+        "weight": weight,
+        "env": {"LABEL": label},
+        **extra,
+    }
 
 
 def create(cp: PlaneThread, body: dict) -> dict:
@@ -55,10 +61,21 @@ def delete(cp: PlaneThread, name: str) -> None:
 
 
 def test_canary_gets_its_share_and_compare_reports_it(cp: PlaneThread, svc: Path) -> None:
-    create(cp, {"name": "canary", "replicas": 2,
-                "variants": [variant(svc, "main", "v1", 90), variant(svc, "canary", "v2", 10, replicas=1)]})
-    with Load(f"{cp.url}/deployments/canary/predict", body={"x": 3}, concurrency=6, max_requests=2000,
-              max_seconds=40) as load:
+    create(
+        cp,
+        {
+            "name": "canary",
+            "replicas": 2,
+            "variants": [variant(svc, "main", "v1", 90), variant(svc, "canary", "v2", 10, replicas=1)],
+        },
+    )
+    with Load(
+        f"{cp.url}/deployments/canary/predict",
+        body={"x": 3},
+        concurrency=6,
+        max_requests=2000,
+        max_seconds=40,
+    ) as load:
         load.wait_for(2000, timeout=40)
     r = load.result
     assert r.failed == 0, r.errors[:5]
@@ -67,7 +84,9 @@ def test_canary_gets_its_share_and_compare_reports_it(cp: PlaneThread, svc: Path
     assert r.labels["v2"] == r.variants["canary"]  # the canary's answers came from the canary's replicas
     result = httpx.get(f"{cp.url}/api/v1/deployments/canary/compare", timeout=10).json()
     rows = {row["variant"]: row for row in result["variants"]}
-    assert rows["canary"]["requests"] == r.variants["canary"] and rows["main"]["requests"] == r.variants["main"]
+    assert (
+        rows["canary"]["requests"] == r.variants["canary"] and rows["main"]["requests"] == r.variants["main"]
+    )
     assert rows["main"]["error_rate"] == 0 and rows["main"]["latency_ms"]["p50"] > 0
     assert rows["canary"]["business"]["conversions"]["per_request"] == 1.0
     assert result["tests"][0]["baseline"] == "main" and result["tests"][0]["p_value"] == 1.0
@@ -133,18 +152,33 @@ def test_killed_replica_is_restarted_without_client_errors(cp: PlaneThread, svc:
 
 
 def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
-    create(cp, {"name": "shadowed", "replicas": 1, "shadow": "dark", "routing": {"mode": "header", "key": "x-variant"},
-                "variants": [variant(svc, "main", "v1", 50), variant(svc, "beta", "v3", 50),
-                             variant(svc, "dark", "v2", 0)]})
+    create(
+        cp,
+        {
+            "name": "shadowed",
+            "replicas": 1,
+            "shadow": "dark",
+            "routing": {"mode": "header", "key": "x-variant"},
+            "variants": [
+                variant(svc, "main", "v1", 50),
+                variant(svc, "beta", "v3", 50),
+                variant(svc, "dark", "v2", 0),
+            ],
+        },
+    )
     url = f"{cp.url}/deployments/shadowed/predict"
     answers = [httpx.post(url, json={}, headers={"x-variant": "beta"}).json()["label"] for _ in range(10)]
     assert answers == ["v3"] * 10
     for _ in range(20):
         assert httpx.post(url, json={}).json()["label"] in ("v1", "v3")  # never the shadow's answer
     time.sleep(0.3)
-    rows = {r["variant"]: r for r in httpx.get(f"{cp.url}/api/v1/deployments/shadowed/compare").json()["variants"]}
+    rows = {
+        r["variant"]: r for r in httpx.get(f"{cp.url}/api/v1/deployments/shadowed/compare").json()["variants"]
+    }
     assert rows["dark"]["requests"] >= 25 and rows["dark"]["shadow"]
-    view = httpx.post(f"{cp.url}/api/v1/deployments/shadowed/scale", json={"replicas": 3, "variant": "main"}).json()
+    view = httpx.post(
+        f"{cp.url}/api/v1/deployments/shadowed/scale", json={"replicas": 3, "variant": "main"}
+    ).json()
     assert view["status"]["variants"]["main"]["desired"] == 3
     view = wait(cp, "shadowed")
     assert view["status"]["variants"]["main"]["ready"] == 3
@@ -154,19 +188,31 @@ def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
 
 
 def test_autoscaling_on_concurrency(cp: PlaneThread, svc: Path) -> None:
-    create(cp, {"name": "auto", "autoscaling": {"min": 1, "max": 3, "target_concurrency": 2},
-                "variants": [variant(svc, "main", "v1")]})
-    with Load(f"{cp.url}/deployments/auto/slow", body={"seconds": 0.05}, concurrency=6, max_seconds=30) as load:
+    create(
+        cp,
+        {
+            "name": "auto",
+            "autoscaling": {"min": 1, "max": 3, "target_concurrency": 2},
+            "variants": [variant(svc, "main", "v1")],
+        },
+    )
+    with Load(
+        f"{cp.url}/deployments/auto/slow", body={"seconds": 0.05}, concurrency=6, max_seconds=30
+    ) as load:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            desired = httpx.get(f"{cp.url}/api/v1/deployments/auto").json()["status"]["variants"]["main"]["desired"]
+            desired = httpx.get(f"{cp.url}/api/v1/deployments/auto").json()["status"]["variants"]["main"][
+                "desired"
+            ]
             if desired == 3:
                 break
             time.sleep(0.2)
     assert desired == 3 and load.result.failed == 0
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # idle: back down to min (one step per stabilisation window)
-        desired = httpx.get(f"{cp.url}/api/v1/deployments/auto").json()["status"]["variants"]["main"]["desired"]
+        desired = httpx.get(f"{cp.url}/api/v1/deployments/auto").json()["status"]["variants"]["main"][
+            "desired"
+        ]
         if desired == 1:
             break
         time.sleep(0.2)
@@ -198,8 +244,10 @@ def test_replicas_survive_a_control_plane_restart(tmp_path: Path, svc: Path) -> 
     settings = Settings.from_env({"ARGENTO_HOME": str(tmp_path)})
     first = PlaneThread(settings).__enter__()
     try:
-        view = create(first, {"name": "keep", "replicas": 2, "gateway_port": 0,
-                              "variants": [variant(svc, "main", "v1")]})
+        view = create(
+            first,
+            {"name": "keep", "replicas": 2, "gateway_port": 0, "variants": [variant(svc, "main", "v1")]},
+        )
         pids = {r["pid"] for r in view["status"]["replicas"]}
     finally:
         first.stop(stop_replicas=False)  # the server goes away; replicas keep running
@@ -209,5 +257,7 @@ def test_replicas_survive_a_control_plane_restart(tmp_path: Path, svc: Path) -> 
         assert {r["pid"] for r in view["status"]["replicas"]} == pids  # re-adopted, not restarted
         assert httpx.post(f"{second.url}/deployments/keep/predict", json={}).json()["label"] == "v1"
         delete(second, "keep")
-    assert not any(os.path.exists(f"/proc/{pid}") and b"Z" not in Path(f"/proc/{pid}/stat").read_bytes()[:60]
-                   for pid in pids)
+    assert not any(
+        os.path.exists(f"/proc/{pid}") and b"Z" not in Path(f"/proc/{pid}/stat").read_bytes()[:60]
+        for pid in pids
+    )

@@ -27,8 +27,13 @@ def test_train_evaluate_deploy_end_to_end(argento_home: Path, tmp_path: Path) ->
     env = {k: v for k, v in os.environ.items() if k != "ARGENTO_SERVER"}
     env["ARGENTO_HOME"] = str(argento_home)
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen([sys.executable, "-m", "argento", "server", "--port", str(port)], env=env,
-                              stdout=log, stderr=log, cwd=tmp_path)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "argento", "server", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+        cwd=tmp_path,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -38,14 +43,35 @@ def test_train_evaluate_deploy_end_to_end(argento_home: Path, tmp_path: Path) ->
             except httpx.TransportError:
                 time.sleep(0.1)
         run = subprocess.run(
-            [sys.executable, "-m", "argento", "submit", str(REPO / "examples" / "train-evaluate-deploy.yaml"),
-             "--server", url, "--wait", "-o", "json"],
-            env=env, capture_output=True, text=True, timeout=400, cwd=tmp_path,
+            [
+                sys.executable,
+                "-m",
+                "argento",
+                "submit",
+                str(REPO / "examples" / "train-evaluate-deploy.yaml"),
+                "--server",
+                url,
+                "--wait",
+                "-o",
+                "json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=400,
+            cwd=tmp_path,
         )
         if run.returncode:
-            logs = subprocess.run([sys.executable, "-m", "argento", "logs", "@latest", "--server", url], env=env,
-                                  capture_output=True, text=True, timeout=30)
-            pytest.fail(logs.stdout[-4000:] + logs.stderr[-2000:] + (tmp_path / "server.log").read_text()[-3000:])
+            logs = subprocess.run(
+                [sys.executable, "-m", "argento", "logs", "@latest", "--server", url],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            pytest.fail(
+                logs.stdout[-4000:] + logs.stderr[-2000:] + (tmp_path / "server.log").read_text()[-3000:]
+            )
         wf = json.loads(run.stdout)
         nodes = {n["displayName"]: n for n in wf["status"]["nodes"].values()}
         assert nodes["evaluate"]["outputs"]["result"] == "success"
@@ -53,9 +79,14 @@ def test_train_evaluate_deploy_end_to_end(argento_home: Path, tmp_path: Path) ->
         view = httpx.get(f"{url}/api/v1/deployments/iris", timeout=10).json()
         assert view["status"]["converged"] and len(view["status"]["replicas"]) == 2
         assert view["spec"]["variants"][0]["bento"].startswith("iris-classifier:")
-        answer = httpx.post(f"{url}/deployments/iris/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}, timeout=10)
+        answer = httpx.post(
+            f"{url}/deployments/iris/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}, timeout=10
+        )
         assert answer.status_code == 200 and answer.json() == {"prediction": 0}
-        assert httpx.delete(f"{url}/api/v1/deployments/iris", params={"wait": "true"}, timeout=60).status_code == 200
+        assert (
+            httpx.delete(f"{url}/api/v1/deployments/iris", params={"wait": "true"}, timeout=60).status_code
+            == 200
+        )
     finally:
         server.terminate()
         try:

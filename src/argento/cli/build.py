@@ -23,8 +23,14 @@ def _dump(data: Any, output: str) -> None:
         click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
 
 
-_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table",
-                       show_default=True, help="Output format.")
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @click.command("build")
@@ -51,8 +57,10 @@ def build(file: str, version: str | None, output: str) -> None:
         config.version = validate_version(version)
     bento = do_build(config)
     if output == "table":
-        click.echo(f"built bento {bento.tag} ({bento.manifest.get('files')} files, "
-                   f"{len(bento.models)} model(s)) at {bento.path}")
+        click.echo(
+            f"built bento {bento.tag} ({bento.manifest.get('files')} files, "
+            f"{len(bento.models)} model(s)) at {bento.path}"
+        )
     else:
         _dump(bento.to_dict(), output)
 
@@ -101,7 +109,10 @@ def list_bentos(name: str | None, output: str) -> None:
     if output != "table":
         _dump([b.to_dict() for b in items], output)
         return
-    rows = [[b.tag, b.service, ",".join(b.models) or "-", str(b.manifest.get("created_at", ""))[:19]] for b in items]
+    rows = [
+        [b.tag, b.service, ",".join(b.models) or "-", str(b.manifest.get("created_at", ""))[:19]]
+        for b in items
+    ]
     headers = ["TAG", "SERVICE", "MODELS", "CREATED"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     for row in [headers, *rows]:

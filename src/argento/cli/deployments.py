@@ -16,8 +16,14 @@ import click
 from argento.errors import SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table",
-                       show_default=True, help="Output format.")
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 def server_options(func: F) -> F:
@@ -60,17 +66,29 @@ def _show(view: dict[str, Any], output: str) -> None:
     status = view["status"]
     click.echo(f"Name:       {view['name']}  (namespace {view['namespace']})")
     click.echo(f"Status:     {status['phase']}   revision {view['revision']}")
-    click.echo(f"URL:        {status.get('url')}" + (f"   {status['gateway_url']}" if status.get("gateway_url") else ""))
+    click.echo(
+        f"URL:        {status.get('url')}"
+        + (f"   {status['gateway_url']}" if status.get("gateway_url") else "")
+    )
     rows = []
     for v in view["spec"]["variants"]:
         vs = status["variants"].get(v["name"], {})
-        rows.append([v["name"], v.get("bento") or v.get("service") or "", f"{status['traffic'].get(v['name'], 0):g}%",
-                     f"{vs.get('ready', 0)}/{vs.get('desired', 0)}", str(vs.get("restarts", 0))])
+        rows.append(
+            [
+                v["name"],
+                v.get("bento") or v.get("service") or "",
+                f"{status['traffic'].get(v['name'], 0):g}%",
+                f"{vs.get('ready', 0)}/{vs.get('desired', 0)}",
+                str(vs.get("restarts", 0)),
+            ]
+        )
     _table(["VARIANT", "TARGET", "TRAFFIC", "READY", "RESTARTS"], rows)
     if status.get("replicas"):
         click.echo("")
-        _table(["REPLICA", "VARIANT", "STATE", "URL", "PID"],
-               [[r["id"], r["variant"], r["state"], r["url"], str(r["pid"])] for r in status["replicas"]])
+        _table(
+            ["REPLICA", "VARIANT", "STATE", "URL", "PID"],
+            [[r["id"], r["variant"], r["state"], r["url"], str(r["pid"])] for r in status["replicas"]],
+        )
 
 
 @click.command("deploy")
@@ -78,8 +96,13 @@ def _show(view: dict[str, Any], output: str) -> None:
 @click.option("--name", default=None, help="Deployment name (default: the bento's name).")
 @click.option("--replicas", default=1, show_default=True, type=click.IntRange(0, 256))
 @click.option("--canary", default=None, metavar="BENTO", help="A canary variant serving this bento.")
-@click.option("--weight", default=10.0, show_default=True, type=click.FloatRange(0, 100),
-              help="Percentage of traffic for the canary.")
+@click.option(
+    "--weight",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Percentage of traffic for the canary.",
+)
 @click.option("--service", default=None, metavar="MODULE:CLASS", help="Deploy a service instead of a bento.")
 @click.option("--working-dir", default=None, help="Folder the --service module is imported from.")
 @click.option("-n", "--namespace", default="default", show_default=True)
@@ -89,9 +112,22 @@ def _show(view: dict[str, Any], output: str) -> None:
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds --wait waits.")
 @server_options
 @_OUTPUT
-def deploy(bento: str | None, name: str | None, replicas: int, canary: str | None, weight: float,
-           service: str | None, working_dir: str | None, namespace: str, env: tuple[str, ...],
-           gateway_port: int | None, wait: bool, timeout: float, api: Any, output: str) -> None:
+def deploy(
+    bento: str | None,
+    name: str | None,
+    replicas: int,
+    canary: str | None,
+    weight: float,
+    service: str | None,
+    working_dir: str | None,
+    namespace: str,
+    env: tuple[str, ...],
+    gateway_port: int | None,
+    wait: bool,
+    timeout: float,
+    api: Any,
+    output: str,
+) -> None:
     """Deploy BENTO (or --service) on the server; an existing deployment of that name is updated (rolling).
 
     \b
@@ -116,8 +152,18 @@ def deploy(bento: str | None, name: str | None, replicas: int, canary: str | Non
         extra.update(service=service, working_dir=os.path.abspath(working_dir or "."))
     if gateway_port:
         extra["gateway_port"] = gateway_port
-    view = do_deploy(bento, name=name, replicas=replicas, canary=canary, canary_weight=weight,
-                     namespace=namespace, server=api.http.server, wait=wait, timeout=timeout, **extra)
+    view = do_deploy(
+        bento,
+        name=name,
+        replicas=replicas,
+        canary=canary,
+        canary_weight=weight,
+        namespace=namespace,
+        server=api.http.server,
+        wait=wait,
+        timeout=timeout,
+        **extra,
+    )
     _show(view, output)
 
 
@@ -156,7 +202,9 @@ def list_cmd(namespace: str | None, api: Any, output: str) -> None:
         ready = sum(v["ready"] for v in st["variants"].values())
         desired = sum(v["desired"] for v in st["variants"].values())
         traffic = ",".join(f"{k}={v:g}%" for k, v in st["traffic"].items())
-        rows.append([d["name"], d["namespace"], st["phase"], f"{ready}/{desired}", traffic, str(d["revision"])])
+        rows.append(
+            [d["name"], d["namespace"], st["phase"], f"{ready}/{desired}", traffic, str(d["revision"])]
+        )
     _table(["NAME", "NAMESPACE", "STATUS", "READY", "TRAFFIC", "REVISION"], rows)
 
 
@@ -279,22 +327,37 @@ def compare_cmd(name: str, metrics: tuple[str, ...], api: Any, output: str) -> N
     for r in result["variants"]:
         lat = r["latency_ms"]
         fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-        business = " ".join(f"{k}={v['value']:g}" + (f" ({v['per_request']:.3f}/req)" if v["per_request"] is not None
-                                                       else "") for k, v in r["business"].items())
-        rows.append([r["variant"] + (" (shadow)" if r["shadow"] else ""), f"{r['weight']:g}%", str(r["requests"]),
-                     f"{100 * r['error_rate']:.2f}%", fmt(lat["p50"]), fmt(lat["p95"]), fmt(lat["p99"]),
-                     business or "-"])
+        business = " ".join(
+            f"{k}={v['value']:g}" + (f" ({v['per_request']:.3f}/req)" if v["per_request"] is not None else "")
+            for k, v in r["business"].items()
+        )
+        rows.append(
+            [
+                r["variant"] + (" (shadow)" if r["shadow"] else ""),
+                f"{r['weight']:g}%",
+                str(r["requests"]),
+                f"{100 * r['error_rate']:.2f}%",
+                fmt(lat["p50"]),
+                fmt(lat["p95"]),
+                fmt(lat["p99"]),
+                business or "-",
+            ]
+        )
     _table(["VARIANT", "WEIGHT", "REQUESTS", "ERRORS", "P50 MS", "P95 MS", "P99 MS", "BUSINESS"], rows)
     for t in result["tests"]:
         verdict = "significant" if t["significant"] else "not significant"
-        click.echo(f"\nerror rate {t['variant']} vs {t['baseline']}: {100 * t['error_rate_difference']:+.2f} pp, "
-                   f"z = {t['z']:.2f}, p = {t['p_value']:.4f} ({verdict} at 5%)")
+        click.echo(
+            f"\nerror rate {t['variant']} vs {t['baseline']}: {100 * t['error_rate_difference']:+.2f} pp, "
+            f"z = {t['z']:.2f}, p = {t['p_value']:.4f} ({verdict} at 5%)"
+        )
 
 
 @deployments.command("render")
 @click.argument("name")
 @click.option("--target", type=click.Choice(["kubernetes"]), default="kubernetes", show_default=True)
-@click.option("--output-dir", "-d", default=None, help="Write the manifests here (a folder, or a .yaml file).")
+@click.option(
+    "--output-dir", "-d", default=None, help="Write the manifests here (a folder, or a .yaml file)."
+)
 @server_options
 def render_cmd(name: str, target: str, output_dir: str | None, api: Any) -> None:
     """Render Kubernetes manifests (Deployment, Service, HPA, HTTPRoute) validated against the Kubernetes models.

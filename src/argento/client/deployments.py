@@ -23,13 +23,27 @@ class DeploymentsAPI:
         self.http = http
         self.namespace = namespace
 
-    def create(self, name: str | None = None, bento: str | None = None, *, namespace: str | None = None,
-               replicas: int = 1, service: str | None = None, working_dir: str | None = None,
-               canary: str | None = None, canary_weight: float = 10.0, variants: list[dict[str, Any]] | None = None,
-               autoscaling: dict[str, Any] | None = None, routing: dict[str, Any] | str | None = None,
-               env: dict[str, str] | None = None, resources: dict[str, Any] | None = None,
-               spec: dict[str, Any] | None = None, wait: bool = False, timeout: float = 120.0,
-               **extra: Any) -> dict[str, Any]:
+    def create(
+        self,
+        name: str | None = None,
+        bento: str | None = None,
+        *,
+        namespace: str | None = None,
+        replicas: int = 1,
+        service: str | None = None,
+        working_dir: str | None = None,
+        canary: str | None = None,
+        canary_weight: float = 10.0,
+        variants: list[dict[str, Any]] | None = None,
+        autoscaling: dict[str, Any] | None = None,
+        routing: dict[str, Any] | str | None = None,
+        env: dict[str, str] | None = None,
+        resources: dict[str, Any] | None = None,
+        spec: dict[str, Any] | None = None,
+        wait: bool = False,
+        timeout: float = 120.0,
+        **extra: Any,
+    ) -> dict[str, Any]:
         """Create a deployment of ``bento`` (or ``service``), optionally with a ``canary`` bento at
         ``canary_weight`` percent; or pass a full ``spec``. With ``wait`` return once it is available."""
         body = dict(spec or {})
@@ -40,8 +54,12 @@ class DeploymentsAPI:
         body.setdefault("namespace", namespace or self.namespace)
         if spec is None:
             body["replicas"] = replicas
-            for key, value in (("autoscaling", autoscaling), ("routing", routing), ("env", env),
-                               ("resources", resources)):
+            for key, value in (
+                ("autoscaling", autoscaling),
+                ("routing", routing),
+                ("env", env),
+                ("resources", resources),
+            ):
                 if value is not None:
                     body[key] = value
             body.update(extra)
@@ -50,8 +68,10 @@ class DeploymentsAPI:
             elif canary:
                 main: dict[str, Any] = {"name": "main", "weight": 100.0 - canary_weight}
                 main.update({"bento": bento} if bento else {"service": service, "working_dir": working_dir})
-                body["variants"] = [main, {"name": "canary", "bento": canary, "weight": canary_weight,
-                                           "replicas": 1}]
+                body["variants"] = [
+                    main,
+                    {"name": "canary", "bento": canary, "weight": canary_weight, "replicas": 1},
+                ]
             elif bento:
                 body["bento"] = bento
             elif service:
@@ -69,7 +89,9 @@ class DeploymentsAPI:
         """Every deployment (of ``namespace``)."""
         return list(self.http.get(_BASE, {"namespace": namespace}).get("items") or [])
 
-    def update(self, name: str, spec: dict[str, Any], *, wait: bool = False, timeout: float = 120.0) -> dict[str, Any]:
+    def update(
+        self, name: str, spec: dict[str, Any], *, wait: bool = False, timeout: float = 120.0
+    ) -> dict[str, Any]:
         """Replace the spec (rolling update)."""
         updated = self.http.put(f"{_BASE}/{name}", {**spec, "name": name})
         return self.wait(name, timeout=timeout) if wait else updated

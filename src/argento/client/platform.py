@@ -20,17 +20,37 @@ from argento.errors import AlreadyExists
 class Client(ArgoClient):
     """:class:`~argento.client.ArgoClient` plus ``deployments`` (defaults from the ``ARGENTO_*`` settings)."""
 
-    def __init__(self, server: str | None = None, *, token: str | None = None, namespace: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        server: str | None = None,
+        *,
+        token: str | None = None,
+        namespace: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         settings = Settings.from_env()
-        super().__init__(server or settings.server, token=settings.token if token is None else token,
-                         namespace=namespace or settings.namespace, **kwargs)
+        super().__init__(
+            server or settings.server,
+            token=settings.token if token is None else token,
+            namespace=namespace or settings.namespace,
+            **kwargs,
+        )
         self.deployments = DeploymentsAPI(self.http, "default")
 
 
-def deploy(bento: str | None = None, *, name: str | None = None, replicas: int = 1, canary: str | None = None,
-           canary_weight: float = 10.0, namespace: str = "default", server: str | None = None,
-           wait: bool = True, timeout: float = 120.0, **spec: Any) -> dict[str, Any]:
+def deploy(
+    bento: str | None = None,
+    *,
+    name: str | None = None,
+    replicas: int = 1,
+    canary: str | None = None,
+    canary_weight: float = 10.0,
+    namespace: str = "default",
+    server: str | None = None,
+    wait: bool = True,
+    timeout: float = 120.0,
+    **spec: Any,
+) -> dict[str, Any]:
     """Deploy ``bento`` under ``name`` (default: the bento's name) on the server; update it if it exists.
 
     ``argento.deploy("iris-classifier:latest", replicas=2, canary="iris-classifier:v2", canary_weight=10)``
@@ -39,16 +59,30 @@ def deploy(bento: str | None = None, *, name: str | None = None, replicas: int =
     target = bento or spec.get("service")
     name = name or str(target).split(":")[0].replace("_", "-").replace(".", "-").lower()
     try:
-        return client.deployments.create(name, bento, namespace=namespace, replicas=replicas, canary=canary,
-                                         canary_weight=canary_weight, wait=wait, timeout=timeout, **spec)
+        return client.deployments.create(
+            name,
+            bento,
+            namespace=namespace,
+            replicas=replicas,
+            canary=canary,
+            canary_weight=canary_weight,
+            wait=wait,
+            timeout=timeout,
+            **spec,
+        )
     except AlreadyExists:
         current = client.deployments.get(name)["spec"]
         body = {k: v for k, v in current.items() if k not in ("variants",)}
         body["replicas"] = replicas
         main: dict[str, Any] = {"name": "main", "weight": 100.0 - (canary_weight if canary else 0.0)}
-        main.update({"bento": bento} if bento else {"service": spec.get("service"),
-                                                   "working_dir": spec.get("working_dir")})
+        main.update(
+            {"bento": bento}
+            if bento
+            else {"service": spec.get("service"), "working_dir": spec.get("working_dir")}
+        )
         body["variants"] = [main]
         if canary:
-            body["variants"].append({"name": "canary", "bento": canary, "weight": canary_weight, "replicas": 1})
+            body["variants"].append(
+                {"name": "canary", "bento": canary, "weight": canary_weight, "replicas": 1}
+            )
         return client.deployments.update(name, body, wait=wait, timeout=timeout)

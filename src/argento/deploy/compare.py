@@ -75,8 +75,9 @@ async def compare(plane: Any, name: str, *, business: list[str] | None = None) -
         requests, errors = int(snap["requests"]), int(snap["errors"])  # type: ignore[call-overload]
         endpoints = []
         if route is not None:
-            found = route.by_name.get(v["name"]) or (route.shadow if route.shadow and route.shadow.name == v["name"]
-                                                     else None)
+            found = route.by_name.get(v["name"]) or (
+                route.shadow if route.shadow and route.shadow.name == v["name"] else None
+            )
             endpoints = found.endpoints if found is not None else []
         texts = await asyncio.gather(*(_scrape(ep) for ep in endpoints))
         totals: dict[str, float] = dict(metrics.business)  # reported in response headers
@@ -84,28 +85,47 @@ async def compare(plane: Any, name: str, *, business: list[str] | None = None) -
             if text:
                 for key, value in business_metrics(text, business).items():
                     totals[key] = totals.get(key, 0.0) + value
-        rows.append({
-            "variant": v["name"],
-            "target": v.get("bento") or v.get("service"),
-            "weight": weights.get(v["name"], 0.0),
-            "shadow": v["name"] == spec.get("shadow"),
-            "requests": requests,
-            "errors": errors,
-            "error_rate": errors / requests if requests else 0.0,
-            "latency_ms": {k: (None if val is None else round(val * 1000, 3))
-                           for k, val in snap["latency_seconds"].items()},  # type: ignore[union-attr]
-            "business": {k: {"value": val, "per_request": val / requests if requests else None}
-                         for k, val in sorted(totals.items())},
-        })
-    baseline = max((r for r in rows if not r["shadow"]), key=lambda r: (r["weight"], r["requests"]), default=None)
+        rows.append(
+            {
+                "variant": v["name"],
+                "target": v.get("bento") or v.get("service"),
+                "weight": weights.get(v["name"], 0.0),
+                "shadow": v["name"] == spec.get("shadow"),
+                "requests": requests,
+                "errors": errors,
+                "error_rate": errors / requests if requests else 0.0,
+                "latency_ms": {
+                    k: (None if val is None else round(val * 1000, 3))
+                    for k, val in snap["latency_seconds"].items()
+                },  # type: ignore[union-attr]
+                "business": {
+                    k: {"value": val, "per_request": val / requests if requests else None}
+                    for k, val in sorted(totals.items())
+                },
+            }
+        )
+    baseline = max(
+        (r for r in rows if not r["shadow"]), key=lambda r: (r["weight"], r["requests"]), default=None
+    )
     tests = []
     if baseline is not None:
         for row in rows:
             if row is baseline:
                 continue
             z, p = two_proportion_z(baseline["errors"], baseline["requests"], row["errors"], row["requests"])
-            tests.append({"baseline": baseline["variant"], "variant": row["variant"],
-                          "error_rate_difference": row["error_rate"] - baseline["error_rate"],
-                          "z": z, "p_value": p, "significant": p < 0.05 and row["requests"] > 0})
-    return {"deployment": name, "baseline": baseline["variant"] if baseline else None, "variants": rows,
-            "tests": tests}
+            tests.append(
+                {
+                    "baseline": baseline["variant"],
+                    "variant": row["variant"],
+                    "error_rate_difference": row["error_rate"] - baseline["error_rate"],
+                    "z": z,
+                    "p_value": p,
+                    "significant": p < 0.05 and row["requests"] > 0,
+                }
+            )
+    return {
+        "deployment": name,
+        "baseline": baseline["variant"] if baseline else None,
+        "variants": rows,
+        "tests": tests,
+    }

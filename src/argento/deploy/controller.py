@@ -66,9 +66,17 @@ class Replica:
     restarts: int = 0
 
     def to_status(self) -> dict[str, Any]:
-        return {"id": self.id, "variant": self.variant, "state": self.state, "url": self.handle.url,
-                "pid": self.handle.pid, "port": self.handle.port, "template": self.template_hash,
-                "inflight": self.endpoint.inflight, "restarts": self.restarts}
+        return {
+            "id": self.id,
+            "variant": self.variant,
+            "state": self.state,
+            "url": self.handle.url,
+            "pid": self.handle.pid,
+            "port": self.handle.port,
+            "template": self.template_hash,
+            "inflight": self.endpoint.inflight,
+            "restarts": self.restarts,
+        }
 
 
 @dataclass
@@ -96,10 +104,19 @@ class Runtime:
 class Controller:
     """Reconciles every deployment's replicas on one event loop."""
 
-    def __init__(self, state: StateStore, backends: Backend | dict[str, Backend], gateway: Gateway, *,
-                 interval: float = 0.1,
-                 probe_interval: float = 1.0, startup_timeout: float = 120.0, drain_timeout: float = 30.0,
-                 stop_timeout: float = 35.0, scale_down_delay: float = 10.0) -> None:
+    def __init__(
+        self,
+        state: StateStore,
+        backends: Backend | dict[str, Backend],
+        gateway: Gateway,
+        *,
+        interval: float = 0.1,
+        probe_interval: float = 1.0,
+        startup_timeout: float = 120.0,
+        drain_timeout: float = 30.0,
+        stop_timeout: float = 35.0,
+        scale_down_delay: float = 10.0,
+    ) -> None:
         self.state = state
         #: Backends by name (``spec.backend`` picks one): ``local`` here; ``ray`` / ``kubernetes`` plug in.
         self.backends = backends if isinstance(backends, dict) else {backends.name: backends}
@@ -131,10 +148,18 @@ class Controller:
                 handle.signal_stop()
                 continue
             rid = str(record.get("replica_id") or f"r{next(_ids)}")
-            rep = Replica(rid, rt.spec.name, str(record.get("variant")), str(record.get("template_hash")), handle,
-                          Endpoint(rid, "127.0.0.1", handle.port))
+            rep = Replica(
+                rid,
+                rt.spec.name,
+                str(record.get("variant")),
+                str(record.get("template_hash")),
+                handle,
+                Endpoint(rid, "127.0.0.1", handle.port),
+            )
             rt.replicas[rid] = rep
-            log.info("re-adopted replica %s of %s (pid %s, port %s)", rid, rt.spec.name, handle.pid, handle.port)
+            log.info(
+                "re-adopted replica %s of %s (pid %s, port %s)", rid, rt.spec.name, handle.pid, handle.port
+            )
         for rt in self.runtimes.values():
             await self._ensure_port(rt)
         self._dirty_replicas = True
@@ -262,8 +287,9 @@ class Controller:
                 changed = True
                 continue
             if rep.state == STARTING and now - rep.started_at > self.startup_timeout:
-                log.warning("replica %s of %s did not become ready in %ss", rep.id, rt.spec.name,
-                            self.startup_timeout)
+                log.warning(
+                    "replica %s of %s did not become ready in %ss", rep.id, rt.spec.name, self.startup_timeout
+                )
                 rep.handle.kill()
                 self._crashed(rt, rep, now)
                 changed = True
@@ -285,16 +311,20 @@ class Controller:
                         rep.state = UNREADY
                         changed = True
         for vs_name, vs in rt.variants.items():  # a variant healthy for 30 s forgets its crash history
-            if vs.crashes and all(r.state == READY and r.ready_at and now - r.ready_at > 30
-                                  for r in rt.replicas.values() if r.variant == vs_name):
+            if vs.crashes and all(
+                r.state == READY and r.ready_at and now - r.ready_at > 30
+                for r in rt.replicas.values()
+                if r.variant == vs_name
+            ):
                 vs.crashes, vs.backoff = 0, 0.0
         return changed
 
     @staticmethod
     async def _ready(rep: Replica) -> bool:
         try:
-            response = await rep.endpoint.pool.request(b"GET", b"/readyz", [], b"", timeout=1.0,
-                                                       connect_timeout=0.5)
+            response = await rep.endpoint.pool.request(
+                b"GET", b"/readyz", [], b"", timeout=1.0, connect_timeout=0.5
+            )
         except UpstreamError:
             return False
         return response.status == 200
@@ -320,8 +350,12 @@ class Controller:
         for v in spec.variants:
             vs = rt.variants[v.name]
             template = v.template_hash(spec)
-            step = plan_variant([r for r in rt.replicas.values() if r.variant == v.name], vs.desired, template,
-                                may_start=now >= vs.not_before)
+            step = plan_variant(
+                [r for r in rt.replicas.values() if r.variant == v.name],
+                vs.desired,
+                template,
+                may_start=now >= vs.not_before,
+            )
             for _ in range(step.start):
                 await self._start(rt, v.name, template)
             for rid in step.drain:
@@ -335,8 +369,15 @@ class Controller:
         rid = f"{spec.name}-{variant_name}-{os.getpid() % 10000:04d}{next(_ids):04d}"
         port = free_port()
         rs = ReplicaSpec(
-            replica_id=rid, deployment=spec.name, variant=v.name, target=v.target, is_bento=bool(v.bento),
-            template_hash=template, port=port, working_dir=v.working_dir, env={**spec.env, **v.env},
+            replica_id=rid,
+            deployment=spec.name,
+            variant=v.name,
+            target=v.target,
+            is_bento=bool(v.bento),
+            template_hash=template,
+            port=port,
+            working_dir=v.working_dir,
+            env={**spec.env, **v.env},
             resources=dict(spec.resources),
         )
         try:
@@ -405,8 +446,12 @@ class Controller:
         shadow: VariantRoute | None = None
         for v in spec.variants:
             eps = [r.endpoint for r in rt.replicas.values() if r.variant == v.name and r.state == READY]
-            route = VariantRoute(v.name, weights[v.name], eps,
-                                 self.gateway.metrics_for(spec.name, v.name, shadow=v.name == spec.shadow))
+            route = VariantRoute(
+                v.name,
+                weights[v.name],
+                eps,
+                self.gateway.metrics_for(spec.name, v.name, shadow=v.name == spec.shadow),
+            )
             if v.name == spec.shadow:
                 shadow = route
             else:
@@ -414,22 +459,36 @@ class Controller:
             self.gateway.weights[(spec.name, v.name)] = weights[v.name]
             for state in (STARTING, READY, UNREADY, DRAINING, STOPPING):
                 self.gateway.replica_states[(spec.name, v.name, state)] = sum(
-                    1 for r in rt.replicas.values() if r.variant == v.name and r.state == state)
+                    1 for r in rt.replicas.values() if r.variant == v.name and r.state == state
+                )
         if rt.deleting and not any(r.state == READY for r in rt.replicas.values()):
             self.gateway.routes.pop(spec.name, None)
             return
         self.gateway.routes[spec.name] = DeploymentRoute(
-            spec.name, variants, mode=spec.routing, key=spec.routing_key, shadow=shadow,
-            shadow_percent=spec.shadow_percent, retry_post=spec.retry_post)
+            spec.name,
+            variants,
+            mode=spec.routing,
+            key=spec.routing_key,
+            shadow=shadow,
+            shadow_percent=spec.shadow_percent,
+            retry_post=spec.retry_post,
+        )
 
     def _persist_replicas(self) -> None:
         self._dirty_replicas = False
         rows = []
         for rt in self.runtimes.values():
             for rep in rt.replicas.values():
-                rows.append({**rep.handle.to_record(), "replica_id": rep.id, "deployment": rep.deployment,
-                             "variant": rep.variant, "template_hash": rep.template_hash,
-                             "backend": rt.spec.backend})
+                rows.append(
+                    {
+                        **rep.handle.to_record(),
+                        "replica_id": rep.id,
+                        "deployment": rep.deployment,
+                        "variant": rep.variant,
+                        "template_hash": rep.template_hash,
+                        "backend": rt.spec.backend,
+                    }
+                )
         try:
             self.state.save_replicas(rows)
         except OSError as exc:  # the next pass tries again
@@ -450,12 +509,22 @@ class Controller:
             vs = rt.variants[v.name]
             outdated = sum(1 for r in reps if r.template_hash != template)
             extra = sum(1 for r in reps if r.template_hash == template and r.state != READY)
-            variants[v.name] = {"desired": vs.desired, "ready": ready, "outdated": outdated,
-                                "restarts": vs.crashes, "template": template}
+            variants[v.name] = {
+                "desired": vs.desired,
+                "ready": ready,
+                "outdated": outdated,
+                "restarts": vs.crashes,
+                "template": template,
+            }
             converged &= ready == vs.desired and not outdated and not extra
         phase = "Deleting" if rt.deleting else ("Available" if converged else "Progressing")
-        return {"phase": phase, "revision": rt.revision, "converged": converged, "variants": variants,
-                "replicas": [r.to_status() for r in rt.replicas.values()]}
+        return {
+            "phase": phase,
+            "revision": rt.revision,
+            "converged": converged,
+            "variants": variants,
+            "replicas": [r.to_status() for r in rt.replicas.values()],
+        }
 
     async def _ensure_port(self, rt: Runtime) -> None:
         if rt.spec.gateway_port:

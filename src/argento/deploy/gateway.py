@@ -97,7 +97,7 @@ class Gateway:
         path = scope["path"]
         root = scope.get("root_path", "")
         if root and path.startswith(root):  # Starlette's Mount keeps the full path and sets root_path
-            path = path[len(root):]
+            path = path[len(root) :]
         name, _, rest = path.lstrip("/").partition("/")
         await self.handle(name, "/" + rest, scope, receive, send)
 
@@ -111,14 +111,24 @@ class Gateway:
                 return
             path = scope["path"]
             if path == "/metrics" and scope["method"] == "GET":
-                await _send(send, 200, [(b"content-type", b"text/plain; version=0.0.4")],
-                            self.render_metrics().encode())
+                await _send(
+                    send,
+                    200,
+                    [(b"content-type", b"text/plain; version=0.0.4")],
+                    self.render_metrics().encode(),
+                )
                 return
             if path in ("/readyz", "/livez", "/healthz") and scope["method"] == "GET":
                 route = self.routes.get(name)
                 ok = route is not None and (route.ready or path == "/livez")
-                await _send(send, *(_error(503, "unavailable", "no ready replica") if not ok else
-                                    (200, [(b"content-type", _JSON)], b'{"status":"ready"}')))
+                await _send(
+                    send,
+                    *(
+                        _error(503, "unavailable", "no ready replica")
+                        if not ok
+                        else (200, [(b"content-type", _JSON)], b'{"status":"ready"}')
+                    ),
+                )
                 return
             await self.handle(name, path, scope, receive, send)
 
@@ -150,7 +160,9 @@ class Gateway:
             task = asyncio.create_task(self._shadow(route, shadow, method, target, headers, body))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-        status, out_headers, payload, served_by = await self._forward(route, variant, method, target, headers, body)
+        status, out_headers, payload, served_by = await self._forward(
+            route, variant, method, target, headers, body
+        )
         out_headers.append((b"x-argento-variant", served_by.name.encode()))
         await _send(send, status, out_headers, payload)
         served_by.metrics.record(status if status != 599 else 0, _perf() - started)
@@ -167,9 +179,15 @@ class Gateway:
                 return route, variant
         return None, None
 
-    async def _forward(self, route: DeploymentRoute, variant: VariantRoute, method: bytes, target: bytes,
-                       headers: list[tuple[bytes, bytes]], body: bytes
-                       ) -> tuple[int, list[tuple[bytes, bytes]], bytes, VariantRoute]:
+    async def _forward(
+        self,
+        route: DeploymentRoute,
+        variant: VariantRoute,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, VariantRoute]:
         tried: set[str] = set()
         current = variant
         last: tuple[int, list[tuple[bytes, bytes]], bytes] = _error(503, "unavailable", "no ready replica")
@@ -196,7 +214,12 @@ class Gateway:
             if response.status in (502, 503) and may_resend and attempt + 1 < MAX_ATTEMPTS:
                 last = (response.status, _response_headers(response), response.body)
                 continue
-            return response.status, _response_headers(response, current.metrics.business), response.body, current
+            return (
+                response.status,
+                _response_headers(response, current.metrics.business),
+                response.body,
+                current,
+            )
         return (*last, current)
 
     def _fallback(self, route: DeploymentRoute, tried: set[str]) -> tuple[VariantRoute, Endpoint] | None:
@@ -208,16 +231,29 @@ class Gateway:
         return None
 
     @staticmethod
-    async def _send_to(ep: Endpoint, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]],
-                       body: bytes, timeout: float) -> Response:
+    async def _send_to(
+        ep: Endpoint,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        timeout: float,
+    ) -> Response:
         ep.inflight += 1
         try:
             return await ep.pool.request(method, target, headers, body, timeout=timeout)
         finally:
             ep.inflight -= 1
 
-    async def _shadow(self, route: DeploymentRoute, shadow: VariantRoute, method: bytes, target: bytes,
-                      headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    async def _shadow(
+        self,
+        route: DeploymentRoute,
+        shadow: VariantRoute,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
         started = _perf()
         ep = shadow.pick()
         if ep is None:
@@ -238,8 +274,15 @@ class Gateway:
             return
         import uvicorn
 
-        config = uvicorn.Config(self.port_app(name), host=host, port=port, lifespan="off", log_level="warning",
-                                access_log=False, http="httptools")
+        config = uvicorn.Config(
+            self.port_app(name),
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            http="httptools",
+        )
         server = uvicorn.Server(config)
         # ``_serve`` skips uvicorn's signal capture: the control plane's own server handles signals.
         serve = getattr(server, "_serve", None) or server.serve
@@ -280,14 +323,16 @@ _METRIC_PREFIX = b"x-argento-metric-"
 _NOT_FORWARDED = HOP_BY_HOP | {b"date", b"server"}
 
 
-def _response_headers(response: Response, business: dict[str, float] | None = None) -> list[tuple[bytes, bytes]]:
+def _response_headers(
+    response: Response, business: dict[str, float] | None = None
+) -> list[tuple[bytes, bytes]]:
     out = []
     for k, v in response.headers:
         if k in _NOT_FORWARDED:
             continue
         if business is not None and k.startswith(_METRIC_PREFIX):
             # A business metric the service reports per response (e.g. x-argento-metric-conversions: 1).
-            name = k[len(_METRIC_PREFIX):].decode("latin-1")
+            name = k[len(_METRIC_PREFIX) :].decode("latin-1")
             with contextlib.suppress(ValueError):
                 business[name] = business.get(name, 0.0) + float(v)
         out.append((k, v))
@@ -327,4 +372,3 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-

@@ -59,50 +59,73 @@ def render_manifests(spec_body: dict[str, Any], settings: Settings | None = None
     out: list[dict[str, Any]] = []
     for v in spec.variants:
         name = f"{spec.name}-{v.name}"
-        labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "argento",
-                  "argento.dev/variant": v.name}
+        labels = {
+            "app.kubernetes.io/name": spec.name,
+            "app.kubernetes.io/managed-by": "argento",
+            "argento.dev/variant": v.name,
+        }
         container: dict[str, Any] = {
             "name": "service",
             "image": _image(v, settings),
             "ports": [{"name": "http", "containerPort": PORT}],
             "env": [{"name": k, "value": val} for k, val in sorted({**spec.env, **v.env}.items())],
             "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 2},
-            "livenessProbe": {"httpGet": {"path": "/livez", "port": "http"}, "initialDelaySeconds": 5,
-                              "periodSeconds": 10},
+            "livenessProbe": {
+                "httpGet": {"path": "/livez", "port": "http"},
+                "initialDelaySeconds": 5,
+                "periodSeconds": 10,
+            },
         }
         resources = _resources(spec.resources)
         if resources:
             container["resources"] = resources
         scaling = spec.scaling_of(v)
         deployment = {
-            "apiVersion": "apps/v1", "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
             "metadata": {"name": name, "namespace": ns, "labels": labels},
             "spec": {
                 "replicas": spec.replicas_of(v),
                 "selector": {"matchLabels": labels},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "100%", "maxUnavailable": 0}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": "100%", "maxUnavailable": 0},
+                },
                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
             },
         }
         service = {
-            "apiVersion": "v1", "kind": "Service",
+            "apiVersion": "v1",
+            "kind": "Service",
             "metadata": {"name": name, "namespace": ns, "labels": labels},
             "spec": {"selector": labels, "ports": [{"name": "http", "port": PORT, "targetPort": "http"}]},
         }
         out += [deployment, service]
         if scaling is not None:
-            out.append({
-                "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                "metadata": {"name": name, "namespace": ns, "labels": labels},
-                "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                    "minReplicas": max(1, scaling.min), "maxReplicas": scaling.max,
-                    "metrics": [{"type": "Pods", "pods": {
-                        "metric": {"name": "argento_service_request_in_progress"},
-                        "target": {"type": "AverageValue", "averageValue": f"{scaling.target_concurrency:g}"},
-                    }}],
-                },
-            })
+            out.append(
+                {
+                    "apiVersion": "autoscaling/v2",
+                    "kind": "HorizontalPodAutoscaler",
+                    "metadata": {"name": name, "namespace": ns, "labels": labels},
+                    "spec": {
+                        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                        "minReplicas": max(1, scaling.min),
+                        "maxReplicas": scaling.max,
+                        "metrics": [
+                            {
+                                "type": "Pods",
+                                "pods": {
+                                    "metric": {"name": "argento_service_request_in_progress"},
+                                    "target": {
+                                        "type": "AverageValue",
+                                        "averageValue": f"{scaling.target_concurrency:g}",
+                                    },
+                                },
+                            }
+                        ],
+                    },
+                }
+            )
     if len(spec.variants) > 1 or spec.shadow:
         out.append(_http_route(spec, weights))
     for manifest in out:
@@ -124,17 +147,30 @@ def _http_route(spec: DeploymentSpec, weights: dict[str, float]) -> dict[str, An
     }
     rules: list[dict[str, Any]] = []
     if spec.routing == "header":
-        rules += [{"matches": [{"path": {"type": "PathPrefix", "value": "/"},
-                                "headers": [{"type": "Exact", "name": spec.routing_key, "value": v.name}]}],
-                   "backendRefs": [ref(v.name)]} for v in served]
+        rules += [
+            {
+                "matches": [
+                    {
+                        "path": {"type": "PathPrefix", "value": "/"},
+                        "headers": [{"type": "Exact", "name": spec.routing_key, "value": v.name}],
+                    }
+                ],
+                "backendRefs": [ref(v.name)],
+            }
+            for v in served
+        ]
     rules.append(default)
     if spec.shadow:
         for rule in rules:
             rule["filters"] = [{"type": "RequestMirror", "requestMirror": {"backendRef": ref(spec.shadow)}}]
     return {
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
-        "metadata": {"name": spec.name, "namespace": spec.namespace,
-                     "labels": {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "argento"}},
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {
+            "name": spec.name,
+            "namespace": spec.namespace,
+            "labels": {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "argento"},
+        },
         "spec": {"parentRefs": [{"name": "argento-gateway"}], "rules": rules},
     }
 
@@ -146,7 +182,9 @@ def validate(manifest: dict[str, Any]) -> None:
         for i, rule in enumerate(manifest["spec"]["rules"]):
             for j, backend in enumerate(rule.get("backendRefs", [])):
                 if not backend.get("name") or not isinstance(backend.get("port"), int):
-                    raise SpecError("backendRef needs name and port", path=f"spec.rules[{i}].backendRefs[{j}]")
+                    raise SpecError(
+                        "backendRef needs name and port", path=f"spec.rules[{i}].backendRefs[{j}]"
+                    )
                 if not 0 <= backend.get("weight", 1) <= 1_000_000:
                     raise SpecError("weight out of range", path=f"spec.rules[{i}].backendRefs[{j}].weight")
         return
@@ -156,8 +194,9 @@ def validate(manifest: dict[str, Any]) -> None:
     try:
         from kubernetes.client import ApiClient
     except ImportError:
-        raise ArgentoError("validating Kubernetes manifests needs the kubernetes package: "
-                           "pip install 'argento[k8s]'") from None
+        raise ArgentoError(
+            "validating Kubernetes manifests needs the kubernetes package: pip install 'argento[k8s]'"
+        ) from None
     client = ApiClient()
     try:
         obj = client._ApiClient__deserialize(manifest, model)  # type: ignore[attr-defined]
@@ -166,8 +205,10 @@ def validate(manifest: dict[str, Any]) -> None:
     back = client.sanitize_for_serialization(obj)
     missing = _dropped(manifest, back, "")
     if missing:
-        raise SpecError(f"{key[1]} {manifest['metadata']['name']}: field(s) unknown to {model}: "
-                        f"{', '.join(missing)}", path=missing[0])
+        raise SpecError(
+            f"{key[1]} {manifest['metadata']['name']}: field(s) unknown to {model}: {', '.join(missing)}",
+            path=missing[0],
+        )
 
 
 def _dropped(original: Any, round_trip: Any, path: str) -> list[str]:
@@ -180,8 +221,11 @@ def _dropped(original: Any, round_trip: Any, path: str) -> list[str]:
             out += [sub] if k not in round_trip else _dropped(v, round_trip[k], sub)
         return out
     if isinstance(original, list) and isinstance(round_trip, list):
-        return [p for i, (a, b) in enumerate(zip(original, round_trip, strict=False))
-                for p in _dropped(a, b, f"{path}[{i}]")]
+        return [
+            p
+            for i, (a, b) in enumerate(zip(original, round_trip, strict=False))
+            for p in _dropped(a, b, f"{path}[{i}]")
+        ]
     return []
 
 

@@ -21,8 +21,19 @@ WINDOW = 20_000
 class VariantMetrics:
     """Counters of one variant of one deployment."""
 
-    __slots__ = ("bucket_counts", "business", "by_code", "deployment", "errors", "latencies", "requests", "retries",
-                 "shadow", "sum_seconds", "variant")
+    __slots__ = (
+        "bucket_counts",
+        "business",
+        "by_code",
+        "deployment",
+        "errors",
+        "latencies",
+        "requests",
+        "retries",
+        "shadow",
+        "sum_seconds",
+        "variant",
+    )
 
     def __init__(self, deployment: str, variant: str, *, shadow: bool = False) -> None:
         self.deployment = deployment
@@ -75,13 +86,18 @@ class VariantMetrics:
 
 
 def _labels(**labels: object) -> str:
-    inner = ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-                     for k, v in labels.items())
+    inner = ",".join(
+        f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+        for k, v in labels.items()
+    )
     return "{" + inner + "}"
 
 
-def render(variants: Iterable[VariantMetrics], replicas: dict[tuple[str, str, str], int],
-           weights: dict[tuple[str, str], float]) -> str:
+def render(
+    variants: Iterable[VariantMetrics],
+    replicas: dict[tuple[str, str, str], int],
+    weights: dict[tuple[str, str], float],
+) -> str:
     """Prometheus text for every variant's counters, replica states and traffic weights."""
     variants = list(variants)
     lines = [
@@ -90,34 +106,57 @@ def render(variants: Iterable[VariantMetrics], replicas: dict[tuple[str, str, st
     ]
     for m in variants:
         for code, count in sorted(m.by_code.items()):
-            lines.append(f"argento_deployment_requests_total"
-                         f"{_labels(deployment=m.deployment, variant=m.variant, code=code)} {count}")
-    lines += ["# HELP argento_deployment_request_errors_total Requests answered 5xx or not at all.",
-              "# TYPE argento_deployment_request_errors_total counter"]
-    lines += [f"argento_deployment_request_errors_total{_labels(deployment=m.deployment, variant=m.variant)} "
-              f"{m.errors}" for m in variants]
-    lines += ["# HELP argento_deployment_retries_total Requests retried on another replica.",
-              "# TYPE argento_deployment_retries_total counter"]
-    lines += [f"argento_deployment_retries_total{_labels(deployment=m.deployment, variant=m.variant)} {m.retries}"
-              for m in variants]
-    lines += ["# HELP argento_deployment_request_duration_seconds Gateway-measured latency per variant.",
-              "# TYPE argento_deployment_request_duration_seconds histogram"]
+            lines.append(
+                f"argento_deployment_requests_total"
+                f"{_labels(deployment=m.deployment, variant=m.variant, code=code)} {count}"
+            )
+    lines += [
+        "# HELP argento_deployment_request_errors_total Requests answered 5xx or not at all.",
+        "# TYPE argento_deployment_request_errors_total counter",
+    ]
+    lines += [
+        f"argento_deployment_request_errors_total{_labels(deployment=m.deployment, variant=m.variant)} "
+        f"{m.errors}"
+        for m in variants
+    ]
+    lines += [
+        "# HELP argento_deployment_retries_total Requests retried on another replica.",
+        "# TYPE argento_deployment_retries_total counter",
+    ]
+    lines += [
+        f"argento_deployment_retries_total{_labels(deployment=m.deployment, variant=m.variant)} {m.retries}"
+        for m in variants
+    ]
+    lines += [
+        "# HELP argento_deployment_request_duration_seconds Gateway-measured latency per variant.",
+        "# TYPE argento_deployment_request_duration_seconds histogram",
+    ]
     for m in variants:
         cumulative = 0
         for bound, count in zip((*BUCKETS, float("inf")), m.bucket_counts, strict=True):
             cumulative += count
             le = "+Inf" if bound == float("inf") else repr(bound)
-            lines.append(f"argento_deployment_request_duration_seconds_bucket"
-                         f"{_labels(deployment=m.deployment, variant=m.variant, le=le)} {cumulative}")
+            lines.append(
+                f"argento_deployment_request_duration_seconds_bucket"
+                f"{_labels(deployment=m.deployment, variant=m.variant, le=le)} {cumulative}"
+            )
         base = _labels(deployment=m.deployment, variant=m.variant)
         lines.append(f"argento_deployment_request_duration_seconds_sum{base} {m.sum_seconds}")
         lines.append(f"argento_deployment_request_duration_seconds_count{base} {m.requests}")
-    lines += ["# HELP argento_deployment_replicas Replicas by variant and state.",
-              "# TYPE argento_deployment_replicas gauge"]
-    lines += [f"argento_deployment_replicas{_labels(deployment=d, variant=v, state=s)} {n}"
-              for (d, v, s), n in sorted(replicas.items())]
-    lines += ["# HELP argento_deployment_traffic_weight Share of traffic routed to a variant, in percent.",
-              "# TYPE argento_deployment_traffic_weight gauge"]
-    lines += [f"argento_deployment_traffic_weight{_labels(deployment=d, variant=v)} {w}"
-              for (d, v), w in sorted(weights.items())]
+    lines += [
+        "# HELP argento_deployment_replicas Replicas by variant and state.",
+        "# TYPE argento_deployment_replicas gauge",
+    ]
+    lines += [
+        f"argento_deployment_replicas{_labels(deployment=d, variant=v, state=s)} {n}"
+        for (d, v, s), n in sorted(replicas.items())
+    ]
+    lines += [
+        "# HELP argento_deployment_traffic_weight Share of traffic routed to a variant, in percent.",
+        "# TYPE argento_deployment_traffic_weight gauge",
+    ]
+    lines += [
+        f"argento_deployment_traffic_weight{_labels(deployment=d, variant=v)} {w}"
+        for (d, v), w in sorted(weights.items())
+    ]
     return "\n".join(lines) + "\n"

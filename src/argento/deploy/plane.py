@@ -46,9 +46,16 @@ from argento.errors import AlreadyExists, NotFound, SpecError, Unavailable
 class DeploymentPlane:
     """Deployments of one control plane (the server, or a test's own loop)."""
 
-    def __init__(self, settings: Settings, *, state: StateStore | None = None, backend: Backend | None = None,
-                 backends: dict[str, Backend] | None = None, reuse_env: bool = False,
-                 **controller_options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        state: StateStore | None = None,
+        backend: Backend | None = None,
+        backends: dict[str, Backend] | None = None,
+        reuse_env: bool = False,
+        **controller_options: Any,
+    ) -> None:
         from argento.deploy.backends.local import LocalBackend
 
         self.settings = settings
@@ -96,20 +103,27 @@ class DeploymentPlane:
         from argento.deploy.bentos import BentoStore
 
         if spec.backend not in self.backends:
-            raise SpecError(f"unknown backend {spec.backend!r}; available here: {', '.join(sorted(self.backends))} "
-                            "(kubernetes: render manifests with `argento deployments render`)", path="spec.backend")
+            raise SpecError(
+                f"unknown backend {spec.backend!r}; available here: {', '.join(sorted(self.backends))} "
+                "(kubernetes: render manifests with `argento deployments render`)",
+                path="spec.backend",
+            )
         store = BentoStore.from_settings(self.settings)
         variants = []
         for i, v in enumerate(spec.variants):
             if v.bento:
                 if not store.exists(v.bento):
-                    raise SpecError(f"bento {v.bento} not found (build it with `argento build`)",
-                                    path=f"spec.variants[{i}].bento")
+                    raise SpecError(
+                        f"bento {v.bento} not found (build it with `argento build`)",
+                        path=f"spec.variants[{i}].bento",
+                    )
                 v = dataclasses.replace(v, bento=store.get(v.bento).tag)
             variants.append(v)
         return spec.with_variants(variants)
 
-    async def _commit(self, record: Record, spec: DeploymentSpec, reason: str, *, new: bool = False) -> dict[str, Any]:
+    async def _commit(
+        self, record: Record, spec: DeploymentSpec, reason: str, *, new: bool = False
+    ) -> dict[str, Any]:
         spec = self._pin_targets(spec)
         body = spec.to_dict()
         record = new_record(body, reason) if new else add_revision(record, body, reason)
@@ -188,8 +202,10 @@ class DeploymentPlane:
             if view["status"]["converged"]:
                 return view
             if time.monotonic() >= deadline:
-                raise Unavailable(f"deployment {name} did not become available within {timeout:g}s: "
-                                  f"{view['status']['variants']}")
+                raise Unavailable(
+                    f"deployment {name} did not become available within {timeout:g}s: "
+                    f"{view['status']['variants']}"
+                )
             await asyncio.sleep(0.05)
 
     # ---- reads ----------------------------------------------------------------------------------------------
@@ -213,13 +229,18 @@ class DeploymentPlane:
             "revision": record["revision"],
             "spec": spec.to_dict(),
             "status": {**status, "stats": stats},
-            "revisions": [{k: r[k] for k in ("revision", "reason", "created_at")} for r in record["revisions"]],
+            "revisions": [
+                {k: r[k] for k in ("revision", "reason", "created_at")} for r in record["revisions"]
+            ],
         }
 
     def list(self, namespace: str | None = None) -> list[dict[str, Any]]:
         """Every deployment (of ``namespace``)."""
-        return [self.view(n) for n, r in sorted(self.records.items())
-                if not r.get("deleting") and (namespace in (None, "") or r.get("namespace") == namespace)]
+        return [
+            self.view(n)
+            for n, r in sorted(self.records.items())
+            if not r.get("deleting") and (namespace in (None, "") or r.get("namespace") == namespace)
+        ]
 
     def revision(self, name: str, number: int) -> dict[str, Any]:
         """One revision with its full spec."""

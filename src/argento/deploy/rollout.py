@@ -48,7 +48,9 @@ class Step:
     drain: tuple[str, ...] = ()
 
 
-def plan_variant(replicas: Sequence[ReplicaView], desired: int, template: str, *, may_start: bool = True) -> Step:
+def plan_variant(
+    replicas: Sequence[ReplicaView], desired: int, template: str, *, may_start: bool = True
+) -> Step:
     """The next step of one variant whose live replicas are ``replicas`` (``may_start``: not in backoff)."""
     live = [r for r in replicas if r.state in LIVE]
     current = [r for r in live if r.template_hash == template]
@@ -75,12 +77,17 @@ def scaled(spec: DeploymentSpec, replicas: int, variant: str | None = None) -> D
         raise SpecError("replicas must be a non-negative integer", path="replicas")
     if variant is None:
         single = len(spec.variants) == 1
-        variants = tuple(dataclasses.replace(v, replicas=None, autoscaling=None) if single else v
-                         for v in spec.variants)
+        variants = tuple(
+            dataclasses.replace(v, replicas=None, autoscaling=None) if single else v for v in spec.variants
+        )
         return dataclasses.replace(spec, replicas=replicas, autoscaling=None, variants=variants)
     target = spec.variant(variant)
-    return spec.with_variants([dataclasses.replace(v, replicas=replicas, autoscaling=None) if v is target else v
-                               for v in spec.variants])
+    return spec.with_variants(
+        [
+            dataclasses.replace(v, replicas=replicas, autoscaling=None) if v is target else v
+            for v in spec.variants
+        ]
+    )
 
 
 def reweighted(spec: DeploymentSpec, weights: dict[str, Any]) -> DeploymentSpec:
@@ -99,8 +106,9 @@ def reweighted(spec: DeploymentSpec, weights: dict[str, Any]) -> DeploymentSpec:
 def promoted(spec: DeploymentSpec, variant: str) -> DeploymentSpec:
     """``spec`` serving only ``variant`` at 100 % with the deployment's replica count (others retire)."""
     chosen = spec.variant(variant)
-    return dataclasses.replace(spec, variants=(dataclasses.replace(chosen, weight=100.0, replicas=None),),
-                               shadow=None)
+    return dataclasses.replace(
+        spec, variants=(dataclasses.replace(chosen, weight=100.0, replicas=None),), shadow=None
+    )
 
 
 def rollback_target(record: Record, revision: int | None = None) -> tuple[int, DeploymentSpec]:
@@ -108,6 +116,8 @@ def rollback_target(record: Record, revision: int | None = None) -> tuple[int, D
     if revision is None:
         earlier = [r["revision"] for r in record["revisions"] if r["revision"] < record["revision"]]
         if not earlier:
-            raise SpecError(f"deployment {record['name']} has no earlier revision to roll back to", path="revision")
+            raise SpecError(
+                f"deployment {record['name']} has no earlier revision to roll back to", path="revision"
+            )
         revision = max(earlier)
     return revision, DeploymentSpec.from_dict(revision_spec(record, revision))

@@ -74,9 +74,18 @@ class VariantRoute:
 class DeploymentRoute:
     """Everything the gateway needs to route one deployment's requests."""
 
-    def __init__(self, name: str, variants: list[VariantRoute], *, mode: str = "random", key: str = "",
-                 shadow: VariantRoute | None = None, shadow_percent: float = 100.0, retry_post: bool = True,
-                 timeout: float = 65.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        variants: list[VariantRoute],
+        *,
+        mode: str = "random",
+        key: str = "",
+        shadow: VariantRoute | None = None,
+        shadow_percent: float = 100.0,
+        retry_post: bool = True,
+        timeout: float = 65.0,
+    ) -> None:
         self.name = name
         self.variants = variants
         self.by_name = {v.name: v for v in variants}

@@ -22,9 +22,25 @@ from argento.errors import SpecError
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ROUTING_MODES = ("random", "header", "sticky")
-_SPEC_KEYS = {"name", "namespace", "bento", "service", "working_dir", "replicas", "autoscaling", "resources",
-              "env", "variants", "routing", "shadow", "shadow_percent", "gateway_port", "retry_post", "backend",
-              "labels"}
+_SPEC_KEYS = {
+    "name",
+    "namespace",
+    "bento",
+    "service",
+    "working_dir",
+    "replicas",
+    "autoscaling",
+    "resources",
+    "env",
+    "variants",
+    "routing",
+    "shadow",
+    "shadow_percent",
+    "gateway_port",
+    "retry_post",
+    "backend",
+    "labels",
+}
 _VARIANT_KEYS = {"name", "bento", "service", "working_dir", "weight", "replicas", "autoscaling", "env"}
 
 
@@ -84,8 +100,13 @@ class Variant:
 
     def template_hash(self, spec: DeploymentSpec) -> str:
         """Identity of this variant's replicas: what they run (a change means a rolling update)."""
-        what = {"bento": self.bento, "service": self.service, "working_dir": self.working_dir,
-                "env": {**spec.env, **self.env}, "resources": spec.resources}
+        what = {
+            "bento": self.bento,
+            "service": self.service,
+            "working_dir": self.working_dir,
+            "env": {**spec.env, **self.env},
+            "resources": spec.resources,
+        }
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:10]
 
     @classmethod
@@ -145,8 +166,11 @@ class DeploymentSpec:
         for v in self.variants:
             if v.name == name:
                 return v
-        raise SpecError(f"deployment {self.name} has no variant {name!r} "
-                        f"(variants: {', '.join(v.name for v in self.variants)})", path="variants")
+        raise SpecError(
+            f"deployment {self.name} has no variant {name!r} "
+            f"(variants: {', '.join(v.name for v in self.variants)})",
+            path="variants",
+        )
 
     def replicas_of(self, variant: Variant) -> int:
         """Static replica count of a variant (autoscaled variants start at their ``min``)."""
@@ -176,11 +200,20 @@ class DeploymentSpec:
             "resources": dict(self.resources),
             "env": dict(self.env),
             "variants": [
-                {k: v for k, v in {
-                    "name": var.name, "bento": var.bento, "service": var.service, "working_dir": var.working_dir,
-                    "weight": var.weight, "replicas": var.replicas,
-                    "autoscaling": asdict(var.autoscaling) if var.autoscaling else None, "env": dict(var.env),
-                }.items() if v is not None}
+                {
+                    k: v
+                    for k, v in {
+                        "name": var.name,
+                        "bento": var.bento,
+                        "service": var.service,
+                        "working_dir": var.working_dir,
+                        "weight": var.weight,
+                        "replicas": var.replicas,
+                        "autoscaling": asdict(var.autoscaling) if var.autoscaling else None,
+                        "env": dict(var.env),
+                    }.items()
+                    if v is not None
+                }
                 for var in self.variants
             ],
             "routing": {"mode": self.routing, "key": self.routing_key},
@@ -222,12 +255,15 @@ class DeploymentSpec:
             routing = {"mode": routing}
         mode = routing.get("mode", "random")
         if mode not in ROUTING_MODES:
-            raise SpecError(f"unknown routing mode {mode!r}; one of {', '.join(ROUTING_MODES)}",
-                            path=f"{path}.routing.mode")
+            raise SpecError(
+                f"unknown routing mode {mode!r}; one of {', '.join(ROUTING_MODES)}",
+                path=f"{path}.routing.mode",
+            )
         key = str(routing.get("key") or "")
         if mode != "random" and not key:
-            raise SpecError(f"routing {mode} needs a `key` (a header or query parameter name)",
-                            path=f"{path}.routing.key")
+            raise SpecError(
+                f"routing {mode} needs a `key` (a header or query parameter name)", path=f"{path}.routing.key"
+            )
         shadow = data.get("shadow") or None
         spec = cls(
             name=name,
@@ -241,8 +277,9 @@ class DeploymentSpec:
             routing_key=key,
             shadow=shadow,
             shadow_percent=_number(data.get("shadow_percent", 100.0), f"{path}.shadow_percent"),
-            gateway_port=None if data.get("gateway_port") in (None, 0) else _int(
-                data["gateway_port"], f"{path}.gateway_port", minimum=1),
+            gateway_port=None
+            if data.get("gateway_port") in (None, 0)
+            else _int(data["gateway_port"], f"{path}.gateway_port", minimum=1),
             retry_post=bool(data.get("retry_post", True)),
             backend=str(data.get("backend") or "local"),
             labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
@@ -259,7 +296,9 @@ class DeploymentSpec:
 def normalised_weights(spec: DeploymentSpec) -> dict[str, float]:
     """Each variant's share of the traffic in percent (weights are relative; they need not add up to 100)."""
     total = sum(v.weight for v in spec.variants if v.name != spec.shadow)
-    return {v.name: (100.0 * v.weight / total if total and v.name != spec.shadow else 0.0) for v in spec.variants}
+    return {
+        v.name: (100.0 * v.weight / total if total and v.name != spec.shadow else 0.0) for v in spec.variants
+    }
 
 
 def _int(value: Any, path: str, *, minimum: int = 0) -> int:

@@ -54,7 +54,10 @@ def add_revision(record: Record, spec: dict[str, Any], reason: str) -> Record:
     """A copy of ``record`` whose current revision is a new one holding ``spec``."""
     number = max(r["revision"] for r in record["revisions"]) + 1
     stamp = now()
-    revisions = [*record["revisions"], {"revision": number, "spec": spec, "reason": reason, "created_at": stamp}]
+    revisions = [
+        *record["revisions"],
+        {"revision": number, "spec": spec, "reason": reason, "created_at": stamp},
+    ]
     return {**record, "revision": number, "revisions": revisions[-HISTORY_LIMIT:], "updated_at": stamp}
 
 

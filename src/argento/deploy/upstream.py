@@ -17,10 +17,21 @@ from dataclasses import dataclass
 
 import httptools
 
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
-    b"transfer-encoding", b"upgrade", b"host", b"content-length", b"expect",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        b"expect",
+    }
+)
 
 
 class UpstreamError(Exception):
@@ -45,8 +56,17 @@ class Response:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request at a time."""
 
-    __slots__ = ("_body", "_headers", "_keep_alive", "_started", "_waiter", "closed", "parser", "transport",
-                 "used")
+    __slots__ = (
+        "_body",
+        "_headers",
+        "_keep_alive",
+        "_started",
+        "_waiter",
+        "closed",
+        "parser",
+        "transport",
+        "used",
+    )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -96,7 +116,9 @@ class _Connection(asyncio.Protocol):
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             unanswered = not self._started
-            waiter.set_exception(UpstreamError(message, unanswered=unanswered, unsent=unanswered and self.used > 1))
+            waiter.set_exception(
+                UpstreamError(message, unanswered=unanswered, unsent=unanswered and self.used > 1)
+            )
         self.close()
 
     def close(self) -> None:
@@ -114,8 +136,9 @@ class _Connection(asyncio.Protocol):
                 return await waiter
         except TimeoutError:
             self.close()
-            raise UpstreamError(f"no response within {timeout:g}s", unanswered=not self._started,
-                                unsent=False, timeout=True) from None
+            raise UpstreamError(
+                f"no response within {timeout:g}s", unanswered=not self._started, unsent=False, timeout=True
+            ) from None
 
     @property
     def reusable(self) -> bool:
@@ -138,12 +161,21 @@ class Pool:
             async with asyncio.timeout(timeout):
                 _, conn = await loop.create_connection(_Connection, self.host, self.port)
         except (OSError, TimeoutError) as exc:
-            raise UpstreamError(f"cannot connect to {self.host}:{self.port}: {exc}", unanswered=True,
-                                unsent=True) from None
+            raise UpstreamError(
+                f"cannot connect to {self.host}:{self.port}: {exc}", unanswered=True, unsent=True
+            ) from None
         return conn
 
-    async def request(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes,
-                      *, timeout: float = 60.0, connect_timeout: float = 2.0) -> Response:
+    async def request(
+        self,
+        method: bytes,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 2.0,
+    ) -> Response:
         """Send one request and wait for the whole response."""
         parts = [method, b" ", target, b" HTTP/1.1\r\nhost: ", self.authority, b"\r\n"]
         for name, value in headers:

@@ -52,8 +52,14 @@ def _is_zombie(pid: int) -> bool:
 class LocalReplica:
     """A replica process: ours (a ``Popen``) or adopted from an earlier control plane (a pid)."""
 
-    def __init__(self, pid: int, port: int, host: str = "127.0.0.1", proc: subprocess.Popen[bytes] | None = None,
-                 record: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        pid: int,
+        port: int,
+        host: str = "127.0.0.1",
+        proc: subprocess.Popen[bytes] | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> None:
         self.pid = pid
         self.port = port
         self.host = host
@@ -106,13 +112,33 @@ class LocalBackend:
             bento = BentoStore.from_settings(self.settings).get(spec.target)
             # Creating the environment the first time takes seconds: never on the event loop.
             argv, env = await asyncio.to_thread(
-                serve_command, bento, port=spec.port, host=spec.host, reuse_env=self.reuse_env,
-                settings=self.settings, extra=["--no-access-log", "--log-level", "warning"],
+                serve_command,
+                bento,
+                port=spec.port,
+                host=spec.host,
+                reuse_env=self.reuse_env,
+                settings=self.settings,
+                extra=["--no-access-log", "--log-level", "warning"],
             )
             return argv, env, None
-        argv = [sys.executable, "-m", "argento.cli.main", "serve", spec.target, "--host", spec.host,
-                "--port", str(spec.port), "--no-access-log", "--log-level", "warning",
-                "--version", spec.variant, "--working-dir", spec.working_dir or "."]
+        argv = [
+            sys.executable,
+            "-m",
+            "argento.cli.main",
+            "serve",
+            spec.target,
+            "--host",
+            spec.host,
+            "--port",
+            str(spec.port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--version",
+            spec.variant,
+            "--working-dir",
+            spec.working_dir or ".",
+        ]
         return argv, {}, spec.working_dir
 
     async def start(self, spec: ReplicaSpec) -> LocalReplica:
@@ -124,13 +150,27 @@ class LocalBackend:
         with open(log_file, "ab") as log:
             try:
                 proc = subprocess.Popen(
-                    argv, env=env, cwd=cwd or None, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                    start_new_session=True, close_fds=True,
+                    argv,
+                    env=env,
+                    cwd=cwd or None,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                    close_fds=True,
                 )
             except OSError as exc:
-                raise ArgentoError(f"could not start a replica of {spec.deployment}/{spec.variant}: {exc}") from exc
-        record = {"replica_id": spec.replica_id, "deployment": spec.deployment, "variant": spec.variant,
-                  "template_hash": spec.template_hash, "target": spec.target, "log": str(log_file)}
+                raise ArgentoError(
+                    f"could not start a replica of {spec.deployment}/{spec.variant}: {exc}"
+                ) from exc
+        record = {
+            "replica_id": spec.replica_id,
+            "deployment": spec.deployment,
+            "variant": spec.variant,
+            "template_hash": spec.template_hash,
+            "target": spec.target,
+            "log": str(log_file),
+        }
         return LocalReplica(proc.pid, spec.port, spec.host, proc, record)
 
     def adopt(self, record: dict[str, Any]) -> LocalReplica | None:

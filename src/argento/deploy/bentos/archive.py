@@ -118,8 +118,13 @@ CMD ["argento", "serve", "{service}", "--working-dir", "src", "--host", "0.0.0.0
 """
 
 
-def containerize(store: BentoStore, tag: str | BentoTag, output: str | os.PathLike[str] | None = None,
-                 *, image: str | None = None) -> Path:
+def containerize(
+    store: BentoStore,
+    tag: str | BentoTag,
+    output: str | os.PathLike[str] | None = None,
+    *,
+    image: str | None = None,
+) -> Path:
     """Write a Docker/OCI build context for ``tag`` into ``output`` (default: a new temp folder)."""
     from argento.registry.archive import write_archive
 
@@ -135,7 +140,11 @@ def containerize(store: BentoStore, tag: str | BentoTag, output: str | os.PathLi
             write_archive(_model_store(), model_tag, fh)
     python = bento.manifest.get("python") or {}
     editable = python.get("editable") or {}
-    runtime = f" \\\n && pip install --no-cache-dir 'argento=={bento.manifest.get('argento_version')}'" if editable else ""
+    runtime = (
+        f" \\\n && pip install --no-cache-dir 'argento=={bento.manifest.get('argento_version')}'"
+        if editable
+        else ""
+    )
     envs = "".join(f"ENV {k}={_quote(v)}\n" for k, v in (bento.manifest.get("envs") or {}).items())
     (out / "Dockerfile").write_text(
         _DOCKERFILE.format(

@@ -39,14 +39,41 @@ from argento.errors import NotFound, SpecError
 from argento.registry.versions import new_version, validate_name, validate_version
 
 #: What loading a model of each framework needs in the bento's environment (on top of the source's imports).
-FRAMEWORK_PACKAGES = {"sklearn": "scikit-learn", "xgboost": "xgboost", "lightgbm": "lightgbm",
-                      "pytorch": "torch", "mlflow": "mlflow", "pickle": "cloudpickle"}
+FRAMEWORK_PACKAGES = {
+    "sklearn": "scikit-learn",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "pytorch": "torch",
+    "mlflow": "mlflow",
+    "pickle": "cloudpickle",
+}
 
 #: Never packaged, whatever ``include`` says.
-ALWAYS_EXCLUDED = (".git/", ".venv/", "venv/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/",
-                   ".ruff_cache/", "*.egg-info/", ".argento/")
-_KEYS = {"service", "name", "version", "description", "labels", "include", "exclude", "python", "models",
-         "envs", "docker"}
+ALWAYS_EXCLUDED = (
+    ".git/",
+    ".venv/",
+    "venv/",
+    "__pycache__/",
+    "*.pyc",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    "*.egg-info/",
+    ".argento/",
+)
+_KEYS = {
+    "service",
+    "name",
+    "version",
+    "description",
+    "labels",
+    "include",
+    "exclude",
+    "python",
+    "models",
+    "envs",
+    "docker",
+}
 
 
 @dataclass

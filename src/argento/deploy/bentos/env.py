@@ -113,17 +113,35 @@ def ensure_env(bento: Bento, settings: Settings | None = None, *, log: object = 
             started = time.monotonic()
             _run([sys.executable, "-m", "venv", "--without-pip", str(staged)], "create the virtualenv")
             python = bento.manifest.get("python") or {}
-            rest = [pin for pin in python.get("requirements") or [] if not _copy_installed(pin, _site_packages(staged))]
+            rest = [
+                pin
+                for pin in python.get("requirements") or []
+                if not _copy_installed(pin, _site_packages(staged))
+            ]
             if rest:
                 lock = staged / "requirements.rest.txt"
                 lock.write_text("".join(f"{pin}\n" for pin in rest))
                 _run(
-                    [sys.executable, "-m", "pip", "--python", str(env_python(staged)), "install", "--no-deps",
-                     "--disable-pip-version-check", "--no-input", "-q", "-r", str(lock)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "--python",
+                        str(env_python(staged)),
+                        "install",
+                        "--no-deps",
+                        "--disable-pip-version-check",
+                        "--no-input",
+                        "-q",
+                        "-r",
+                        str(lock),
+                    ],
                     f"install the requirements of {bento.tag}",
                 )
             _copy_editable_hooks(python.get("editable") or {}, _site_packages(staged))
-            (staged / READY).write_text(json.dumps({"bento": bento.tag, "seconds": time.monotonic() - started}))
+            (staged / READY).write_text(
+                json.dumps({"bento": bento.tag, "seconds": time.monotonic() - started})
+            )
             rename_dir(staged, env)
         finally:
             staging.discard(staged)
@@ -137,12 +155,28 @@ def _run(argv: list[str], what: str) -> None:
         raise ArgentoError(f"could not {what}: " + " | ".join(tail))
 
 
-def serve_command(bento: Bento, *, port: int, host: str = "127.0.0.1", reuse_env: bool = False,
-                  settings: Settings | None = None, extra: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
+def serve_command(
+    bento: Bento,
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    reuse_env: bool = False,
+    settings: Settings | None = None,
+    extra: list[str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
     """The argv and extra environment that serve ``bento`` (in its isolated env unless ``reuse_env``)."""
     python = sys.executable if reuse_env else str(env_python(ensure_env(bento, settings)))
-    argv = [python, "-m", "argento.deploy.bentos.runner", str(bento.path), "--host", host, "--port", str(port),
-            *(extra or [])]
+    argv = [
+        python,
+        "-m",
+        "argento.deploy.bentos.runner",
+        str(bento.path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        *(extra or []),
+    ]
     env = {str(k): str(v) for k, v in (bento.manifest.get("envs") or {}).items()}
     return argv, env
 

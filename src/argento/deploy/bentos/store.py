@@ -159,7 +159,10 @@ class BentoStore:
         if not versions:
             raise NotFound(f"bento {parsed.name} not found (build one with `argento build`)")
         # Newest by creation time; the version string breaks ties (auto versions sort by time too).
-        return max((self._load(parsed.name, v) for v in versions), key=lambda b: (b.manifest.get("created_at", ""), b.version))
+        return max(
+            (self._load(parsed.name, v) for v in versions),
+            key=lambda b: (b.manifest.get("created_at", ""), b.version),
+        )
 
     def list(self, name: str | None = None) -> builtins.list[Bento]:
         """Every bento (of ``name``), newest first within a name."""
