@@ -22,7 +22,7 @@ export function lineChart(title, { unit = "", digits = 1, min = 0 } = {}) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, hgt);
     const pts = series.flatMap((s) => s.points.filter(([, v]) => Number.isFinite(v)));
-    const left = 44;
+    const left = 52;
     const right = 8;
     const top = 8;
     const bottom = 18;
@@ -32,7 +32,8 @@ export function lineChart(title, { unit = "", digits = 1, min = 0 } = {}) {
     const t0 = pts.length ? Math.min(t1 - 60000, ...pts.map(([t]) => t)) : t1 - 60000;
     let vmax = pts.length ? Math.max(...pts.map(([, v]) => v)) : 1;
     if (vmax <= min) vmax = min + 1;
-    vmax = niceCeil(vmax);
+    const tick = niceCeil((vmax - min) / 4); // four round steps: 0, 5, 10, 15, 20
+    vmax = min + 4 * tick;
     const X = (t) => left + ((t - t0) / Math.max(1, t1 - t0)) * pw;
     const Y = (v) => top + ph - ((v - min) / (vmax - min)) * ph;
     ctx.font = "11px system-ui, sans-serif";
@@ -40,15 +41,15 @@ export function lineChart(title, { unit = "", digits = 1, min = 0 } = {}) {
     ctx.strokeStyle = "#e8ecf2";
     ctx.fillStyle = "#8a94a6";
     ctx.lineWidth = 1;
-    for (let i = 0; i <= 3; i++) {
-      const v = min + ((vmax - min) * i) / 3;
+    for (let i = 0; i <= 4; i++) {
+      const v = min + tick * i;
       const y = Math.round(Y(v)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(left, y);
       ctx.lineTo(w - right, y);
       ctx.stroke();
       ctx.textAlign = "right";
-      ctx.fillText(num(v, digits) + unit, left - 6, y);
+      ctx.fillText(String(+v.toPrecision(3)) + unit, left - 6, y);
     }
     ctx.textAlign = "left";
     ctx.fillText(`${Math.round((t1 - t0) / 1000)}s`, left, hgt - 7);

@@ -31,8 +31,9 @@ async function readEvents(resp, onData) {
 }
 
 /** One stream: resolves when the server ends it. */
-export async function streamOnce(path, query, onResult, signal) {
+export async function streamOnce(path, query, onResult, signal, onOpen = () => {}) {
   const resp = await raw("GET", path, { query, signal, headers: { Accept: "text/event-stream" } });
+  onOpen();
   await readEvents(resp, onResult);
 }
 
@@ -55,12 +56,14 @@ export function watch(path, query, onResult, { onStatus = () => {}, onFallback =
           path,
           typeof query === "function" ? query() : query,
           (result) => {
-            if (!got) onStatus("live");
             got = true;
-            failures = 0;
             onResult(result);
           },
           controller.signal,
+          () => {
+            failures = 0;
+            onStatus("live");
+          },
         );
       } catch (err) {
         if (stopped || err.name === "AbortError") return;
@@ -68,6 +71,7 @@ export function watch(path, query, onResult, { onStatus = () => {}, onFallback =
       }
       if (stopped) return;
       if (!got) failures++;
+      got = false;
       if (failures === 3) {
         onStatus("polling");
         onFallback();

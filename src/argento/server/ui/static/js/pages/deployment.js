@@ -61,7 +61,7 @@ export async function render(main, { name }) {
   function drawTraffic() {
     if (editing) return;
     const variants = serving.variantsOf(dep);
-    const observed = history.observedSplit();
+    const observed = history.observedSplit(10000);
     const inputs = new Map();
     const rows = variants.map((v) => {
       const input = h("input.weight", { type: "number", min: 0, step: 1, value: v.weight ?? 0, "aria-label": `weight of ${v.name}`, dataset: { variant: v.name },
@@ -85,7 +85,7 @@ export async function render(main, { name }) {
       h("h2", "Traffic"),
       h("div.muted", "configured"),
       splitBar(variants, { label: "configured split" }),
-      h("div.muted", "observed (last 30 s)"),
+      h("div.muted", "observed (last 10 s)"),
       h("div.observed", splitBar(variants.map((v) => ({ ...v, share: observed[v.name] ?? 0 })), { label: "observed split" })),
       table([
         ["Variant", ({ v }) => h("span", h("i.swatch", { style: { background: v.color, display: "inline-block", width: "10px", height: "10px", borderRadius: "2px", marginRight: "6px" } }), h("b", v.name), v.name === dep.spec?.shadow ? " (shadow)" : "")],
