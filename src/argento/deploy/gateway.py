@@ -165,7 +165,7 @@ class Gateway:
         )
         out_headers.append((b"x-argento-variant", served_by.name.encode()))
         await _send(send, status, out_headers, payload)
-        served_by.metrics.record(status if status != 599 else 0, _perf() - started)
+        served_by.metrics.record(status, _perf() - started)
 
     async def _wait_ready(self, name: str) -> tuple[DeploymentRoute | None, VariantRoute | None]:
         deadline = _perf() + WAIT_READY
