@@ -198,3 +198,46 @@ def test_argo_ui_urls_and_actions(page: Any, server: Any, snap: Any) -> None:
     page.locator("dialog").get_by_role("button", name="delete").click()
     page.wait_for_url(re.compile(r"/workflows/argo$"))
     assert server.api.get(f"/api/v1/workflows/argo/{new_name}").status_code == 404
+
+
+def test_loop_groups_and_retries_collapse(page: Any, server: Any, snap: Any) -> None:
+    items = list(range(12))
+    wf = server.submit({
+        "metadata": {"generateName": "ui-loops-"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "dag": {"tasks": [
+                    {"name": "fan", "template": "echo", "withItems": items,
+                     "arguments": {"parameters": [{"name": "i", "value": "{{item}}"}]}},
+                    {"name": "flaky", "template": "fail", "depends": "fan"},
+                ]}},
+                {"name": "echo", "inputs": {"parameters": [{"name": "i"}]},
+                 "container": {"image": "alpine", "command": ["sh", "-c", "echo item {{inputs.parameters.i}}"]}},
+                {"name": "fail", "retryStrategy": {"limit": "2"},
+                 "container": {"image": "alpine", "command": ["sh", "-c", "exit 1"]}},
+            ],
+        },
+    })
+    name = wf["metadata"]["name"]
+    server.wait_phase(name)
+    page.goto(f"/workflows/argo/{name}")
+    page.wait_for_function("() => window.argento?.graph?.graph.nodes.some((n) => n.label === 'fan')")
+    nodes = page.evaluate("() => window.argento.graph.graph.nodes.map((n) => [n.label, n.group && n.group.kind, n.group && n.group.size, n.group && n.group.collapsed])")
+    groups = {label: (kind, size, collapsed) for label, kind, size, collapsed in nodes if kind}
+    assert groups["fan"] == ("loop", 12, True)  # 12 items > 8: collapsed into one node
+    assert groups["flaky"] == ("retry", 3, True)  # a Retry node and its 3 attempts
+    assert not any(label.startswith("fan(") for label, *_ in nodes)
+    snap("08-groups-collapsed")
+
+    click_node(page, "fan")
+    panel = page.locator("aside.panel")
+    expect(panel).to_contain_text("12 items")
+    panel.get_by_role("button", name="Expand in graph").click()
+    page.wait_for_function("() => window.argento.graph.graph.nodes.filter((n) => /^fan\\(/.test(n.label)).length === 12")
+    snap("09-loop-expanded")
+    # Double-click folds it back.
+    page.get_by_role("button", name="Collapse all").click()
+    page.wait_for_function("() => !window.argento.graph.graph.nodes.some((n) => /^fan\\(/.test(n.label))")
+    page.get_by_role("button", name="Expand all").click()
+    page.wait_for_function("() => window.argento.graph.graph.nodes.filter((n) => /^flaky\\(/.test(n.label)).length === 3")

@@ -18,12 +18,21 @@ function parameters(list) {
   return table([["Name", (p) => p.name], ["Value", (p) => h("code.value", String(p.value ?? p.default ?? ""))]], list || [], { empty: "none" });
 }
 
+/** A download link that turns into a note when the server cannot serve the file (HEAD probe). */
+function downloadLink(url) {
+  const a = h("a", { href: url, download: "" }, "download");
+  fetch(url, { method: "HEAD", credentials: "same-origin" }).then((r) => {
+    if (!r.ok) a.replaceWith(h("span.muted", { title: `${url}: HTTP ${r.status}` }, "not downloadable"));
+  }).catch(() => {});
+  return a;
+}
+
 function artifacts(wf, node, direction, list, archived) {
   return table([
     ["Name", (a) => a.name],
     ["Where", (a) => h("code", a.s3 ? `s3://${a.s3.bucket || ""}/${a.s3.key || ""}` : a.key || a.path || "")],
     ["", (a) => node.phase === "Succeeded" || direction === "inputs"
-      ? h("a", { href: artifactUrl(wf, node.id, direction, a.name, { archived }), download: "" }, "download") : ""],
+      ? downloadLink(artifactUrl(wf, node.id, direction, a.name, { archived })) : ""],
   ], list || [], { empty: "none" });
 }
 
