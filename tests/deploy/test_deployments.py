@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deploy_support import Load, PlaneThread, write_service
+from deploy_support import Load, PlaneThread, free_port, write_service
 
 from argento.config import Settings
 
@@ -152,12 +152,14 @@ def test_killed_replica_is_restarted_without_client_errors(cp: PlaneThread, svc:
 
 
 def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
+    port = free_port()
     create(
         cp,
         {
             "name": "shadowed",
             "replicas": 1,
             "shadow": "dark",
+            "gateway_port": port,
             "routing": {"mode": "header", "key": "x-variant"},
             "variants": [
                 variant(svc, "main", "v1", 50),
@@ -169,6 +171,13 @@ def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
     url = f"{cp.url}/deployments/shadowed/predict"
     answers = [httpx.post(url, json={}, headers={"x-variant": "beta"}).json()["label"] for _ in range(10)]
     assert answers == ["v3"] * 10
+    own = f"http://127.0.0.1:{port}"  # the deployment's own gateway port: same routing, no ASGI in between
+    assert httpx.post(f"{own}/predict?x-variant=beta", json={}).json()["label"] == "v3"
+    with httpx.Client() as keep_alive:
+        assert {keep_alive.post(f"{own}/predict", json={}).status_code for _ in range(20)} == {200}
+    assert httpx.get(f"{own}/readyz").status_code == 200
+    assert "argento_deployment_requests_total" in httpx.get(f"{own}/metrics").text
+    assert httpx.post(f"{own}/predict", content=b"{bad json").status_code == 400
     for _ in range(20):
         assert httpx.post(url, json={}).json()["label"] in ("v1", "v3")  # never the shadow's answer
     time.sleep(0.3)

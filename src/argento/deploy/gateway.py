@@ -1,8 +1,8 @@
 """The gateway: one HTTP entry per deployment (SPEC §3.6).
 
 Mounted on the server at ``/deployments/<name>/<api-route>`` (:meth:`Gateway.__call__`, a raw ASGI app) and,
-when a deployment asks for ``gateway_port``, on its own port (:meth:`Gateway.port_app`, routes at
-``/<api-route>`` plus ``/readyz`` and ``/metrics``). Per request: pick a variant (:mod:`.routing`), pick the
+when a deployment asks for ``gateway_port``, on its own port (:meth:`Gateway.port_handler` behind the
+minimal HTTP/1.1 server of :mod:`.httpserver`: ``/<api-route>`` plus ``/readyz`` and ``/metrics``). Per request: pick a variant (:mod:`.routing`), pick the
 ready replica with the fewest in-flight requests, forward over a keep-alive pool (:mod:`.upstream`), and
 answer with the replica's response plus ``x-argento-variant``.
 
@@ -60,7 +60,7 @@ class Gateway:
         self.replica_states: dict[tuple[str, str, str], int] = {}
         self.weights: dict[tuple[str, str], float] = {}
         self._background: set[asyncio.Task[None]] = set()
-        self._ports: dict[str, tuple[Any, asyncio.Task[None]]] = {}
+        self._ports: dict[str, asyncio.Server] = {}
 
     # ---- tables ---------------------------------------------------------------------------------------------
 
@@ -101,60 +101,42 @@ class Gateway:
         name, _, rest = path.lstrip("/").partition("/")
         await self.handle(name, "/" + rest, scope, receive, send)
 
-    def port_app(self, name: str) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-        """The ASGI app of a deployment's own port: ``/<api-route>``, ``/readyz``, ``/metrics``."""
-
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                if scope["type"] == "lifespan":
-                    await _lifespan(receive, send)
-                return
-            path = scope["path"]
-            if path == "/metrics" and scope["method"] == "GET":
-                await _send(
-                    send,
-                    200,
-                    [(b"content-type", b"text/plain; version=0.0.4")],
-                    self.render_metrics().encode(),
-                )
-                return
-            if path in ("/readyz", "/livez", "/healthz") and scope["method"] == "GET":
-                route = self.routes.get(name)
-                ok = route is not None and (route.ready or path == "/livez")
-                await _send(
-                    send,
-                    *(
-                        _error(503, "unavailable", "no ready replica")
-                        if not ok
-                        else (200, [(b"content-type", _JSON)], b'{"status":"ready"}')
-                    ),
-                )
-                return
-            await self.handle(name, path, scope, receive, send)
-
-        return app
-
     async def handle(self, name: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """Route one request of deployment ``name`` to ``path`` on a replica."""
-        started = _perf()
-        route = self.routes.get(name)
-        if route is None:
-            await _send(send, *_error(404, "not_found", f"no deployment {name!r}"))
-            return
+        """ASGI: route one request of deployment ``name`` to ``path`` on a replica."""
         body = await _read_body(receive)
         if body is None:
             await _send(send, *_error(413, "payload_too_large", f"the body is larger than {MAX_BODY} bytes"))
             return
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
-        query: bytes = scope.get("query_string", b"")
-        target = path.encode() + (b"?" + query if query else b"")
-        method = scope["method"].encode()
+        answer = await self.proxy(
+            name,
+            scope["method"].encode(),
+            path.encode(),
+            scope.get("query_string", b""),
+            scope["headers"],
+            body,
+        )
+        await _send(send, *answer)
+
+    async def proxy(
+        self,
+        name: str,
+        method: bytes,
+        path: bytes,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Route one request; returns the answer (status, headers, body). Shared by every front end."""
+        started = _perf()
+        route = self.routes.get(name)
+        if route is None:
+            return _error(404, "not_found", f"no deployment {name!r}")
+        target = path + (b"?" + query if query else b"")
         variant = route.choose(headers, query)
         if variant is None:
             route, variant = await self._wait_ready(name)
             if route is None or variant is None:
-                await _send(send, *_error(503, "unavailable", f"deployment {name!r} has no ready replica"))
-                return
+                return _error(503, "unavailable", f"deployment {name!r} has no ready replica")
         shadow = route.mirror()
         if shadow is not None and shadow is not variant:
             task = asyncio.create_task(self._shadow(route, shadow, method, target, headers, body))
@@ -164,8 +146,27 @@ class Gateway:
             route, variant, method, target, headers, body
         )
         out_headers.append((b"x-argento-variant", served_by.name.encode()))
-        await _send(send, status, out_headers, payload)
         served_by.metrics.record(status, _perf() - started)
+        return status, out_headers, payload
+
+    async def port_handler(
+        self,
+        name: str,
+        method: bytes,
+        path: bytes,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The raw front end of a deployment's own port: ``/<api-route>``, ``/readyz``, ``/metrics``."""
+        if method == b"GET" and path == b"/metrics":
+            return 200, [(b"content-type", b"text/plain; version=0.0.4")], self.render_metrics().encode()
+        if method == b"GET" and path in (b"/readyz", b"/livez", b"/healthz"):
+            route = self.routes.get(name)
+            if route is not None and (route.ready or path == b"/livez"):
+                return 200, [(b"content-type", _JSON)], b'{"status":"ready"}'
+            return _error(503, "unavailable", "no ready replica")
+        return await self.proxy(name, method, path, query, headers, body)
 
     async def _wait_ready(self, name: str) -> tuple[DeploymentRoute | None, VariantRoute | None]:
         deadline = _perf() + WAIT_READY
@@ -269,42 +270,27 @@ class Gateway:
     # ---- own ports ----------------------------------------------------------------------------------------
 
     async def open_port(self, name: str, port: int, host: str = "127.0.0.1") -> None:
-        """Serve deployment ``name`` on its own port too (uvicorn on this event loop)."""
+        """Serve deployment ``name`` on its own port too (a raw HTTP/1.1 server on this event loop)."""
         if name in self._ports:
             return
-        import uvicorn
+        from argento.deploy.httpserver import start_server
 
-        config = uvicorn.Config(
-            self.port_app(name),
-            host=host,
-            port=port,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            http="httptools",
-        )
-        server = uvicorn.Server(config)
-        # ``_serve`` skips uvicorn's signal capture: the control plane's own server handles signals.
-        serve = getattr(server, "_serve", None) or server.serve
-        task = asyncio.create_task(serve(), name=f"gateway-{name}")
-        self._ports[name] = (server, task)
-        for _ in range(200):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if task.done() and task.exception() is not None:
-            log.error("gateway port %s of %s: %s", port, name, task.exception())
+        async def handler(*request: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            return await self.port_handler(name, *request)
+
+        try:
+            self._ports[name] = await start_server(handler, host, port)
+        except OSError as exc:
+            log.error("gateway port %s of %s: %s", port, name, exc)
 
     async def close_port(self, name: str) -> None:
         """Stop serving ``name`` on its own port."""
-        entry = self._ports.pop(name, None)
-        if entry is None:
-            return
-        server, task = entry
-        server.should_exit = True
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            async with asyncio.timeout(5):
-                await task
+        server = self._ports.pop(name, None)
+        if server is not None:
+            server.close()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await server.wait_closed()
 
     async def close(self) -> None:
         """Stop own ports, cancel shadow copies in flight and close every pool."""

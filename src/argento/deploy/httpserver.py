@@ -1,0 +1,136 @@
+"""A minimal HTTP/1.1 server for a deployment's own gateway port: asyncio protocol + ``httptools`` parser.
+
+The gateway hop must stay under a millisecond (SPEC §5 P9); on its own port it skips the ASGI layer: each
+request is parsed straight into ``(method, path, query, headers, body)``, handed to one coroutine, and its
+answer written back with a single ``write``. Keep-alive and pipelining are honoured (requests of one
+connection are answered in order); a malformed request gets 400 and the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import httptools
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+Handler = Callable[[bytes, bytes, bytes, list[tuple[bytes, bytes]], bytes], Awaitable[Answer]]
+MAX_BODY = 64 * 1024 * 1024
+_REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
+
+
+class _Request:
+    __slots__ = ("body", "headers", "keep_alive", "method", "url")
+
+    def __init__(self) -> None:
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.method = b""
+        self.keep_alive = True
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.current = _Request()
+        self.size = 0
+        self.pending: deque[_Request] = deque()
+        self.busy = False
+
+    # -- asyncio
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._reject(400, b"upgrades are not supported")
+        except httptools.HttpParserError as exc:
+            self._reject(400, str(exc).encode())
+
+    # -- httptools
+    def on_message_begin(self) -> None:
+        self.current = _Request()
+        self.size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self.current.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.current.headers.append((name.lower(), value))
+
+    def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > MAX_BODY:
+            self._reject(413, b"body too large")
+            return
+        self.current.body.append(body)
+
+    def on_message_complete(self) -> None:
+        req = self.current
+        req.method = self.parser.get_method()
+        req.keep_alive = self.parser.should_keep_alive()
+        self.pending.append(req)
+        if not self.busy:
+            self.busy = True
+            asyncio.get_running_loop().create_task(self._serve())
+
+    # -- answering
+    async def _serve(self) -> None:
+        try:
+            while self.pending and self.transport is not None:
+                req = self.pending.popleft()
+                path, _, query = req.url.partition(b"?")
+                try:
+                    status, headers, body = await self.handler(
+                        req.method, path, query, req.headers, b"".join(req.body)
+                    )
+                except Exception:  # a bug in the handler must not hang the client
+                    status, headers, body = (
+                        500,
+                        [(b"content-type", b"application/json")],
+                        b'{"error":"internal"}',
+                    )
+                self._write(status, headers, body, req.keep_alive)
+                if not req.keep_alive:
+                    break
+        finally:
+            self.busy = False
+
+    def _write(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes, keep_alive: bool) -> None:
+        if self.transport is None:
+            return
+        parts = [b"HTTP/1.1 ", str(status).encode(), b" ", _REASONS.get(status, b"Unknown"), b"\r\n"]
+        for name, value in headers:
+            if name != b"content-length":
+                parts += [name, b": ", value, b"\r\n"]
+        parts += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
+        if not keep_alive:
+            parts.append(b"connection: close\r\n")
+        parts += [b"\r\n", body]
+        self.transport.write(b"".join(parts))
+        if not keep_alive:
+            self.transport.close()
+
+    def _reject(self, status: int, detail: bytes) -> None:
+        body = b'{"error":"bad_request","detail":"' + detail.replace(b'"', b"'")[:200] + b'"}'
+        self.pending.clear()
+        self._write(status, [(b"content-type", b"application/json")], body, False)
+
+
+async def start_server(handler: Handler, host: str, port: int, **kwargs: Any) -> asyncio.Server:
+    """Listen on ``host:port``; every request goes to ``handler(method, path, query, headers, body)``."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: _Protocol(handler), host, port, reuse_address=True, backlog=1024, **kwargs
+    )
