@@ -103,6 +103,15 @@ def test_models_page(page: Any, server: Any, snap: Any) -> None:
         # The registry API is not on the server yet: the page says so instead of failing.
         expect(page.locator(".notice")).to_contain_text("Models are not available on this server")
         snap("22-models-not-available")
+        # Until it is, the pages are checked against answers in the shape of `Model.to_dict()` and the alias log.
+        fake_registry(page)
+        page.goto("/models")
+        expect(page.locator(".card", has_text="iris")).to_contain_text("production → v2")
+        page.get_by_role("link", name="iris").click()
+        expect(page.locator(".metrics")).to_contain_text("accuracy")
+        expect(page.get_by_role("link", name="open in MLflow ↗")).to_have_attribute("href", re.compile(r"/#/experiments/3/runs/abc123$"))
+        expect(page.locator(".section", has_text="Alias history")).to_contain_text("v1 → v2")
+        snap("22-model-page")
         return
     from argento.config import Settings
     from argento.registry import default_store
@@ -115,6 +124,34 @@ def test_models_page(page: Any, server: Any, snap: Any) -> None:
     expect(page.locator(".section").first).to_contain_text("production")
     expect(page.locator(".metrics")).to_contain_text("accuracy")
     snap("22-model")
+
+
+def fake_registry(page: Any) -> None:
+    """Answer /api/v1/models* in the browser with a registry of one model, two versions, one alias."""
+    import json
+
+    def version(v: str, accuracy: float, when: str) -> dict[str, Any]:
+        return {"tag": f"iris:{v}", "name": "iris", "version": v, "framework": "sklearn", "created_at": when,
+                "labels": {"team": "ml"}, "metadata": {"accuracy": accuracy, "mlflow_run_id": "abc123",
+                                                        "mlflow_experiment_id": "3", "mlflow_tracking_uri": "http://mlflow:5000"},
+                "signatures": {"predict": {"batchable": True, "batch_dim": 0}}, "size_bytes": 2048,
+                "aliases": ["production"] if v == "v2" else []}
+
+    versions = [version("v1", 0.91, "2026-11-01T10:00:00+00:00"), version("v2", 0.97, "2026-11-02T10:00:00+00:00")]
+    history = [
+        {"time": "2026-11-01T11:00:00+00:00", "alias": "production", "from": None, "to": "v1", "action": "tag", "user": "ana"},
+        {"time": "2026-11-02T11:00:00+00:00", "alias": "production", "from": "v1", "to": "v2", "action": "tag", "user": "ana"},
+    ]
+
+    def answer(route: Any) -> None:
+        path = route.request.url.split("/api/v1/models", 1)[1].split("?")[0]
+        body: Any = {"items": versions} if path in ("", "/", "/iris") else {"items": history} if path == "/iris/history" else None
+        if body is None:
+            route.fulfill(status=404, json={"code": 5, "message": "not found"})
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/v1/models**", answer)
 
 
 def test_login_in_client_auth_mode(browser: Any, server_class: Any, tmp_path: Path, artifacts: Path) -> None:

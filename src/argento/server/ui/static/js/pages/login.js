@@ -21,7 +21,7 @@ export function render(main, _params, query) {
     const resp = await fetch("/api/v1/userinfo", { credentials: "same-origin" });
     if (resp.status === 401) {
       document.cookie = "authorization=; path=/; max-age=0; SameSite=Strict";
-      error.textContent = "This token is not valid. Create one with `argento auth token create`.";
+      error.textContent = "This token is not valid. Create one on the server with: argento auth token create";
       return;
     }
     const back = query.get("redirect");
