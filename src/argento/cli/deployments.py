@@ -104,6 +104,13 @@ def _show(view: dict[str, Any], output: str) -> None:
     help="Percentage of traffic for the canary.",
 )
 @click.option("--service", default=None, metavar="MODULE:CLASS", help="Deploy a service instead of a bento.")
+@click.option(
+    "--mlflow",
+    "mlflow_uri",
+    default=None,
+    metavar="URI",
+    help="Deploy an MLflow model (models:/NAME@ALIAS, models:/NAME/STAGE, runs:/…); --canary takes one too.",
+)
 @click.option("--working-dir", default=None, help="Folder the --service module is imported from.")
 @click.option("-n", "--namespace", default="default", show_default=True)
 @click.option("--env", "env", multiple=True, metavar="K=V", help="Environment of the replicas (repeatable).")
@@ -119,6 +126,7 @@ def deploy(
     canary: str | None,
     weight: float,
     service: str | None,
+    mlflow_uri: str | None,
     working_dir: str | None,
     namespace: str,
     env: tuple[str, ...],
@@ -135,10 +143,22 @@ def deploy(
       argento deploy iris-classifier:latest --name iris --replicas 2
       argento deploy iris-classifier:v1 --name iris --canary iris-classifier:v2 --weight 10
       curl -s $ARGENTO_SERVER/deployments/iris/predict -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
+      argento deploy --mlflow models:/iris@champion --name iris --replicas 2
+      argento deploy --name iris --canary models:/iris@challenger --weight 10
     """
     import os
 
     from argento.client.platform import deploy as do_deploy
+    from argento.tracking.uris import is_mlflow_ref
+
+    if mlflow_uri or is_mlflow_ref(canary):  # MLflow models become bentos first (argento.tracking.deploy)
+        from argento.tracking.deploy import bento_for, main_target
+
+        bento = bento_for(mlflow_uri) if mlflow_uri else bento
+        canary = bento_for(canary) if is_mlflow_ref(canary) else canary
+        if not bento and not service and name:  # a canary beside the deployment's current main variant
+            main = main_target(api.get(name))
+            bento, service, working_dir = main.get("bento"), main.get("service"), main.get("working_dir")
 
     if not bento and not service:
         raise SpecError("give a BENTO tag or --service module:Class")
