@@ -33,6 +33,8 @@ FAIL_RATE = float(os.environ.get("FAIL_RATE", "0"))
 @s.service(name="tiny", traffic={"timeout": 30})
 class Tiny:
     def __init__(self):
+        if os.environ.get("BROKEN"):
+            raise RuntimeError("a broken build")
         self.n = 0
 
     @s.api

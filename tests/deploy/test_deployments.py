@@ -151,6 +151,28 @@ def test_killed_replica_is_restarted_without_client_errors(cp: PlaneThread, svc:
     delete(cp, "kill")
 
 
+def test_a_broken_update_keeps_the_old_replicas_serving(cp: PlaneThread, svc: Path) -> None:
+    create(cp, {"name": "broken", "replicas": 1, "variants": [variant(svc, "main", "v1")]})
+    bad = {
+        "name": "broken",
+        "replicas": 1,
+        "variants": [variant(svc, "main", "v2", env={"LABEL": "v2", "BROKEN": "1"})],
+    }
+    assert httpx.put(f"{cp.url}/api/v1/deployments/broken", json=bad).status_code == 200
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{cp.url}/api/v1/deployments/broken").json()["status"]
+        if status["phase"] == "Degraded":
+            break
+        time.sleep(0.2)
+    assert status["phase"] == "Degraded" and status["variants"]["main"]["outdated"] == 1
+    answers = {httpx.post(f"{cp.url}/deployments/broken/predict", json={}).json()["label"] for _ in range(10)}
+    assert answers == {"v1"}  # the old replica was never drained
+    httpx.post(f"{cp.url}/api/v1/deployments/broken/rollback", json={})
+    assert wait(cp, "broken")["status"]["phase"] == "Available"
+    delete(cp, "broken")
+
+
 def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
     port = free_port()
     create(

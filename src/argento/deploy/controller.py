@@ -517,7 +517,17 @@ class Controller:
                 "template": template,
             }
             converged &= ready == vs.desired and not outdated and not extra
-        phase = "Deleting" if rt.deleting else ("Available" if converged else "Progressing")
+        # Degraded: replicas keep crashing and a variant is short of ready replicas (restarts back off).
+        degraded = any(v["restarts"] and v["ready"] < v["desired"] for v in variants.values())
+        phase = (
+            "Deleting"
+            if rt.deleting
+            else "Available"
+            if converged
+            else "Degraded"
+            if degraded
+            else "Progressing"
+        )
         return {
             "phase": phase,
             "revision": rt.revision,
