@@ -197,6 +197,8 @@ class WorkflowManager:
             # Steps get MLFLOW_TRACKING_URI while a tracking server runs (argento up) and report their run ids.
             platform=StepPlatform.from_settings(self.settings),
         )
+        # Artifacts (the default repository) and the local secret store, as `argento run` has them.
+        options.secrets, options.artifacts = self._artifact_support()
         try:
             runner = WorkflowRunner(workflow, options, state=state)
         except NotFound as exc:
@@ -207,6 +209,18 @@ class WorkflowManager:
         run = Run(meta["uid"], meta["namespace"], meta["name"], workflow, runner, gate)
         runner.state.subscribe(self._listener(run))
         return run
+
+    def _artifact_support(self) -> tuple[Any, Any]:
+        """The secret resolver and artifact driver shared by every workflow of this server (built once)."""
+        cached = getattr(self, "_artifacts_cache", None)
+        if cached is None:
+            from argento.artifacts import build_driver
+            from argento.secrets import SecretResolver, SecretStore
+
+            secrets = SecretResolver(SecretStore(self.settings.home))
+            cached = (secrets, build_driver(self.settings, configmaps={}, secrets=secrets))
+            self._artifacts_cache = cached
+        return cached
 
     def _start(self, run: Run) -> None:
         self.runs[run.uid] = run
