@@ -256,6 +256,13 @@ def bring_up(
         t0 = time.monotonic()
         proc = None
         if "server" in want and "server" not in alive:
+            from argento.tracking.server import port_free
+
+            if not port_free(port, host if host not in ("0.0.0.0", "") else "127.0.0.1"):
+                raise ArgentoError(
+                    f"port {port} is in use (an Argento server of another ARGENTO_HOME? stop it with `argento down` "
+                    "there), or choose another with --port / ARGENTO_SERVER"
+                )
             proc = start_server(settings, host, port)
         mlflow_error: list[BaseException] = []
         mlflow_box: list[Any] = []
