@@ -2,7 +2,8 @@
 
     python bench/ray.py            # re-executes itself in a private network namespace (needs root)
 
-Rows:
+Rows (then a serving comparison: a 2-replica deployment on the ``local`` and ``ray`` (Ray Serve) backends,
+time to ready and requests through the gateway):
 - Ray start-up: ``ray.init`` of a local 2-CPU cluster (paid once per engine process, or never with
   ``ARGENTO_RAY_ADDRESS``).
 - P3 on ``local``: 1,000-item ``withSequence`` fan-out of ``true`` (the engine benchmark's workflow).
@@ -89,25 +90,94 @@ def bare_ray_tasks(n: int) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
+SERVICE = """
+import argento.serving as s
+
+
+@s.service(name="echo")
+class Echo:
+    @s.api
+    def predict(self, x: float = 1.0) -> dict:
+        return {"y": x * 2}
+"""
+
+
+def serving(backend: str, requests: int = 2000, concurrency: int = 16) -> tuple[float, float, float]:
+    """A 2-replica deployment on ``backend`` behind the gateway: (seconds to ready, req/s, p99 ms)."""
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from argento.deploy.plane import DeploymentPlane
+    from argento.server.routes.deployments import standalone_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "echosvc.py").write_text(SERVICE)
+        settings = Settings.from_env({"ARGENTO_HOME": f"{tmp}/home"})
+        plane = DeploymentPlane(settings, reuse_env=True)
+        loop = asyncio.new_event_loop()
+        server = uvicorn.Server(uvicorn.Config(standalone_app(settings, plane), host="127.0.0.1", port=0,
+                                               log_level="warning", lifespan="on", access_log=False))
+        thread = threading.Thread(target=lambda: loop.run_until_complete(server.serve()), daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+
+        def call(coro: Any) -> Any:
+            return asyncio.run_coroutine_threadsafe(coro, loop).result(300)
+
+        body = {"name": "echo", "backend": backend, "replicas": 2,
+                "variants": [{"name": "main", "service": "echosvc:Echo", "working_dir": tmp}]}
+        start = time.perf_counter()
+        call(plane.create(body))
+        call(plane.wait("echo", timeout=240))
+        ready = time.perf_counter() - start
+        url = f"http://127.0.0.1:{port}/deployments/echo/predict"
+
+        async def load() -> tuple[float, list[float]]:
+            latencies: list[float] = []
+            async with httpx.AsyncClient(timeout=30) as client:
+                async def worker(n: int) -> None:
+                    for _ in range(n):
+                        t = time.perf_counter()
+                        r = await client.post(url, json={"x": 2})
+                        r.raise_for_status()
+                        latencies.append(time.perf_counter() - t)
+
+                t0 = time.perf_counter()
+                await asyncio.gather(*(worker(requests // concurrency) for _ in range(concurrency)))
+                return time.perf_counter() - t0, latencies
+
+        took, latencies = asyncio.run(load())
+        call(plane.delete("echo", wait=True, timeout=120))
+        call(plane.close(stop_replicas=True))
+        server.should_exit = True
+        thread.join(30)
+    latencies.sort()
+    return ready, len(latencies) / took, 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+
+
+def main(argv: list[str]) -> int:
     from argento.executors.ray_cluster import CLUSTER
 
+    which = set(argv) or {"p3", "serve"}
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
-    local = run_workflow(fanout(N), "local")
-    row(f"P3 {N}-step fan-out, local executor", f"{local:.2f} s", "goal ≤ 5 s")
+    if "p3" in which:
+        local = run_workflow(fanout(N), "local")
+        row(f"P3 {N}-step fan-out, local executor", f"{local:.2f} s", "goal ≤ 5 s")
     start = time.perf_counter()
     CLUSTER.connect("", init_options={"_temp_dir": temp, "num_cpus": 2})
     row("Ray start-up (ray.init, local 2-CPU cluster)", f"{time.perf_counter() - start:.2f} s", "once per process")
     try:
-        cold = run_workflow(fanout(N), "ray")
-        row(f"P3 {N}-step fan-out, ray executor, cold workers", f"{cold:.2f} s", "1 CPU per step: 2 at a time")
-        warm = run_workflow(fanout(N), "ray")
-        row(f"P3 {N}-step fan-out, ray executor, warm", f"{warm:.2f} s",
-            f"{warm / local:.1f}x local, {1000 * warm / N:.1f} ms/step")
-        small = run_workflow(fanout(N, "250m"), "ray")
-        row(f"P3 {N}-step fan-out, ray, cpu: 250m (8 at a time)", f"{small:.2f} s", "more workers, same 2 cores")
-        floor = bare_ray_tasks(N)
-        row(f"floor: {N} bare Ray tasks running `true`", f"{floor:.2f} s", f"{1000 * floor / N:.1f} ms/task")
+        if "p3" in which:
+            p3_on_ray(local)
+        if "serve" in which:
+            for backend in ("local", "ray"):
+                ready, rps, p99 = serving(backend)
+                row(f"2-replica deployment, {backend} backend: create → ready", f"{ready:.2f} s")
+                row(f"  through the gateway, c=16 ({backend})", f"{rps:.0f} req/s", f"p99 {p99:.1f} ms")
     finally:
         CLUSTER.shutdown()
     print("\n| what | time | note |\n|---|---|---|")
@@ -116,15 +186,28 @@ def main() -> int:
     return 0
 
 
+def p3_on_ray(local: float) -> None:
+    """The fan-out on the ray executor: cold, warm, with small cpu requests, and Ray's own floor."""
+    cold = run_workflow(fanout(N), "ray")
+    row(f"P3 {N}-step fan-out, ray executor, cold workers", f"{cold:.2f} s", "1 CPU per step: 2 at a time")
+    warm = run_workflow(fanout(N), "ray")
+    row(f"P3 {N}-step fan-out, ray executor, warm", f"{warm:.2f} s",
+        f"{warm / local:.1f}x local, {1000 * warm / N:.1f} ms/step")
+    small = run_workflow(fanout(N, "250m"), "ray")
+    row(f"P3 {N}-step fan-out, ray, cpu: 250m (8 at a time)", f"{small:.2f} s", "more workers, same 2 cores")
+    floor = bare_ray_tasks(N)
+    row(f"floor: {N} bare Ray tasks running `true`", f"{floor:.2f} s", f"{1000 * floor / N:.1f} ms/task")
+
+
 def _in_namespace() -> int:
     """Re-execute inside a fresh network namespace with only loopback (root only)."""
-    env = {**os.environ, "ARGENTO_RAY_NETNS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "ARGENTO_RAY_NETNS": "1", "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_AUTO_CONNECT": "0"}
     env.setdefault("HOME", tempfile.mkdtemp(prefix="argento-ray-home-"))
     script = 'ip link set lo up && exec "$0" "$@"'
-    return subprocess.call(["unshare", "-n", "sh", "-c", script, sys.executable, __file__], env=env)
+    return subprocess.call(["unshare", "-n", "sh", "-c", script, sys.executable, __file__, *sys.argv[1:]], env=env)
 
 
 if __name__ == "__main__":
     if os.environ.get("ARGENTO_RAY_NETNS") != "1":
         sys.exit(_in_namespace())
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -55,7 +55,8 @@ def _outside(argv: list[str]) -> int:
         print("tests/ray: skipped: a private network namespace needs root, unshare(1) and ip(8)")
         return 0
     home = tempfile.mkdtemp(prefix="argento-ray-home-")
-    env = {**os.environ, INSIDE: "1", "RAY_USAGE_STATS_ENABLED": "0", "HOME": home}
+    # No Ray call may quietly start a cluster of its own (Ray's auto-init): tests start exactly one.
+    env = {**os.environ, INSIDE: "1", "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_AUTO_CONNECT": "0", "HOME": home}
     try:
         return subprocess.call(["unshare", "-n", sys.executable, __file__, *argv], env=env)
     finally:

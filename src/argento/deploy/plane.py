@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.util
 import time
 from typing import Any
 
@@ -61,6 +62,10 @@ class DeploymentPlane:
         self.settings = settings
         self.state = state if state is not None else FileStateStore(settings.home / "deployments")
         self.backends: dict[str, Backend] = {"local": LocalBackend(settings, reuse_env=reuse_env)}
+        if importlib.util.find_spec("ray") is not None:  # `backend: ray` (Ray Serve) when Ray is installed
+            from argento.deploy.backends.ray import RayServeBackend
+
+            self.backends["ray"] = RayServeBackend(settings, reuse_env=reuse_env)
         if backend is not None:
             self.backends[backend.name] = backend
         self.backends.update(backends or {})

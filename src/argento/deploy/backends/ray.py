@@ -10,7 +10,7 @@ Routing stays in Argento's gateway, as for every backend: weights, header/sticky
 traffic, per-variant metrics and ``compare`` work unchanged, and so do the controller's health checks,
 rolling updates, autoscaling and restarts. (A Serve ingress deployment could route too, but it would bypass
 the gateway's metrics and make a second, different router; Serve's HTTP proxy is not started:
-``http_options={"location": "NoServer"}``.)
+``proxy_location="Disabled"``.)
 
 Lifecycle: `RayServeBackend.start` deploys the application (``serve.run`` in a thread, off the event loop)
 and returns once the process is spawned; the controller then waits for ``/readyz``. A watcher asks the
@@ -146,8 +146,10 @@ class RayServeReplica:
             await self.backend.handle(self.app).signal.remote(int(sig))
 
     async def _watch(self) -> None:
+        import ray
+
         handle = self.backend.handle(self.app)
-        while not self._gone:
+        while not self._gone and ray.is_initialized():
             try:
                 info = await handle.status.remote()
             except Exception:  # the application was deleted, or Serve could not keep its replica
@@ -181,7 +183,7 @@ class RayServeBackend(LocalBackend):
         from ray import serve
 
         if not self._ready:
-            serve.start(http_options={"location": "NoServer"})
+            serve.start(proxy_location="Disabled")
             self._ready = True
         return serve
 
@@ -238,7 +240,10 @@ class RayServeBackend(LocalBackend):
 
     async def delete(self, app: str) -> None:
         """Remove a replica's application (its actor and, through ``__del__``, its process)."""
+        import ray
         from ray import serve
 
+        if not ray.is_initialized():  # disconnected (shutting down): a call would start a new local Ray
+            return
         with contextlib.suppress(Exception):
             await asyncio.to_thread(serve.delete, app)
