@@ -46,7 +46,7 @@ def serve(
       argento serve examples.service:MyMLService --port 3000
       curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
     """
-    from argento.deploy.bentos import find_bento
+    from argento.deploy.find import find_bento
 
     bento = find_bento(target)
     if bento is not None:  # a bento tag: serve it from its own environment (argento.deploy.bentos.env)
