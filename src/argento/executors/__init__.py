@@ -60,4 +60,4 @@ def get_executor(name: str, settings: Settings, **options: object) -> Executor:
         except ImportError as e:
             raise ExecutorError("the ray executor needs `pip install argento[ray]`") from e
         return RayExecutor(settings, **options)  # type: ignore[no-any-return]
-    raise ExecutorError(f"unknown executor {name!r}: choose local or fake")
+    raise ExecutorError(f"unknown executor {name!r}: choose local, fake or ray")

@@ -148,8 +148,8 @@ class RayHandle:
         cluster = ex.cluster
         while self.pending_message:
             await asyncio.sleep(RESCHEDULE_INTERVAL)
-            nodes = await asyncio.to_thread(cluster.nodes, fresh=True)
-            self.pending_message = unschedulable_message(self.placement, nodes)
+            # The node table is cached for a couple of seconds: many Pending pods cost one lookup.
+            self.pending_message = unschedulable_message(self.placement, cluster.nodes())
         request = StepRequest(
             pod=self.pod,
             token=self.token,
