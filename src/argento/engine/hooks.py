@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import ChainMap
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from argento.expr.template import substitute_obj
 
 if TYPE_CHECKING:
     from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.resolve import TemplateBase
 
 
 def exit_hook(holder: dict[str, Any]) -> dict[str, Any] | None:
@@ -54,24 +54,32 @@ async def run_on_exit(
     name = f"{node.name}.onExit"
     args = substitute_obj(hook.get("arguments") or {}, ChainMap(local.params, run.global_params))
     run.state.add_child(node, name)
-    from argento.engine.controller import NodeFailure
-
-    try:
-        return await run.execute_template(
-            name,
-            _ref(hook),
-            call.base,
-            args,
-            boundary_id=boundary_id,
-            on_exit=True,
-            node_flag={"hooked": True},
-        )
-    except NodeFailure as failure:
-        return failure.node
+    return await _run_hook_node(run, name, hook, call.base, args, boundary_id)
 
 
 def _ref(hook: dict[str, Any]) -> dict[str, Any]:
     return {k: hook[k] for k in ("template", "templateRef", "inline") if hook.get(k)}
+
+
+async def _run_hook_node(
+    run: WorkflowRunner,
+    name: str,
+    hook: dict[str, Any],
+    base: TemplateBase,
+    args: dict[str, Any] | None,
+    boundary_id: str | None,
+    *,
+    on_exit: bool = True,
+) -> NodeStatus:
+    """Run a hook's template as the node ``name`` (flagged ``hooked``); a node that errored is returned."""
+    from argento.engine.controller import NodeFailure
+
+    try:
+        return await run.execute_template(
+            name, _ref(hook), base, args, boundary_id=boundary_id, on_exit=on_exit, node_flag={"hooked": True}
+        )
+    except NodeFailure as failure:
+        return failure.node
 
 
 class LifecycleHooks:
@@ -111,21 +119,10 @@ class LifecycleHooks:
                 self.started[name] = asyncio.ensure_future(self._run_hook(name, hook, node, scope))
 
     async def _run_hook(self, name: str, hook: dict[str, Any], node: NodeStatus, scope: Scope) -> None:
-        from argento.engine.controller import NodeFailure
-
         hook_name = f"{node.name}.hooks.{name}"
         self.run.state.add_child(node, hook_name)
         args = substitute_obj(hook.get("arguments") or {}, ChainMap(scope.params, self.run.global_params))
-        with contextlib.suppress(NodeFailure):
-            await self.run.execute_template(
-                hook_name,
-                _ref(hook),
-                self.call.base,
-                args,
-                boundary_id=self.boundary_id,
-                on_exit=True,
-                node_flag={"hooked": True},
-            )
+        await _run_hook_node(self.run, hook_name, hook, self.call.base, args, self.boundary_id)
 
     async def finish(self, node: NodeStatus) -> None:
         """Evaluate once more on the final phase and wait for every hook that fired."""
@@ -154,8 +151,6 @@ async def run_workflow_hooks(run: WorkflowRunner, *, final: bool, phase: str = "
     hooks = {k: v for k, v in (run.spec.get("hooks") or {}).items() if k != "exit"}
     if not hooks:
         return
-    from argento.engine.controller import NodeFailure
-
     flat = dict(run.global_params)
     flat["workflow.status"] = phase
     jobs = []
@@ -165,21 +160,8 @@ async def run_workflow_hooks(run: WorkflowRunner, *, final: bool, phase: str = "
             continue
         if _expression_true(run, hook["expression"], flat):
             args = substitute_obj(hook.get("arguments") or {}, flat)
-            jobs.append(
-                run.execute_template(
-                    node_name,
-                    _ref(hook),
-                    run.base,
-                    args,
-                    boundary_id=None,
-                    on_exit=final,
-                    node_flag={"hooked": True},
-                )
-            )
-    results = await asyncio.gather(*jobs, return_exceptions=True)
-    for res in results:
-        if isinstance(res, BaseException) and not isinstance(res, NodeFailure):
-            raise res
+            jobs.append(_run_hook_node(run, node_name, hook, run.base, args, None, on_exit=final))
+    await asyncio.gather(*jobs)
 
 
 async def run_workflow_exit(run: WorkflowRunner, phase: str) -> NodeStatus | None:
@@ -204,18 +186,5 @@ async def run_workflow_exit(run: WorkflowRunner, phase: str) -> NodeStatus | Non
     import time
 
     run.global_params["workflow.duration"] = f"{time.monotonic() - run.t_start:.6f}"
-    from argento.engine.controller import NodeFailure
-
     args = hook.get("arguments") or run.arguments
-    try:
-        return await run.execute_template(
-            f"{run.name}.onExit",
-            _ref(hook),
-            run.base,
-            args,
-            boundary_id=None,
-            on_exit=True,
-            node_flag={"hooked": True},
-        )
-    except NodeFailure as failure:
-        return failure.node
+    return await _run_hook_node(run, f"{run.name}.onExit", hook, run.base, args, None)
