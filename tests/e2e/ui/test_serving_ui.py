@@ -122,5 +122,9 @@ def test_flip_a_canary_weight_and_see_the_split_change(page: Any, server: Any, c
         page.locator("button[data-promote=canary]").click()
         page.locator("dialog").get_by_role("button", name="Promote").click()
         expect(page.locator(".split").first.locator("[data-variant=canary]")).to_have_attribute("data-share", "100.0", timeout=15_000)
+        page.goto("/serving")
+        card = page.locator(".card", has_text=canary)
+        expect(card).to_contain_text("canary 100%")
+        snap("32-deployments")
     assert load.labels.get("v2", 0) > 0 and load.labels.get("v1", 0) > 0, load.labels
     assert share > 35
