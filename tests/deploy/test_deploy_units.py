@@ -190,3 +190,27 @@ def test_autoscaler_up_at_once_down_after_the_window() -> None:
     for t in range(5, 40):
         n = a.observe(0, n, scaling, t * 0.5)
     assert 1 <= n < 4
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_records_in_the_server_store(kind: str, tmp_path) -> None:
+    from argento.config import Settings
+    from argento.deploy.state import ResourceStateStore
+    from argento.store import open_store
+
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path}/argento.db"
+    store = open_store(Settings.from_env({"ARGENTO_HOME": str(tmp_path), "ARGENTO_DATABASE_URL": url}))
+    try:
+        state = ResourceStateStore(store.resources, tmp_path / "deployments")
+        record = new_record({"name": "a", "bento": "x:1"}, "create")
+        state.save(record)
+        state.save(add_revision(record, {"name": "a", "bento": "x:2"}, "update"))
+        (loaded,) = state.load_all()
+        assert loaded["revision"] == 2 and current_spec(loaded)["bento"] == "x:2"
+        state.save_replicas([{"pid": 1, "port": 2}])
+        assert state.load_replicas() == [{"pid": 1, "port": 2}]
+        state.delete("a")
+        state.delete("a")
+        assert state.load_all() == []
+    finally:
+        store.close()

@@ -31,3 +31,24 @@ def test_server_app_mounts_deployments_and_bentos(argento_home: Path, tmp_path: 
         r = client.post("/api/v1/deployments", json={"name": "bad", "bento": "tiny:v1", "backend": "mars"})
         assert r.status_code == 400 and "spec.backend" in r.json()["message"]
         assert client.delete(f"/api/v1/bentos/{bento.tag}").json() == {"deleted": [bento.tag]}
+
+
+def test_server_restart_readopts_replicas_from_its_store(argento_home: Path, tmp_path: Path) -> None:
+    import time
+
+    svc = write_service(tmp_path / "svc")
+    settings = Settings.from_env({"ARGENTO_HOME": str(argento_home)})
+    body = {"name": "keep", "service": "tinysvc:Tiny", "working_dir": str(svc), "replicas": 1}
+    with TestClient(create_app(settings, executor_name="fake", run_crons=False)) as client:
+        assert client.post("/api/v1/deployments", json=body).status_code == 200
+        view = client.get("/api/v1/deployments/keep/wait", params={"timeout": 60}).json()
+        pids = {r["pid"] for r in view["status"]["replicas"]}
+    # the server stopped; its replicas did not, and its store (SQLite) kept the deployment
+    with TestClient(create_app(settings, executor_name="fake", run_crons=False)) as client:
+        view = client.get("/api/v1/deployments/keep/wait", params={"timeout": 60}).json()
+        assert {r["pid"] for r in view["status"]["replicas"]} == pids and view["revision"] == 1
+        assert client.post("/deployments/keep/predict", json={"x": 2}).json()["y"] == 4.0
+        assert client.delete("/api/v1/deployments/keep", params={"wait": "true"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+        time.sleep(0.1)

@@ -3,8 +3,9 @@
 :class:`StateStore` is the narrow interface the controller needs. :class:`FileStateStore` keeps one JSON
 document per deployment under ``<ARGENTO_HOME>/deployments/state/`` (atomic replace) and the replica table
 (pid, port, variant, template hash) in ``replicas.json``, so a restarted server re-adopts the replica
-processes still running. :class:`MemoryStateStore` is the fake for tests. A SQL-backed implementation can
-plug into the server's store behind the same four methods.
+processes still running. :class:`ResourceStateStore` keeps the records in the server's store (SQLite or
+PostgreSQL, what ``argento server`` uses) and the replica table in the same local file;
+:class:`MemoryStateStore` is the fake for tests.
 
 A record::
 
@@ -145,3 +146,46 @@ class FileStateStore:
         except (OSError, ValueError):
             return []
         return data if isinstance(data, list) else []
+
+
+class ResourceStateStore:
+    """Records in the server's store (``Store.resources``, kind ``ArgentoDeployment``): SQLite or PostgreSQL,
+    beside the workflows, so a server on PostgreSQL keeps its deployments there. The replica table stays in a
+    local file: it describes processes of this machine."""
+
+    KIND = "ArgentoDeployment"
+
+    def __init__(self, resources: Any, replicas_root: Path) -> None:
+        self.resources = resources
+        self.files = FileStateStore(replicas_root)
+
+    def load_all(self) -> list[Record]:
+        return [dict(r["record"]) for r in self.resources.list(self.KIND, None)]
+
+    def save(self, record: Record) -> None:
+        resource = {
+            "metadata": {
+                "name": record["name"],
+                "namespace": "",
+                "uid": record["uid"],
+                "creationTimestamp": record["created_at"],
+                "labels": {},
+            },
+            "record": record,
+        }
+        try:
+            self.resources.get(self.KIND, "", record["name"])
+        except NotFound:
+            self.resources.create(self.KIND, resource)
+        else:
+            self.resources.update(self.KIND, resource)
+
+    def delete(self, name: str) -> None:
+        with contextlib.suppress(NotFound):
+            self.resources.delete(self.KIND, "", name)
+
+    def save_replicas(self, replicas: list[dict[str, Any]]) -> None:
+        self.files.save_replicas(replicas)
+
+    def load_replicas(self) -> list[dict[str, Any]]:
+        return self.files.load_replicas()

@@ -74,6 +74,7 @@ def create_app(
     """Build the server. ``store``/``executor``/``clock`` are injectable for tests (fakes); ``deployments`` is
     the :class:`~argento.deploy.plane.DeploymentPlane` (default: one on ``settings``)."""
     from argento.deploy.plane import DeploymentPlane
+    from argento.deploy.state import ResourceStateStore
     from argento.server.routes.deployments import mount as mount_deployments
 
     owned = store is None
@@ -96,7 +97,10 @@ def create_app(
     eps = endpoints()
     doc = openapi(eps, title="Argento (Argo Workflows API)", version=__version__)
     context = Context(settings, store, catalog, hub, metrics, manager, crons, events, auth, doc)
-    plane = deployments if deployments is not None else DeploymentPlane(settings)
+    if deployments is None:  # deployment records live in the server's store, beside the workflows
+        state = ResourceStateStore(store.resources, settings.home / "deployments")
+        deployments = DeploymentPlane(settings, state=state)
+    plane = deployments
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -48,16 +48,27 @@ class ReplicaProcess:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         with open(log_file, "ab") as log:
             self.proc = subprocess.Popen(
-                argv, env={**os.environ, **env}, cwd=cwd or None, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, start_new_session=True, close_fds=True, preexec_fn=_die_with_parent,
+                argv,
+                env={**os.environ, **env},
+                cwd=cwd or None,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                close_fds=True,
+                preexec_fn=_die_with_parent,
             )
 
     def status(self) -> dict[str, Any]:
         """The process's pid, exit code (None while it runs) and where it runs."""
         import ray
 
-        return {"pid": self.proc.pid, "returncode": self.proc.poll(),
-                "node_id": ray.get_runtime_context().get_node_id(), "hostname": socket.gethostname()}
+        return {
+            "pid": self.proc.pid,
+            "returncode": self.proc.poll(),
+            "node_id": ray.get_runtime_context().get_node_id(),
+            "hostname": socket.gethostname(),
+        }
 
     def signal(self, sig: int) -> None:
         """Signal the process group (SIGTERM: turn unready, drain in-flight requests, exit)."""
@@ -102,8 +113,9 @@ def actor_options(resources: dict[str, Any]) -> dict[str, Any]:
 class RayServeReplica:
     """A replica hosted by a Serve application (see the module doc)."""
 
-    def __init__(self, backend: RayServeBackend, app: str, pid: int, port: int, host: str,
-                 record: dict[str, Any]) -> None:
+    def __init__(
+        self, backend: RayServeBackend, app: str, pid: int, port: int, host: str, record: dict[str, Any]
+    ) -> None:
         self.backend = backend
         self.app = app
         self.pid = pid
@@ -167,8 +179,14 @@ class RayServeBackend(LocalBackend):
 
     name = "ray"
 
-    def __init__(self, settings: Settings, *, reuse_env: bool = False, address: str | None = None,
-                 poll_interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        reuse_env: bool = False,
+        address: str | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
         """``address``: the Ray cluster (default `Settings.ray_address`, else a local Ray on first use)."""
         super().__init__(settings, reuse_env=reuse_env)
         self.address = settings.ray_address if address is None else address
@@ -200,8 +218,9 @@ class RayServeBackend(LocalBackend):
         options = actor_options(spec.resources)
         try:
             serve = await asyncio.to_thread(self._serve)
-            deployment = serve.deployment(ReplicaProcess, name="replica", num_replicas=1,
-                                          ray_actor_options=options)
+            deployment = serve.deployment(
+                ReplicaProcess, name="replica", num_replicas=1, ray_actor_options=options
+            )
             app = deployment.bind(argv, env, cwd, str(log_file))
             await asyncio.to_thread(serve.run, app, name=spec.replica_id, route_prefix=None)
             info = await self.handle(spec.replica_id).status.remote()
