@@ -20,9 +20,11 @@ def test_session_server_is_lean_and_recorded(mlflow_server: tracking.TrackingSer
     assert mlflow_server.healthy()
     assert mlflow_server.alive()
     cmdline = Path(f"/proc/{mlflow_server.pid}/cmdline").read_bytes().split(b"\0")
-    # One process: the launcher exec'd uvicorn in place, with one worker, on loopback.
-    assert b"uvicorn" in cmdline[2] and b"--workers" in cmdline and cmdline[cmdline.index(b"--workers") + 1] == b"1"
-    assert b"127.0.0.1" in cmdline
+    # One process (the launcher runs uvicorn in place), one worker, on loopback; no child processes.
+    assert cmdline[2] == b"argento.tracking.launch" and cmdline[cmdline.index(b"--workers") + 1] == b"1"
+    assert cmdline[cmdline.index(b"--host") + 1] == b"127.0.0.1"
+    children = Path(f"/proc/{mlflow_server.pid}/task/{mlflow_server.pid}/children").read_text().split()
+    assert children == []
     env = Path(f"/proc/{mlflow_server.pid}/environ").read_bytes().split(b"\0")
     assert b"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false" in env and b"MLFLOW_DISABLE_TELEMETRY=true" in env
     # Steps reach it at 127.0.0.1 and localhost (--allowed-hosts).

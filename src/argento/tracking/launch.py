@@ -3,8 +3,9 @@
 ``mlflow server`` prepares the backend store, then starts uvicorn as a child and stays alive only to forward
 signals to it: ~280 MB of resident memory that serves nothing. With job execution off (Argento's lean
 server) that parent has nothing else to do, so this launcher runs MLflow's own CLI unchanged and, at the
-moment it would spawn uvicorn, ``exec``s it in place: the same command and environment MLflow computed, one
-process, and the PID Argento recorded stays the server's PID. If MLflow's internals differ from what this
+moment it would spawn uvicorn, runs it in place instead: with the environment MLflow computed, in this
+process (one worker: ``uvicorn.run`` here, reusing the modules already imported; otherwise ``exec`` of the
+same command), so the PID Argento recorded stays the server's PID. If MLflow's internals differ from what this
 expects, the patch is skipped and ``mlflow server`` runs as usual.
 """
 
@@ -15,11 +16,40 @@ import sys
 from typing import Any
 
 
+def _uvicorn_args(argv: list[str]) -> dict[str, Any] | None:
+    """``python -m uvicorn --host H --port P --workers 1 [--log-config F] APP`` → uvicorn.run kwargs, or None."""
+    if argv[1:3] != ["-m", "uvicorn"]:
+        return None
+    kwargs: dict[str, Any] = {}
+    rest = argv[3:]
+    flags = {"--host": ("host", str), "--port": ("port", int), "--workers": ("workers", int), "--log-config": ("log_config", str)}
+    while rest and rest[0].startswith("--"):
+        if rest[0] not in flags or len(rest) < 2:
+            return None
+        key, cast = flags[rest[0]]
+        kwargs[key] = cast(rest[1])
+        rest = rest[2:]
+    if len(rest) != 1 or kwargs.get("workers", 1) != 1:
+        return None
+    kwargs["app"] = rest[0]
+    return kwargs
+
+
 def _exec_in_place(cmd: Any, *, extra_env: dict[str, str] | None = None, **kwargs: Any) -> Any:
     argv = [str(c) for c in cmd] if isinstance(cmd, list | tuple) else ["/bin/sh", "-c", str(cmd)]
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execvpe(argv[0], argv, {**os.environ, **(extra_env or {})})
+    os.environ.update(extra_env or {})
+    uvicorn_kwargs = _uvicorn_args(argv)
+    if uvicorn_kwargs is not None:
+        # One worker: run uvicorn right here, reusing the MLflow modules this process already imported
+        # (an exec would import them all again: seconds of start-up).
+        import uvicorn
+
+        app = uvicorn_kwargs.pop("app")
+        uvicorn.run(app, **uvicorn_kwargs)
+        sys.exit(0)
+    os.execvpe(argv[0], argv, dict(os.environ))
 
 
 def main() -> None:
