@@ -57,3 +57,22 @@ def test_artifacts_pass_between_steps_on_the_server(settings: Settings, run: Any
             assert nodes["use"]["outputs"]["result"] == "hello-artifact"
 
     run(go())
+
+
+def test_artifact_files_download_outputs_and_inputs(settings: Settings, run: Any) -> None:
+    async def go() -> None:
+        async with serve(settings, executor=None, executor_name="local") as (client, _):
+            assert (await client.post(NS, json={"workflow": PASSING})).status_code == 200
+            done = await wait_phase(client, "art-pass")
+            nodes = {n["displayName"]: n for n in done["status"]["nodes"].values()}
+            make, use = nodes["make"]["id"], nodes["use"]["id"]
+            r = await client.get(f"/artifact-files/argo/workflows/art-pass/{make}/outputs/out")
+            assert r.status_code == 200 and r.text == "hello-artifact\n"
+            r = await client.get(f"/artifacts/argo/art-pass/{make}/out")
+            assert r.status_code == 200 and r.text == "hello-artifact\n"
+            r = await client.get(f"/artifact-files/argo/workflow/art-pass/{make}/outputs/nope")
+            assert r.status_code == 404 and "nope" in r.json()["message"]
+            r = await client.get(f"/artifact-files/argo/workflow/art-pass/{use}/sideways/in")
+            assert r.status_code == 400
+
+    run(go())

@@ -41,9 +41,19 @@ log = logging.getLogger("argento.server")
 
 def endpoints() -> list[Endpoint]:
     """Every endpoint, in routing order."""
-    from argento.server.routes import archive, bentos, cron, deployments, info, templates, workflows
+    from argento.server.routes import (
+        archive,
+        bentos,
+        cron,
+        deployments,
+        files,
+        info,
+        models,
+        templates,
+        workflows,
+    )
 
-    modules = (info, workflows, templates, cron, archive, deployments, bentos)
+    modules = (info, workflows, templates, cron, archive, deployments, bentos, models, files)
     return [ep for module in modules for ep in module.api.endpoints]
 
 
