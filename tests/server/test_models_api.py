@@ -23,7 +23,7 @@ def test_models_versions_aliases_and_history(settings: Settings, run: Any) -> No
             assert "path" not in items[0]
             model = (await client.get("/api/v1/models/iris")).json()
             assert model["aliases"] == {"production": "v1"}
-            assert [v["version"] for v in model["versions"]][0] == "v2"
+            assert [v["version"] for v in model["versions"]] == ["v2", "v1"]
             assert (await client.get("/api/v1/models/iris/production")).json()["metadata"] == {"acc": 0.9}
             r = await client.put("/api/v1/models/iris/aliases/production", json={"version": "v2"})
             assert r.status_code == 200 and r.json()["to"] == "v2"
