@@ -94,9 +94,16 @@ def test_grafana_dashboard_uses_metrics_argento_exports() -> None:
     assert prometheus["scrape_configs"][0]["static_configs"][0]["targets"] == ["127.0.0.1:2746"]
 
 
-def test_troubleshooting_names_only_real_commands() -> None:
+USER_DOCS = ["install", "quickstart", "pipelines", "serving", "deployments", "tracking", "scaling", "operations",
+             "migration", "troubleshooting"]
+
+
+@pytest.mark.parametrize("page", USER_DOCS)
+def test_docs_name_only_real_commands_and_files(page: str) -> None:
     from argento.cli.main import COMMANDS
 
-    text = (REPO / "docs" / "troubleshooting.md").read_text()
-    used = set(re.findall(r"`argento ([a-z-]+)", text))
-    assert used and used <= set(COMMANDS), used - set(COMMANDS)
+    text = (REPO / "docs" / f"{page}.md").read_text()
+    used = set(re.findall(r"\bargento ([a-z][a-z-]+)", text))
+    assert used <= set(COMMANDS), used - set(COMMANDS)
+    for path in re.findall(r"\b(examples/[\w./-]+\.(?:ya?ml|py|json))", text):
+        assert (REPO / path).exists(), path
