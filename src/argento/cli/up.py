@@ -296,9 +296,11 @@ def bring_up(
                     comp.seconds = alive["mlflow"].seconds
                 components.append(comp)
                 progress.finish(labels["mlflow"], f"✔ {labels['mlflow']:<28} {ml.url}  ({comp.seconds:.1f}s)")
-        except BaseException:
+        except BaseException:  # a failure or Ctrl-C while starting: stop what this call started
             if worker is not None:
                 worker.join()
+                if mlflow_box and "mlflow" not in alive:
+                    tracking.stop(settings)
             if proc is not None:
                 from argento.tracking.server import terminate_group
 
