@@ -50,5 +50,13 @@ def test_server_restart_readopts_replicas_from_its_store(argento_home: Path, tmp
         assert client.post("/deployments/keep/predict", json={"x": 2}).json()["y"] == 4.0
         assert client.delete("/api/v1/deployments/keep", params={"wait": "true"}).status_code == 200
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-        time.sleep(0.1)
+
+    def running(pid: int) -> bool:  # adopted replicas end as zombies of this test process: not running
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    while time.monotonic() < deadline and any(running(p) for p in pids):
+        time.sleep(0.05)
+    assert not any(running(p) for p in pids)
