@@ -68,10 +68,25 @@ class Run:
     pods: dict[str, str] = field(default_factory=dict)  # node id -> last phase seen (metrics, logs)
 
     def snapshot(self) -> dict[str, Any]:
-        """The workflow with its live status."""
+        """The workflow with its live status (unset status fields omitted, see :func:`omit_unset`)."""
         wf = self.runner.to_workflow()
         wf["metadata"] = dict(wf["metadata"])
+        wf["status"] = omit_unset(wf.get("status") or {})
         return wf
+
+
+def omit_unset(value: Any) -> Any:
+    """``value`` without null-valued object keys, recursively.
+
+    Argo's swagger declares no nullable field, and the ``argo-workflows`` SDK checks response types against
+    it: the ``"finishedAt": null`` of a running workflow or node (which Argo Server itself writes, a known
+    SDK breakage, argoproj/argo-workflows#9122) fails there, while an absent field is fine for every client.
+    """
+    if isinstance(value, dict):
+        return {k: omit_unset(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [omit_unset(v) for v in value]
+    return value
 
 
 class WorkflowManager:
