@@ -54,6 +54,7 @@ def test_spec_shorthand_and_variants() -> None:
         ({"name": "a", "bento": "a:v1", "routing": "nope"}, "spec.routing.mode"),
         ({"name": "a", "bento": "a:v1", "autoscaling": {"min": 3, "max": 1}}, "spec.autoscaling"),
         ({"name": "a", "bento": "a:v1", "bogus": 1}, "spec"),
+        ({"name": "a", "bento": "a:v1", "resources": {"memory": "lots"}}, "spec.resources.memory"),
     ],
 )
 def test_spec_errors_name_the_field(body: dict, path: str) -> None:

@@ -133,8 +133,16 @@ def test_rolling_update_and_rollback_under_load_fail_nothing(cp: PlaneThread, sv
 
 
 def test_killed_replica_is_restarted_without_client_errors(cp: PlaneThread, svc: Path) -> None:
-    view = create(cp, {"name": "kill", "replicas": 2, "variants": [variant(svc, "main", "v1")]})
+    body = {
+        "name": "kill",
+        "replicas": 2,
+        "resources": {"memory": "3Gi"},
+        "variants": [variant(svc, "main", "v1")],
+    }
+    view = create(cp, body)
     victim = view["status"]["replicas"][0]["pid"]
+    limits = Path(f"/proc/{victim}/limits").read_text()
+    assert any(line.startswith("Max data size") and str(3 * 2**30) in line for line in limits.splitlines())
     with Load(f"{cp.url}/deployments/kill/predict", concurrency=6, max_seconds=30) as load:
         load.wait_for(200)
         os.kill(victim, signal.SIGKILL)

@@ -271,7 +271,7 @@ class DeploymentSpec:
             namespace=str(data.get("namespace") or "default"),
             replicas=_int(data.get("replicas", 1), f"{path}.replicas", minimum=0),
             autoscaling=Autoscaling.from_dict(data.get("autoscaling"), f"{path}.autoscaling"),
-            resources=dict(data.get("resources") or {}),
+            resources=_resources(data.get("resources"), f"{path}.resources"),
             env=_env(data.get("env"), f"{path}.env"),
             routing=mode,
             routing_key=key,
@@ -323,6 +323,22 @@ def _number(value: Any, path: str) -> float:
     if out < 0 or out != out:
         raise SpecError("must be a non-negative number", path=path)
     return out
+
+
+def _resources(value: Any, path: str) -> dict[str, Any]:
+    """``{cpu, memory, nvidia.com/gpu}`` as Kubernetes quantities (``"500m"``, ``"2Gi"``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpecError("must be a mapping like {cpu: '1', memory: '2Gi'}", path=path)
+    from argento.executors.admission import parse_quantity
+
+    for key, quantity in value.items():
+        try:
+            parse_quantity(quantity)
+        except (ValueError, TypeError):
+            raise SpecError(f"invalid quantity {quantity!r}", path=f"{path}.{key}") from None
+    return dict(value)
 
 
 def _env(value: Any, path: str) -> dict[str, str]:

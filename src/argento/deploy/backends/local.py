@@ -7,7 +7,8 @@ command line must serve that port). Its stdout/stderr go to
 
 Bentos are served from their isolated environment (created once per lock, off the event loop), or from the
 running interpreter with ``reuse_env`` (development and tests). Services (``module:Class``) are served by the
-running interpreter from their ``working_dir``.
+running interpreter from their ``working_dir``. A ``memory`` resource caps each replica's data segment
+(``RLIMIT_DATA``); ``cpu`` is recorded (and rendered for Kubernetes) but not enforced on this machine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -47,6 +49,23 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def _limit_memory(pid: int, resources: dict[str, Any]) -> None:
+    """Cap a replica's data segment at its ``memory`` resource (RLIMIT_DATA, as the executor does for steps).
+
+    Set from outside right after the start (``prlimit``): no ``preexec_fn`` in a threaded server.
+    """
+    memory = resources.get("memory")
+    if not memory:
+        return
+    from argento.executors.admission import parse_quantity
+
+    try:
+        limit = int(parse_quantity(memory))
+        resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
+    except (ValueError, OSError, AttributeError):
+        pass  # an unparsable quantity was rejected by the spec; a vanished pid is the controller's business
 
 
 class LocalReplica:
@@ -163,6 +182,7 @@ class LocalBackend:
                 raise ArgentoError(
                     f"could not start a replica of {spec.deployment}/{spec.variant}: {exc}"
                 ) from exc
+        _limit_memory(proc.pid, spec.resources)
         record = {
             "replica_id": spec.replica_id,
             "deployment": spec.deployment,
