@@ -215,6 +215,9 @@ def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
         r["variant"]: r for r in httpx.get(f"{cp.url}/api/v1/deployments/shadowed/compare").json()["variants"]
     }
     assert rows["dark"]["requests"] >= 25 and rows["dark"]["shadow"]
+    taken = {"name": "taken", "gateway_port": port, "service": "tinysvc:Tiny", "working_dir": str(svc)}
+    r = httpx.post(f"{cp.url}/api/v1/deployments", json=taken)
+    assert r.status_code == 400 and "spec.gateway_port" in r.json()["message"]
     view = httpx.post(
         f"{cp.url}/api/v1/deployments/shadowed/scale", json={"replicas": 3, "variant": "main"}
     ).json()

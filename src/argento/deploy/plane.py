@@ -113,6 +113,14 @@ class DeploymentPlane:
                 "(kubernetes: render manifests with `argento deployments render`)",
                 path="spec.backend",
             )
+        if spec.gateway_port:
+            for other, record in self.records.items():
+                theirs = current_spec(record).get("gateway_port")
+                if other != spec.name and not record.get("deleting") and theirs == spec.gateway_port:
+                    raise SpecError(
+                        f"gateway_port {spec.gateway_port} is taken by deployment {other!r}",
+                        path="spec.gateway_port",
+                    )
         store = BentoStore.from_settings(self.settings)
         variants = []
         for i, v in enumerate(spec.variants):
