@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,7 @@ def main(argv: list[str]) -> int:
                 row(f"  through the gateway, c=16 ({backend})", f"{rps:.0f} req/s", f"p99 {p99:.1f} ms")
     finally:
         CLUSTER.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)
     print("\n| what | time | note |\n|---|---|---|")
     for what, value, note in ROWS:
         print(f"| {what} | {value} | {note} |")
