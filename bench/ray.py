@@ -203,10 +203,15 @@ def p3_on_ray(local: float) -> None:
 
 def _in_namespace() -> int:
     """Re-execute inside a fresh network namespace with only loopback (root only)."""
-    env = {**os.environ, "ARGENTO_RAY_NETNS": "1", "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_AUTO_CONNECT": "0"}
-    env.setdefault("HOME", tempfile.mkdtemp(prefix="argento-ray-home-"))
+    home = tempfile.mkdtemp(prefix="argento-ray-home-")  # Ray writes its auth token there
+    env = {**os.environ, "ARGENTO_RAY_NETNS": "1", "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_AUTO_CONNECT": "0",
+           "HOME": home}
     script = 'ip link set lo up && exec "$0" "$@"'
-    return subprocess.call(["unshare", "-n", "sh", "-c", script, sys.executable, __file__, *sys.argv[1:]], env=env)
+    try:
+        return subprocess.call(["unshare", "-n", "sh", "-c", script, sys.executable, __file__, *sys.argv[1:]],
+                               env=env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
