@@ -184,11 +184,6 @@ def test_create_from_a_manifest_dict_and_errors(
     api.delete_workflow(namespace=NS, name=name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a `fields` mask drops the list's `metadata` and the items' `spec`; Argo re-marshals the masked "
-    "JSON through its Go types, which always write those structs (as {}), and both clients require them",
-)
 def test_list_with_a_fields_mask(api: workflow_service_api.WorkflowServiceApi) -> None:
     run = uuid.uuid4().hex[:6]
     created = api.create_workflow(

@@ -201,7 +201,23 @@ def apply_fields(value: Any, fields: str | None) -> Any:
                 if child is True:
                     break
                 node = node.setdefault(part, {})
-    return _drop(value, tree) if exclude else _keep(value, tree)
+    return _go_shape(_drop(value, tree) if exclude else _keep(value, tree))
+
+
+def _go_shape(value: Any) -> Any:
+    """Argo re-marshals a masked answer through its Go types, whose struct fields are always written: a list
+    keeps its ``metadata`` and every resource its ``metadata``, ``spec`` and ``status`` (as ``{}`` when masked
+    away). Clients (Hera, the argo SDK) require them."""
+    if isinstance(value, dict) and "items" in value:
+        value.setdefault("metadata", {})
+        for item in value.get("items") or []:
+            if isinstance(item, dict):
+                for key in ("metadata", "spec", "status"):
+                    item.setdefault(key, {})
+    elif isinstance(value, dict) and ("metadata" in value or "spec" in value or "status" in value):
+        for key in ("metadata", "spec", "status"):
+            value.setdefault(key, {})
+    return value
 
 
 def _keep(value: Any, tree: dict[str, Any]) -> Any:

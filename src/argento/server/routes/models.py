@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from argento.server.api import OBJ, STR, Api, obj
 from argento.server.context import ctx
-from argento.server.wire import read_json
+from argento.server.wire import body_object, read_json
 
 api = Api()
 TAG = "ModelService"
@@ -83,7 +83,7 @@ async def get_version(request: Request) -> Any:
 )
 async def set_alias(request: Request) -> Any:
     """Point ``alias`` at ``version`` (recorded in the alias history)."""
-    body = await read_json(request)
+    body = body_object(await read_json(request))
     version = body.get("version")
     if not isinstance(version, str) or not version:
         from argento.errors import SpecError
