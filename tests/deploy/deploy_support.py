@@ -47,6 +47,12 @@ class Tiny:
         return {"label": LABEL, "y": x * 2, "pid": os.getpid()}
 
     @s.api
+    def count(self, n: int = 3, delay: float = 0.0):
+        for i in range(n):
+            time.sleep(delay)
+            yield f"{i}\\n"
+
+    @s.api
     def slow(self, seconds: float = 0.05) -> dict:
         time.sleep(seconds)
         return {"label": LABEL}

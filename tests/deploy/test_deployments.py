@@ -215,6 +215,14 @@ def test_scale_shadow_and_header_routing(cp: PlaneThread, svc: Path) -> None:
         r["variant"]: r for r in httpx.get(f"{cp.url}/api/v1/deployments/shadowed/compare").json()["variants"]
     }
     assert rows["dark"]["requests"] >= 25 and rows["dark"]["shadow"]
+    for base in (f"{cp.url}/deployments/shadowed", own):  # streamed answers pass through chunk by chunk
+        with httpx.stream("POST", f"{base}/count", json={"n": 4, "delay": 0.3}, timeout=10) as r:
+            started, first = time.monotonic(), None
+            chunks = []
+            for chunk in r.iter_text():
+                first = first or time.monotonic() - started
+                chunks.append(chunk)
+        assert "".join(chunks) == "0\n1\n2\n3\n" and first is not None and first < 0.9, (chunks, first)
     taken = {"name": "taken", "gateway_port": port, "service": "tinysvc:Tiny", "working_dir": str(svc)}
     r = httpx.post(f"{cp.url}/api/v1/deployments", json=taken)
     assert r.status_code == 400 and "spec.gateway_port" in r.json()["message"]

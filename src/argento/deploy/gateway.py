@@ -13,6 +13,9 @@ is a pure function of its input). A 502/503 from a replica that is going away is
 timeout is never retried (the work may still be running). Shadow traffic is a fire-and-forget copy to the
 shadow variant; its answers only feed that variant's metrics.
 
+Streamed answers (a generator API: chunked, no ``content-length``) are passed on chunk by chunk as they
+arrive; they are retried only before their headers came.
+
 Business metrics: a service may report numbers per response in ``x-argento-metric-<name>`` headers (say
 ``x-argento-metric-conversions: 1``); the gateway sums them per variant for ``argento deployments compare``.
 """
@@ -24,7 +27,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from argento.deploy.metrics import VariantMetrics, render
@@ -37,6 +40,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
+#: An answer's body: complete, or streamed chunk by chunk (generator APIs).
+Body = bytes | AsyncIterator[bytes]
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS"})
 MAX_BODY = 64 * 1024 * 1024
 MAX_ATTEMPTS = 4
@@ -125,7 +130,7 @@ class Gateway:
         query: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> tuple[int, list[tuple[bytes, bytes]], Body]:
         """Route one request; returns the answer (status, headers, body). Shared by every front end."""
         started = _perf()
         route = self.routes.get(name)
@@ -157,7 +162,7 @@ class Gateway:
         query: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    ) -> tuple[int, list[tuple[bytes, bytes]], Body]:
         """The raw front end of a deployment's own port: ``/<api-route>``, ``/readyz``, ``/metrics``."""
         if method == b"GET" and path == b"/metrics":
             return 200, [(b"content-type", b"text/plain; version=0.0.4")], self.render_metrics().encode()
@@ -188,7 +193,7 @@ class Gateway:
         target: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, VariantRoute]:
+    ) -> tuple[int, list[tuple[bytes, bytes]], Body, VariantRoute]:
         tried: set[str] = set()
         current = variant
         last: tuple[int, list[tuple[bytes, bytes]], bytes] = _error(503, "unavailable", "no ready replica")
@@ -212,13 +217,14 @@ class Gateway:
                 if exc.unsent or (exc.unanswered and may_resend):
                     continue
                 return (*last, current)
-            if response.status in (502, 503) and may_resend and attempt + 1 < MAX_ATTEMPTS:
+            streamed = response.chunks is not None
+            if response.status in (502, 503) and may_resend and attempt + 1 < MAX_ATTEMPTS and not streamed:
                 last = (response.status, _response_headers(response), response.body)
                 continue
             return (
                 response.status,
                 _response_headers(response, current.metrics.business),
-                response.body,
+                response.stream() if streamed else response.body,
                 current,
             )
         return (*last, current)
@@ -263,6 +269,9 @@ class Gateway:
             response = await self._send_to(ep, method, target, headers, body, route.timeout)
             status = response.status
             _response_headers(response, shadow.metrics.business)
+            if response.chunks is not None:  # read a streamed answer to its end, then forget it
+                async for _ in response.stream():
+                    pass
         except UpstreamError:
             status = 0
         shadow.metrics.record(status, _perf() - started)
@@ -275,7 +284,7 @@ class Gateway:
             return
         from argento.deploy.httpserver import start_server
 
-        async def handler(*request: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        async def handler(*request: Any) -> tuple[int, list[tuple[bytes, bytes]], Body]:
             return await self.port_handler(name, *request)
 
         try:
@@ -322,7 +331,8 @@ def _response_headers(
             with contextlib.suppress(ValueError):
                 business[name] = business.get(name, 0.0) + float(v)
         out.append((k, v))
-    out.append((b"content-length", str(len(response.body)).encode()))
+    if response.chunks is None:
+        out.append((b"content-length", str(len(response.body)).encode()))
     return out
 
 
@@ -343,7 +353,16 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: Body) -> None:
+    if not isinstance(body, bytes):  # a streamed answer: pass the chunks on as they come
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        try:
+            async for chunk in body:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UpstreamError as exc:
+            log.warning("stream from a replica broke off: %s", exc)
+        await send({"type": "http.response.body", "body": b""})
+        return
     if not any(k == b"content-length" for k, _ in headers):
         headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

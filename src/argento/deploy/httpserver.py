@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 import httptools
 
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+Answer = tuple[int, list[tuple[bytes, bytes]], "bytes | AsyncIterator[bytes]"]
 Handler = Callable[[bytes, bytes, bytes, list[tuple[bytes, bytes]], bytes], Awaitable[Answer]]
 MAX_BODY = 64 * 1024 * 1024
 _REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
@@ -101,7 +101,10 @@ class _Protocol(asyncio.Protocol):
                         [(b"content-type", b"application/json")],
                         b'{"error":"internal"}',
                     )
-                self._write(status, headers, body, req.keep_alive)
+                if isinstance(body, bytes):
+                    self._write(status, headers, body, req.keep_alive)
+                elif not await self._write_stream(status, headers, body, req.keep_alive):
+                    break
                 if not req.keep_alive:
                     break
         finally:
@@ -121,6 +124,33 @@ class _Protocol(asyncio.Protocol):
         self.transport.write(b"".join(parts))
         if not keep_alive:
             self.transport.close()
+
+    async def _write_stream(
+        self, status: int, headers: list[tuple[bytes, bytes]], chunks: AsyncIterator[bytes], keep_alive: bool
+    ) -> bool:
+        """Send a streamed answer with chunked transfer coding; False if the connection had to close."""
+        if self.transport is None:
+            return False
+        parts = [b"HTTP/1.1 ", str(status).encode(), b" ", _REASONS.get(status, b"Unknown"), b"\r\n"]
+        for name, value in headers:
+            if name not in (b"content-length", b"transfer-encoding"):
+                parts += [name, b": ", value, b"\r\n"]
+        parts.append(b"transfer-encoding: chunked\r\n\r\n")
+        self.transport.write(b"".join(parts))
+        try:
+            async for chunk in chunks:
+                if chunk and self.transport is not None:
+                    self.transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        except Exception:  # the replica broke off: end the connection so the client sees a truncated body
+            if self.transport is not None:
+                self.transport.close()
+            return False
+        if self.transport is None:
+            return False
+        self.transport.write(b"0\r\n\r\n")
+        if not keep_alive:
+            self.transport.close()
+        return True
 
     def _reject(self, status: int, detail: bytes) -> None:
         body = b'{"error":"bad_request","detail":"' + detail.replace(b'"', b"'")[:200] + b'"}'

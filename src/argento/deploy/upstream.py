@@ -7,13 +7,18 @@ responses parsed by ``httptools`` (uvicorn's parser) straight from ``data_receiv
 Failures say whether a retry on another replica is safe: a request that failed before any byte of the
 response arrived is *unanswered*; if it also never left (connect refused) or went out on a reused keep-alive
 connection the replica had just closed, the replica cannot have processed it.
+
+Streamed answers (chunked, no ``content-length``: a generator API) are handed over as soon as their headers
+arrive; their chunks are passed on as they come (:meth:`Response.stream`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httptools
 
@@ -44,13 +49,36 @@ class UpstreamError(Exception):
         self.timeout = timeout
 
 
+_END = object()
+
+
 @dataclass(slots=True)
 class Response:
-    """A complete upstream response."""
+    """An upstream response: complete (``body``), or streamed (``chunks`` set: a chunked answer without
+    ``content-length``, e.g. a generator API) — then iterate :meth:`stream` to the end."""
 
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    chunks: asyncio.Queue[Any] | None = None
+    done: Callable[[bool], None] | None = None
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunks as they arrive; the connection goes back to its pool (or closes) at the end."""
+        assert self.chunks is not None
+        complete = False
+        try:
+            while True:
+                item = await self.chunks.get()
+                if item is _END:
+                    complete = True
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            if self.done is not None:
+                self.done(complete)
 
 
 class _Connection(asyncio.Protocol):
@@ -58,6 +86,7 @@ class _Connection(asyncio.Protocol):
 
     __slots__ = (
         "_body",
+        "_chunks",
         "_headers",
         "_keep_alive",
         "_started",
@@ -74,6 +103,7 @@ class _Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
+        self._chunks: asyncio.Queue[Any] | None = None
         self._started = False
         self._keep_alive = True
         self.closed = False
@@ -101,18 +131,37 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._started = True
+        if any(name == b"transfer-encoding" for name, _ in self._headers) and not any(
+            name == b"content-length" for name, _ in self._headers
+        ):
+            # A streamed answer: hand it over now and pass the chunks on as they come.
+            waiter, self._waiter = self._waiter, None
+            self._chunks = asyncio.Queue()
+            if waiter is not None and not waiter.done():
+                status = self.parser.get_status_code()
+                waiter.set_result(Response(status, self._headers, b"", self._chunks))
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._chunks is not None:
+            self._chunks.put_nowait(body)
+        else:
+            self._body.append(body)
 
     def on_message_complete(self) -> None:
         self._keep_alive = self.parser.should_keep_alive()
+        if self._chunks is not None:
+            self._chunks.put_nowait(_END)
+            self._chunks = None
+            return
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(Response(self.parser.get_status_code(), self._headers, b"".join(self._body)))
 
     # -- use
     def _fail(self, message: str) -> None:
+        if self._chunks is not None:  # mid-stream: the consumer sees the error after the chunks so far
+            self._chunks.put_nowait(UpstreamError(message, unanswered=False, unsent=False))
+            self._chunks = None
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             unanswered = not self._started
@@ -129,6 +178,7 @@ class _Connection(asyncio.Protocol):
     async def request(self, data: bytes, timeout: float) -> Response:
         assert self.transport is not None
         self._headers, self._body, self._started, self.used = [], [], False, self.used + 1
+        self._chunks = None
         waiter = self._waiter = asyncio.get_running_loop().create_future()
         self.transport.write(data)
         try:
@@ -193,8 +243,7 @@ class Pool:
                 if exc.unsent:  # a stale keep-alive connection: try the next one, or a new one
                     continue
                 raise
-            self._release(conn)
-            return response
+            return self._finish(conn, response)
         conn = await self._connect(connect_timeout)
         conn.used = 0
         try:
@@ -202,7 +251,13 @@ class Pool:
         except UpstreamError:
             conn.close()
             raise
-        self._release(conn)
+        return self._finish(conn, response)
+
+    def _finish(self, conn: _Connection, response: Response) -> Response:
+        if response.chunks is None:
+            self._release(conn)
+        else:  # the connection is busy until the stream ends; an abandoned stream closes it
+            response.done = lambda complete: self._release(conn) if complete else conn.close()
         return response
 
     def _release(self, conn: _Connection) -> None:
