@@ -66,6 +66,7 @@ class Replica:
     restarts: int = 0
 
     def to_status(self) -> dict[str, Any]:
+        """The replica as the API shows it."""
         return {
             "id": self.id,
             "variant": self.variant,

@@ -61,6 +61,7 @@ class Autoscaling:
 
     @classmethod
     def from_dict(cls, data: Any, path: str) -> Autoscaling | None:
+        """Validate ``{min, max, target_concurrency}`` (``None`` stays ``None``)."""
         if data is None:
             return None
         if not isinstance(data, dict):
@@ -111,6 +112,7 @@ class Variant:
 
     @classmethod
     def from_dict(cls, data: Any, path: str) -> Variant:
+        """Validate one variant ``{name, bento|service, weight, …}``."""
         if not isinstance(data, dict):
             raise SpecError("a variant must be a mapping {name, bento|service, weight}", path=path)
         unknown = set(data) - _VARIANT_KEYS
@@ -188,6 +190,7 @@ class DeploymentSpec:
         return variant.autoscaling or self.autoscaling
 
     def with_variants(self, variants: list[Variant]) -> DeploymentSpec:
+        """A copy with other variants."""
         return replace(self, variants=tuple(variants))
 
     def to_dict(self) -> dict[str, Any]:

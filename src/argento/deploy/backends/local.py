@@ -87,14 +87,17 @@ class LocalReplica:
 
     @property
     def url(self) -> str:
+        """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
     def alive(self) -> bool:
+        """Whether the process runs (a zombie of an adopted replica does not)."""
         if self.proc is not None:
             return self.proc.poll() is None
         return pid_alive(self.pid) and not _is_zombie(self.pid)
 
     def exit_code(self) -> int | None:
+        """The exit code of a process this backend started (unknown for adopted ones)."""
         return self.proc.poll() if self.proc is not None else None
 
     def signal_stop(self) -> None:
@@ -103,6 +106,7 @@ class LocalReplica:
             os.killpg(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
+        """SIGKILL the process group and reap it."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
         if self.proc is not None:
@@ -110,6 +114,7 @@ class LocalReplica:
                 self.proc.wait(1)
 
     def to_record(self) -> dict[str, Any]:
+        """pid, port and host (plus the controller's fields) for re-adoption."""
         return {**self.record, "pid": self.pid, "port": self.port, "host": self.host}
 
 

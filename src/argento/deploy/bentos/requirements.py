@@ -44,6 +44,7 @@ class Lock:
         return sorted(self.pins.values(), key=str.lower) + sorted(self.missing, key=str.lower)
 
     def text(self) -> str:
+        """The lock file's content."""
         header = f"# locked by argento build from Python {sys.version.split()[0]}\n"
         return header + "".join(f"{line}\n" for line in self.lines())
 

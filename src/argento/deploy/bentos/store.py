@@ -92,10 +92,12 @@ class Bento:
 
     @property
     def created_at(self) -> datetime:
+        """When it was built."""
         return datetime.fromisoformat(self.manifest["created_at"])
 
     @property
     def requirements_file(self) -> Path:
+        """The pinned requirements (``env/requirements.lock.txt``)."""
         return self.path / "env" / "requirements.lock.txt"
 
     def to_dict(self) -> dict[str, Any]:
