@@ -70,6 +70,8 @@ def test_cli_lifecycle_with_bentos(server: PlaneThread, tmp_path: Path) -> None:
     view = json.loads(run("deployments", "get", "iris", "-o", "json", *s))
     assert view["revision"] == 4 and view["status"]["traffic"] == {"main": 90.0, "canary": 10.0}
     run("deployments", "scale", "iris", "1", "--variant", "main", *s)
+    out = run("deployments", "logs", "iris", "--tail", "5", *s)
+    assert "==> iris-" in out and "(ready)" in out
     assert "deleted" in run("deployments", "delete", "iris", *s)
     result = CliRunner().invoke(cli, ["deployments", "get", "iris", *s])
     assert result.exit_code == 2 and "not found" in result.output

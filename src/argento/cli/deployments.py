@@ -189,7 +189,7 @@ def deploy(
 
 @click.group("deployments")
 def deployments() -> None:
-    """Inspect and change deployments: list, get, scale, set-traffic, promote, rollback, delete, compare, render.
+    """Inspect and change deployments: list, get, scale, set-traffic, promote, rollback, delete, compare, logs, render.
 
     \b
     Examples:
@@ -325,6 +325,31 @@ def delete_cmd(name: str, wait: bool, api: Any) -> None:
     """
     api.delete(name, wait=wait)
     click.echo(f"deployment {name} deleted")
+
+
+@deployments.command("logs")
+@click.argument("name")
+@click.option("--replica", default=None, help="One replica (default: the newest few, crashed ones included).")
+@click.option(
+    "--tail", default=100, show_default=True, type=click.IntRange(1, 100_000), help="Lines per replica."
+)
+@server_options
+@_OUTPUT
+def logs_cmd(name: str, replica: str | None, tail: int, api: Any, output: str) -> None:
+    """Show the last lines of a deployment's replica logs (why a replica crashed, what it printed).
+
+    \b
+    Example:
+      argento deployments logs iris --tail 20
+    """
+    items = api.logs(name, replica=replica, tail=tail)
+    if output != "table":
+        _dump(items, output)
+        return
+    for item in items:
+        click.echo(f"==> {item['replica']} ({item['state']}) <==")
+        for line in item["lines"]:
+            click.echo(line)
 
 
 @deployments.command("compare")

@@ -128,6 +128,12 @@ class DeploymentsAPI:
                 if time.monotonic() >= deadline:
                     raise
 
+    def logs(self, name: str, *, replica: str | None = None, tail: int = 100) -> list[dict[str, Any]]:
+        """The last lines of the replicas' logs: ``[{replica, state, lines}]``."""
+        return list(
+            self.http.get(f"{_BASE}/{name}/logs", {"replica": replica, "tailLines": tail}).get("items") or []
+        )
+
     def compare(self, name: str, *, metrics: list[str] | None = None) -> dict[str, Any]:
         """A/B results per variant, with the error-rate z-test."""
         return self.http.get(f"{_BASE}/{name}/compare", {"metric": metrics or None})

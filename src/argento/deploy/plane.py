@@ -255,6 +255,34 @@ class DeploymentPlane:
             if not r.get("deleting") and (namespace in (None, "") or r.get("namespace") == namespace)
         ]
 
+    def logs(
+        self, name: str, *, replica: str | None = None, tail: int = 100, files: int = 6
+    ) -> list[dict[str, Any]]:
+        """The last ``tail`` lines of the replicas' logs, newest replica first (crashed ones included: their
+        last lines say why). ``replica`` picks one."""
+        self._record(name)
+        folder = self.settings.home / "deployments" / "logs" / name
+        try:
+            found = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+        except OSError:
+            found = []
+        live = {r["id"]: r["state"] for r in self.controller.status(name)["replicas"]}
+        out = []
+        for path in found:
+            rid = path.stem
+            if replica and rid != replica:
+                continue
+            with open(path, "rb") as fh:
+                fh.seek(0, 2)
+                fh.seek(max(0, fh.tell() - 256 * 1024))
+                lines = fh.read().decode(errors="replace").splitlines()[-tail:]
+            out.append({"replica": rid, "state": live.get(rid, "gone"), "lines": lines})
+            if len(out) >= (1 if replica else files):
+                break
+        if replica and not out:
+            raise NotFound(f"no log of replica {replica!r} of deployment {name}")
+        return out
+
     def revision(self, name: str, number: int) -> dict[str, Any]:
         """One revision with its full spec."""
         return {"revision": number, "spec": revision_spec(self._record(name), number)}

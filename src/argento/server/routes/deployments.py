@@ -169,6 +169,19 @@ async def get_revision(request: Request) -> Any:
     )
 
 
+@api.route(
+    "GET", "/api/v1/deployments/{name}/logs", "DeploymentLogs", tag=TAG, query=("replica", "tailLines")
+)
+async def logs(request: Request) -> Any:
+    """The last lines of the replicas' logs (``replica`` picks one; ``tailLines``, default 100)."""
+    try:
+        tail = int(request.query_params.get("tailLines", "100"))
+    except ValueError:
+        raise SpecError("tailLines must be an integer", path="tailLines") from None
+    replica = request.query_params.get("replica") or None
+    return {"items": plane(request).logs(request.path_params["name"], replica=replica, tail=tail)}
+
+
 @api.route("GET", "/api/v1/deployments/{name}/compare", "CompareDeployment", tag=TAG, query=("metric",))
 async def compare(request: Request) -> Any:
     """A/B results: per-variant counts, error rates, latency percentiles, business metrics, z-test."""
