@@ -363,6 +363,10 @@ class LocalHandle:
     def _main_exited(self, proc: _Proc) -> None:
         self._finished_at = time.time()
         self._exit_code = status_to_exit_code(proc.returncode or 0)
+        timeout = self._main_spec.pod.timeout
+        if timeout is not None and self._finished_at - self._started_at >= timeout:
+            # The deadline passed while the loop was busy and the exit was seen first: it still ran too long.
+            self._timed_out = True
         for timer in (self._timer, self._kill_timer):
             if timer is not None:
                 timer.cancel()
@@ -485,11 +489,16 @@ class LocalExecutor:
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         keep = []
+        # Steps running `python` use this interpreter and its packages: where those are imported from must stay
+        # visible even under the step's private /tmp (a checkout under /tmp installed in editable mode).
+        import argento
+
         for p in (
             settings.home,
             sys.prefix,
             sys.base_prefix,
             os.path.dirname(os.path.realpath(sys.executable)),
+            os.path.dirname(os.path.dirname(os.path.realpath(argento.__file__))),
         ):
             real = os.path.realpath(p)
             if os.path.exists(real) and not any(real == k or real.startswith(k + "/") for k in keep):
