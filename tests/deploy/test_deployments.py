@@ -242,7 +242,7 @@ def test_autoscaling_on_concurrency(cp: PlaneThread, svc: Path) -> None:
         cp,
         {
             "name": "auto",
-            "autoscaling": {"min": 1, "max": 3, "target_concurrency": 2},
+            "autoscaling": {"min": 1, "max": 3, "target_concurrency": 1},
             "variants": [variant(svc, "main", "v1")],
         },
     )
