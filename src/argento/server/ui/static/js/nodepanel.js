@@ -14,8 +14,15 @@ export function artifactUrl(wf, nodeId, direction, name, { archived = false } = 
   return `/artifact-files/${enc(m.namespace)}/${where}/${enc(nodeId)}/${direction}/${enc(name)}`;
 }
 
+/** A parameter's value; an http(s) URL (e.g. the `mlflow-run-url` a tracked step reports) is a link. */
+function paramValue(p) {
+  const value = String(p.value ?? p.default ?? "");
+  if (/^https?:\/\/\S+$/.test(value)) return h("a.value", { href: value, target: "_blank", rel: "noopener" }, value);
+  return h("code.value", value);
+}
+
 function parameters(list) {
-  return table([["Name", (p) => p.name], ["Value", (p) => h("code.value", String(p.value ?? p.default ?? ""))]], list || [], { empty: "none" });
+  return table([["Name", (p) => p.name], ["Value", paramValue]], list || [], { empty: "none" });
 }
 
 /** A download link that turns into a note when the server cannot serve the file (HEAD probe). */
