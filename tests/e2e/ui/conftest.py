@@ -7,10 +7,6 @@ named at the end of the run.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from serverconf import ServerProcess
 
 CHROMIUM = os.environ.get("ARGENTO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,59 +31,22 @@ VIEWPORT = {"width": 1440, "height": 900}
 _ARTIFACTS: list[Path] = []
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``argento server`` as a subprocess; ``api`` is an httpx client of it (with the token, if any)."""
+class Server(ServerProcess):
+    """``argento server`` as a subprocess (``ServerProcess``); ``api`` is an httpx client of it (with the token)."""
 
     def __init__(self, home: Path, *args: str, token: str = "") -> None:
-        self.home = home
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.args = args
-        self.log = home / f"server-{self.port}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
+        super().__init__(home, *args)
+        self.env["ARGENTO_SERVER"] = self.url
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.api = httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
-    @property
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "ARGENTO_HOME": str(self.home), "ARGENTO_SERVER": self.url}
-
     def start(self, timeout: float = 30.0) -> Server:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "argento.cli.main", "server", "--port", str(self.port), *self.args],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited {self.proc.returncode}: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"server did not start: {self.log.read_text()[-3000:]}")
+        super().start(timeout)
+        return self
 
     def stop(self) -> None:
         self.api.close()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().stop()
 
     # -- API helpers -------------------------------------------------------------------------------
     def submit(self, workflow: dict[str, Any], ns: str = "argo") -> dict[str, Any]:
@@ -94,8 +54,13 @@ class Server:
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    def wait_phase(self, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed", "Error"),
-                   ns: str = "argo", timeout: float = 30.0) -> dict[str, Any]:
+    def wait_phase(
+        self,
+        name: str,
+        phases: tuple[str, ...] = ("Succeeded", "Failed", "Error"),
+        ns: str = "argo",
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             wf = self.api.get(f"/api/v1/workflows/{ns}/{name}").json()
