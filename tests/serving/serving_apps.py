@@ -60,6 +60,11 @@ class Echo:
         await asyncio.sleep(seconds)
         return seconds
 
+    @argento.api(input=JSON(), output=JSON(), batchable=True, max_batch_size=4, max_latency_ms=10_000)
+    def slow_batch(self, seconds: list[float]) -> list[float]:
+        time.sleep(max(seconds))
+        return seconds
+
     @argento.api
     def with_ctx(self, name: str, ctx: Context) -> dict:
         ctx.response.headers["x-hello"] = name

@@ -115,6 +115,22 @@ def test_timeout_is_504_and_the_slot_is_held_until_the_code_ends(echo: Running) 
         assert app.inflight == 0
 
 
+def test_a_batched_request_times_out_with_504_and_holds_its_slot_until_the_batch_ends(echo: Running) -> None:
+    app = echo.app
+    with echo.client() as c:
+        started = time.monotonic()
+        r = c.post("/slow_batch", json=1.6)
+        assert r.status_code == 504 and error_of(r)["error"] == "timeout"
+        assert 0.9 < time.monotonic() - started < 1.4  # traffic.timeout is 1 s
+        assert app.inflight == 1  # the batch still runs
+        deadline = time.monotonic() + 3
+        while app.inflight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert app.inflight == 0 and time.monotonic() - started >= 1.6
+        assert c.post("/slow_batch", json=0.01).json() == 0.01  # the dispatcher goes on
+        assert app.inflight == 0
+
+
 def test_ctx_sets_status_and_headers(echo: Running) -> None:
     with echo.client() as c:
         r = c.post("/with_ctx", json={"name": "ann"}, headers={"user-agent": "t/1", "x-request-id": "rid-9"})

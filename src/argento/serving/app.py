@@ -25,6 +25,7 @@ from typing import Any
 
 from argento.serving.context import Context, RequestInfo, ResponseInfo
 from argento.serving.decorators import ServiceSpec, get_service_spec
+from argento.serving.dispatcher import BatchTimedOut
 from argento.serving.errors import (
     GatewayTimeout,
     InternalError,
@@ -252,10 +253,9 @@ class ServiceApp:
             if api.dispatcher is not None:
                 future, request = api.dispatcher.submit(api.batch_value(value))
                 try:
-                    async with asyncio.timeout(self.timeout):
-                        # A cancelled future is fine: the dispatcher skips results nobody awaits.
-                        return await future
-                except TimeoutError:
+                    # The dispatcher enforces traffic.timeout (one timer for all its requests).
+                    return await future
+                except BatchTimedOut:
                     deferred = True
                     api.dispatcher.abandon(request, lambda: self._release(gauge))
                     raise GatewayTimeout(f"{api.name} did not finish within {self.timeout:g}s") from None

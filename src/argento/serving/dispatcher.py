@@ -3,6 +3,10 @@
 It drives a :class:`~argento.serving.batching.BatchQueue` with the loop's clock: requests are offered as they
 arrive (or shed at once with 503 when predicted to miss ``max_latency_ms``), one batch runs at a time, and the
 batch's result is cut back into per-request results (rows are re-assembled for requests that were split).
+
+It also owns ``traffic.timeout`` for its requests: they arrive in order and share one timeout, so a FIFO of
+deadlines and a single timer replace a timer per request (the per-request cost is what batching amortises).
+An expired request's future fails with :class:`BatchTimedOut`; the caller passes it to :meth:`Dispatcher.abandon`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -67,6 +72,14 @@ class BatchFailed(ServingError):
     """The batch a request was part of raised, or returned the wrong number of rows."""
 
 
+class BatchTimedOut(ServingError):
+    """The request was not answered within the dispatcher's timeout (the caller turns it into a 504)."""
+
+
+#: Expired requests are failed at most this late: one timer serves every request due within this window.
+TIMEOUT_GRANULARITY = 0.01
+
+
 class Dispatcher:
     """Runs ``call(batch)`` for batches formed from submitted values; see the module docstring.
 
@@ -86,8 +99,12 @@ class Dispatcher:
         cost: CostModel | None = None,
         inline: Callable[[Any], Any] | None = None,
         inline_below: float = 0.0,
+        timeout: float | None = None,
     ) -> None:
         self._call = call
+        self.timeout = timeout
+        self._expiry: deque[tuple[float, Request]] = deque()
+        self._expiry_timer: asyncio.TimerHandle | None = None
         # A sync model whose batches are predicted to take less than `inline_below` seconds runs on the loop:
         # two thread hand-offs and the GIL ping-pong between the loop and the worker thread would cost more
         # than the batch. Slower (or not yet measured) batches always run in a thread.
@@ -112,6 +129,9 @@ class Dispatcher:
 
     async def stop(self) -> None:
         """Stop the loop; queued requests fail with 503."""
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+            self._expiry_timer = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -128,13 +148,40 @@ class Dispatcher:
         if rows == 0:
             raise InvalidInput("a batchable API needs at least one row")
         future = self._loop.create_future()
-        request = self.queue.offer(self._loop.time(), value, rows, future)
+        now = self._loop.time()
+        request = self.queue.offer(now, value, rows, future)
         if request is None:
             raise DeadlineExceeded(
                 f"the batch queue would miss max_latency_ms={self.queue.max_latency * 1000:g} for this request"
             )
+        if self.timeout is not None:
+            self._watch(now + self.timeout, request)
         self._wake.set()
         return future, request
+
+    def _watch(self, at: float, request: Request) -> None:
+        expiry = self._expiry
+        while expiry and expiry[0][1].handle.done():  # answered: forget (keeps the FIFO as short as the backlog)
+            expiry.popleft()
+        expiry.append((at, request))
+        if self._expiry_timer is None:
+            assert self._loop is not None
+            self._expiry_timer = self._loop.call_at(at, self._expire)
+
+    def _expire(self) -> None:
+        assert self._loop is not None
+        self._expiry_timer = None
+        now = self._loop.time()
+        expiry = self._expiry
+        while expiry:
+            at, request = expiry[0]
+            future = request.handle
+            if not future.done():
+                if at > now:
+                    self._expiry_timer = self._loop.call_at(max(at, now + TIMEOUT_GRANULARITY), self._expire)
+                    return
+                future.set_exception(BatchTimedOut(f"not answered within {self.timeout:g}s"))
+            expiry.popleft()
 
     def abandon(self, request: Request, release: Callable[[], None]) -> None:
         """The caller gave up (timeout): drop queued parts, and call ``release`` once no part is running."""

@@ -106,8 +106,9 @@ class CompiledAPI:
         else:
             self.call = lambda value, ctx: method(value, **{ctx_name: ctx})
 
-    def start_batching(self) -> None:
-        """Create and start the dispatcher on the running loop (after :meth:`bind`)."""
+    def start_batching(self, timeout: float | None = None) -> None:
+        """Create and start the dispatcher on the running loop (after :meth:`bind`); ``timeout`` is
+        ``traffic.timeout`` (the dispatcher fails requests not answered by then)."""
         if not self.batchable or self.codec is None:
             return
         spec = self.spec
@@ -121,6 +122,7 @@ class CompiledAPI:
             on_batch=self.batch_metrics,
             inline=None if self.is_async else self.method,
             inline_below=INLINE_BATCH_BELOW,
+            timeout=timeout,
         )
         self.dispatcher.start()
 
