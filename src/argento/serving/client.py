@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -64,6 +65,17 @@ class Endpoint:
                 if key in body:
                     raise TypeError(f"{self.name}() got multiple values for {key!r}")
             body.update(kwargs)
+            files = self.input.get("files")
+            if files:  # binary parameters: a form whose other fields are JSON
+                fields = {}
+                for key, value in body.items():
+                    if key in files:
+                        data, ctype = _encode_value({"kind": "image" if hasattr(value, "save") else "file"}, value)
+                        name = value.name if isinstance(value, Path) else getattr(value, "filename", "")
+                        fields[key] = (data, ctype, name or key)
+                    else:
+                        fields[key] = (dumps(value), "application/json", "")
+                return encode_multipart(fields)
             return dumps(body), "application/json"
         if self.input.get("kind") == "multipart":
             fields = {}

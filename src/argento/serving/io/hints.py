@@ -4,20 +4,29 @@
 ``{"features": [...], "threshold": 0.7}``. The parameters become one pydantic model, built once when the route
 is compiled, so validation runs in pydantic's core; numpy and pandas annotations (``np.ndarray``,
 ``Annotated[np.ndarray, Shape((-1, 4)), DType("float32")]``, ``pd.DataFrame``) are converted from JSON lists.
-The return annotation picks the output descriptor.
+Binary parameters (``bytes``, ``pathlib.Path``, ``PIL.Image.Image``) arrive as the file parts of a
+``multipart/form-data`` body whose other parts are the remaining parameters (JSON, or plain text); an API whose
+only required parameter is binary also takes the raw body. A ``Path`` parameter is a temporary file that is
+deleted when the value is released. The return annotation picks the output descriptor.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import json
+import os
 import sys
+import tempfile
 import typing
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from argento.serving.io.base import BatchCodec, IODescriptor, ListCodec, validation_error
+from argento.serving.errors import InvalidInput
+from argento.serving.io.base import BatchCodec, IODescriptor, ListCodec, content_type_of, validation_error
 from argento.serving.io.jsonlike import JSON, Text
 
 #: Parameter names the runtime fills itself, never from the body.
@@ -46,6 +55,79 @@ def _is_numpy_array(tp: Any) -> bool:
 def _is_frame(tp: Any) -> bool:
     pd = sys.modules.get("pandas")
     return pd is not None and tp in (pd.DataFrame, pd.Series)
+
+
+def _is_pil_image(tp: Any) -> bool:
+    return getattr(tp, "__module__", "").startswith("PIL") and getattr(tp, "__name__", "") == "Image"
+
+
+def _binary_kind(tp: Any) -> str | None:
+    """``"bytes"``, ``"path"`` or ``"image"`` for the annotations that take a file; else ``None``."""
+    if tp is bytes:
+        return "bytes"
+    if isinstance(tp, type) and issubclass(tp, Path):
+        return "path"
+    if _is_pil_image(tp):
+        return "image"
+    return None
+
+
+class UploadedPath(type(Path())):  # type: ignore[misc]
+    """A ``Path`` parameter's value: a temporary file holding the upload, deleted when the value is released."""
+
+    filename: str = ""
+    content_type: str = ""
+
+
+def _to_path(data: bytes, filename: str, content_type: str) -> Path:
+    suffix = Path(filename).suffix if filename else ""
+    fd, name = tempfile.mkstemp(prefix="argento-upload-", suffix=suffix[:16])
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    path = UploadedPath(name)
+    path.filename, path.content_type = filename, content_type
+    weakref.finalize(path, _unlink, name)
+    return path
+
+
+def _unlink(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+
+
+def _binary_decoder(kind: str) -> Callable[[bytes, str, str], Any]:
+    if kind == "bytes":
+        return lambda data, filename, content_type: data
+    if kind == "path":
+        return _to_path
+    from argento.serving.io.binary import Image
+
+    image = Image()
+    return lambda data, filename, content_type: image.parse(data, content_type or "application/octet-stream")
+
+
+def _binary_field(kind: str, tp: Any) -> Any:
+    """A pydantic field for a binary parameter: the value is decoded before validation; JSON cannot give it."""
+    from pydantic import BeforeValidator, WithJsonSchema
+
+    def check(value: Any) -> Any:
+        if isinstance(value, tp):
+            return value
+        raise ValueError("send this parameter as a file part of a multipart/form-data body")
+
+    return Annotated[Any, BeforeValidator(check), WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+def _form_value(data: bytes) -> Any:
+    """A non-file part of a form: JSON when it parses, else its text (``3`` → 3, ``[1,2]`` → list, ``hi`` → "hi")."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("a form field is not valid UTF-8") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -132,9 +214,22 @@ class TypeHintInput(IODescriptor):
         self.names = [p.name for p in params]
         self.annotations = {p.name: hints.get(p.name, Any) for p in params}
         fields: dict[str, Any] = {}
+        #: Binary parameters, name → decoder of (data, filename, content_type).
+        self.files: dict[str, Callable[[bytes, str, str], Any]] = {}
+        required: list[str] = []
         for p in params:
             default = ... if p.default is inspect.Parameter.empty else p.default
-            fields[p.name] = (field_type(self.annotations[p.name]), default)
+            if default is ...:
+                required.append(p.name)
+            base, _ = _unwrap(self.annotations[p.name])
+            kind = _binary_kind(base)
+            if kind is not None:
+                self.files[p.name] = _binary_decoder(kind)
+                fields[p.name] = (_binary_field(kind, base), default)
+            else:
+                fields[p.name] = (field_type(self.annotations[p.name]), default)
+        # The one binary parameter a raw (non-JSON, non-multipart) body fills, when nothing else is required.
+        self.raw_param = next(iter(self.files)) if len(self.files) == 1 and set(required) <= set(self.files) else None
         config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
         self.model = create_model(f"{fn.__name__}_input", __config__=config, **fields)
         self._validate = self.model.model_validate_json
@@ -143,10 +238,40 @@ class TypeHintInput(IODescriptor):
         from pydantic import ValidationError
 
         try:
+            if self.files:
+                media = content_type_of(content_type) if content_type else ""
+                if media == "multipart/form-data":
+                    return dict(self.model.model_validate(self._form(body, content_type)).__dict__)
+                if self.raw_param is not None and media != "application/json":
+                    value = self.files[self.raw_param](body, "", media)
+                    return dict(self.model.model_validate({self.raw_param: value}).__dict__)
             instance = self._validate(body or b"{}")
         except ValidationError as exc:
             raise validation_error(exc) from None
         return dict(instance.__dict__)
+
+    def _form(self, body: bytes, content_type: str) -> dict[str, Any]:
+        from argento.serving.io.multipart import parse_multipart
+
+        values: dict[str, Any] = {}
+        for name, part in parse_multipart(body, content_type).items():
+            decode = self.files.get(name)
+            if decode is None:
+                values[name] = _form_value(part.data)
+                continue
+            try:
+                values[name] = decode(part.data, part.filename, part.content_type)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{name}: {exc.message}", path=name) from None
+        return values
+
+    def openapi_content(self) -> dict[str, Any]:
+        if not self.files:
+            return super().openapi_content()
+        content = {"multipart/form-data": {"schema": self.schema()}}
+        if self.raw_param is not None:
+            content["application/octet-stream"] = {"schema": {"type": "string", "format": "binary"}}
+        return content
 
     def render(self, value: Any) -> tuple[bytes, bytes]:  # pragma: no cover - input only
         raise TypeError("TypeHintInput is an input descriptor")
@@ -170,7 +295,10 @@ class TypeHintInput(IODescriptor):
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "media_type": self.media_type, "params": self.names}
+        described = {"kind": self.kind, "media_type": self.media_type, "params": self.names}
+        if self.files:
+            described["files"] = list(self.files)
+        return described
 
 
 def output_for(annotation: Any) -> IODescriptor:
@@ -194,7 +322,7 @@ def output_for(annotation: Any) -> IODescriptor:
         from argento.serving.io.binary import File
 
         return File()
-    if getattr(base, "__module__", "").startswith("PIL") and getattr(base, "__name__", "") == "Image":
+    if _is_pil_image(base):
         from argento.serving.io.binary import Image
 
         return Image()
