@@ -12,7 +12,7 @@ The load generator is `wrk` (Debian package) in its own process, pinned to the o
 exists; every server runs pinned to core 0 with one worker. Traffic goes to 127.0.0.1 only and every run is
 bounded by --duration. BentoML runs from its own virtualenv (`python -m venv /tmp/bentoml-venv &&
 /tmp/bentoml-venv/bin/pip install 'bentoml>=1.4,<1.5' scikit-learn`); without it its rows are skipped.
---profile runs the argento server of P5/P6 under cProfile and prints where the time goes.
+--profile runs the argento servers of P5/P6/P7 under cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
@@ -250,18 +250,19 @@ def p8(bento_python: str | None, repeats: int = 3) -> list[Result]:
 
 
 def profile(duration: float) -> None:
-    """Run the argento P5/P6 servers under cProfile under load and print the top of the profile."""
+    """Run the argento P5/P6/P7 servers under cProfile under load and print the top of the profile."""
     import pstats
 
-    for target, path, body in (("argento_apps:Noop", "/echo", {"a": 1}),
-                               ("argento_apps:Iris", "/predict", {"features": IRIS_ROW})):
+    for target, path, body, conns in (("argento_apps:Noop", "/echo", {"a": 1}, 16),
+                                      ("argento_apps:Iris", "/predict", {"features": IRIS_ROW}, 32),
+                                      ("argento_apps:Iris", "/predict_batched", {"features": [IRIS_ROW]}, 64)):
         port = free_port()
-        prof = WORK / f"{target.split(':')[1]}.prof"
+        prof = WORK / f"{target.split(':')[1]}{path.replace('/', '-')}.prof"
         cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "argento.cli.main", "serve", target,
                "--port", str(port), "--no-access-log", "--log-level", "warning", "--working-dir", str(APPS)]
         with server(cmd, port) as url:
-            wrk(url + path, body, 16, duration)
-        print(f"\n== cProfile of {target} under load (top 25 by own time) ==")
+            wrk(url + path, body, conns, duration)
+        print(f"\n== cProfile of {target} {path}, c={conns} (top 25 by own time) ==")
         pstats.Stats(str(prof)).sort_stats("tottime").print_stats(25)
 
 

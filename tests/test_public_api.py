@@ -7,6 +7,7 @@ def test_public_surface_is_deliberate() -> None:
     assert sorted(argento.__all__) == [
         "AsyncHTTPClient",
         "Client",
+        "Context",
         "SyncHTTPClient",
         "__version__",
         "api",

@@ -17,6 +17,7 @@ _LAZY_ATTRIBUTES = {
     "on_startup": "argento.serving.decorators:on_startup",
     "on_shutdown": "argento.serving.decorators:on_shutdown",
     "depends": "argento.serving.decorators:depends",
+    "Context": "argento.serving.context:Context",
     "SyncHTTPClient": "argento.serving.client:SyncHTTPClient",
     "AsyncHTTPClient": "argento.serving.client:AsyncHTTPClient",
     "Client": "argento.client.platform:Client",
@@ -25,6 +26,7 @@ _LAZY_ATTRIBUTES = {
 __all__ = [
     "AsyncHTTPClient",
     "Client",
+    "Context",
     "SyncHTTPClient",
     "__version__",
     "api",

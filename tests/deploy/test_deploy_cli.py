@@ -86,6 +86,8 @@ def test_python_client_and_argento_deploy(
     assert view["status"]["converged"] and view["spec"]["variants"][0]["bento"] == v1
     assert [d["name"] for d in client.deployments.list()] == ["iris"]
     assert httpx.post(client.deployments.url("iris") + "/predict", json={"x": 2}).json()["y"] == 4.0
+    with client.service("iris") as iris:  # the typed service client, through the gateway
+        assert iris.call("predict", x=3)["y"] == 6.0
     monkeypatch.setenv("ARGENTO_SERVER", server.url)
     v2 = _build(tmp_path, "v2")
     view = argento.deploy(v2, name="iris", replicas=1)  # exists: a rolling update to v2

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 import argento
 from argento.io import JSON, Multipart, Text
-from argento.serving.context import Context
 
 
 class Point(BaseModel):
@@ -66,7 +65,7 @@ class Echo:
         return seconds
 
     @argento.api
-    def with_ctx(self, name: str, ctx: Context) -> dict:
+    def with_ctx(self, name: str, ctx: argento.Context) -> dict:
         ctx.response.headers["x-hello"] = name
         ctx.response.status_code = 201
         return {"rid": ctx.request_id, "agent": ctx.request.headers.get("user-agent", "")}

@@ -62,6 +62,14 @@ def test_sync_client_calls_both_apis(served: Running) -> None:
             client.call("nope", 1)
 
 
+def test_the_platform_client_calls_a_service_by_url(served: Running) -> None:
+    client = argento.Client(served.url)  # the seed's `argento.Client(url).call("predict", ...)`
+    assert client.call("predict", {"features": [6.7, 3.0, 5.2, 2.3]}) == {"prediction": 2}
+    assert client.call("predict_batch", [[5.1, 3.5, 1.4, 0.2]]).tolist() == [0]
+    with client.service() as typed:
+        assert typed.predict({"features": [5.1, 3.5, 1.4, 0.2]}) == {"prediction": 0}
+
+
 def test_async_client(served: Running) -> None:
     async def main() -> list:
         async with argento.AsyncHTTPClient(served.url) as client:

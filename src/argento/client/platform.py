@@ -1,20 +1,26 @@
-"""``argento.Client``: one client for the whole server — workflows (Argo's API) and deployments.
+"""``argento.Client``: one client for the whole server — workflows (Argo's API), deployments and services.
 
 >>> client = argento.Client()                          # ARGENTO_SERVER, ARGENTO_TOKEN
 >>> client.deployments.create(name="iris", bento="iris-classifier:latest", namespace="default", replicas=2)
 ... # doctest: +SKIP
+>>> client.service("iris").predict(features=[5.1, 3.5, 1.4, 0.2])   # through the gateway  # doctest: +SKIP
+>>> argento.Client("http://127.0.0.1:3000").call("predict", features=[5.1, 3.5, 1.4, 0.2])  # doctest: +SKIP
 
 :func:`deploy` is ``argento.deploy(...)``: create (or update) a deployment and wait until it serves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argento.client import ArgoClient
 from argento.client.deployments import DeploymentsAPI
+from argento.client.http import auth_header
 from argento.config import Settings
 from argento.errors import AlreadyExists
+
+if TYPE_CHECKING:
+    from argento.serving.client import ServiceClient
 
 
 class Client(ArgoClient):
@@ -29,6 +35,8 @@ class Client(ArgoClient):
         **kwargs: Any,
     ) -> None:
         settings = Settings.from_env()
+        self._token = settings.token if token is None else token
+        self._service: ServiceClient | None = None
         super().__init__(
             server or settings.server,
             token=settings.token if token is None else token,
@@ -36,6 +44,21 @@ class Client(ArgoClient):
             **kwargs,
         )
         self.deployments = DeploymentsAPI(self.http, "default")
+
+    def service(self, deployment: str | None = None, **kwargs: Any) -> ServiceClient:
+        """A typed client of a service: the one at this URL (``argento serve``), or deployment ``deployment``
+        behind the server's gateway. ``kwargs`` go to :class:`argento.SyncHTTPClient` (``timeout``, …)."""
+        from argento.serving.client import ServiceClient
+
+        url = self.server if deployment is None else f"{self.server}/deployments/{deployment}"
+        headers = {**auth_header(self._token), **kwargs.pop("headers", {})}
+        return ServiceClient(url, headers=headers, **kwargs)
+
+    def call(self, api: str, *args: Any, **kwargs: Any) -> Any:
+        """Call API ``api`` of the service at this URL: ``argento.Client(url).call("predict", ...)``."""
+        if self._service is None:
+            self._service = self.service()
+        return self._service.call(api, *args, **kwargs)
 
 
 def deploy(
