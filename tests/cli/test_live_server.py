@@ -1,92 +1,28 @@
-"""The CLI client against a real ``argento server`` (a subprocess on 127.0.0.1 with its own ARGENTO_HOME).
-
-Skipped, with the reason, while the ``server`` command is not available.
-"""
+"""The CLI client against a real ``argento server`` (a subprocess on 127.0.0.1 with its own ARGENTO_HOME)."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from cli_support import HELLO, Run
 from click.testing import CliRunner, Result
+from serverconf import ServerProcess
 
-from argento.cli.main import COMMANDS, cli
+from argento.cli.main import cli
 
 FAILING = HELLO.replace("generateName: hello-", "generateName: failing-").replace(
     'command: [echo, "{{workflow.parameters.message}}"]', 'command: [sh, -c, "echo boom; exit 3"]'
 )
 
 
-def _server_missing() -> str:
-    target = COMMANDS.get("server")
-    if target is None:
-        return "`argento server` is not registered in argento.cli.main.COMMANDS yet"
-    module, attr = target.split(":")
-    try:
-        getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        return f"`argento server` cannot be imported yet ({exc})"
-    return ""
-
-
-pytestmark = pytest.mark.skipif(bool(_server_missing()), reason=_server_missing() or "server present")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a live ``argento server`` with a fresh home; stopped after the module."""
-    home = tmp_path_factory.mktemp("live-home")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARGENTO_")}
-    env.update(ARGENTO_HOME=str(home))
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "argento.cli.main", "server", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"argento server exited with {proc.returncode}:\n{(home / 'server.log').read_text()}"
-                )
-            try:
-                if httpx.get(f"{url}/api/v1/info", timeout=1).status_code < 500:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"argento server did not answer within 30s:\n{(home / 'server.log').read_text()}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with ServerProcess(tmp_path_factory.mktemp("live-home")) as proc:
+        yield proc.url
 
 
 @pytest.fixture

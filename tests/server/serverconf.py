@@ -111,7 +111,8 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = args
-        self.env = {**os.environ, "ARGENTO_HOME": str(home), **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ARGENTO_")}  # no stray settings
+        self.env = {**inherited, "ARGENTO_HOME": str(home), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = home / f"server-{self.port}.log"
 
@@ -134,6 +135,12 @@ class ServerProcess:
                 pass
             time.sleep(0.05)
         raise AssertionError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def kill9(self) -> None:
         assert self.proc is not None
