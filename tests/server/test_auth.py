@@ -4,10 +4,15 @@ a wrong one (``/healthz`` excepted); a valid token (header or the UI's cookie) g
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from serverconf import serve
+import yaml
+from serverconf import ServerProcess, serve
 
 from argento.config import Settings
 from argento.errors import SpecError
@@ -70,3 +75,45 @@ def test_binding_rules() -> None:
     check_bind("0.0.0.0", "client")
     with pytest.raises(SpecError, match="refusing to bind"):
         check_bind("0.0.0.0", "server")
+
+
+STEP_CALLS_SERVER = """
+metadata: {name: calls-home}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    script:
+      image: python:3.11
+      command: [python]
+      source: |
+        import json, os, urllib.request
+        req = urllib.request.Request(os.environ["ARGENTO_SERVER"] + "/api/v1/userinfo",
+                                     headers={"Authorization": "Bearer " + os.environ["ARGENTO_TOKEN"]})
+        print(json.load(urllib.request.urlopen(req))["subject"])
+"""
+
+
+def test_steps_reach_a_client_auth_server_with_its_step_token(
+    argento_home: Path, server_process: Callable[..., ServerProcess]
+) -> None:
+    store = open_store(Settings.from_env({"ARGENTO_HOME": str(argento_home)}))
+    try:
+        _, token = store.tokens.create("ci")
+    finally:
+        store.close()
+    srv = server_process("--auth-mode", "client")
+    ok = {"Authorization": f"Bearer {token}"}
+    manifest = yaml.safe_load(STEP_CALLS_SERVER)
+    r = httpx.post(f"{srv.url}/api/v1/workflows/argo", json={"workflow": manifest}, headers=ok)
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        wf = httpx.get(f"{srv.url}/api/v1/workflows/argo/calls-home", headers=ok).json()
+        if wf.get("status", {}).get("phase") in ("Succeeded", "Failed", "Error"):
+            break
+        time.sleep(0.1)
+    assert wf["status"]["phase"] == "Succeeded", wf["status"]
+    assert wf["status"]["nodes"]["calls-home"]["outputs"]["result"] == "argento-steps"
+    # The step token is the server's own: not in the store, and no use once that server process is gone.
+    assert httpx.get(f"{srv.url}/api/v1/userinfo", headers={"Authorization": "Bearer x"}).status_code == 401

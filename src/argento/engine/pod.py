@@ -378,6 +378,8 @@ def step_env(
         "ARGENTO_SERVER": run.options.settings.server,
         "ARGENTO_HOME": str(run.options.settings.home),
     }
+    if run.options.settings.token:  # a server in client auth mode: its step token
+        env["ARGENTO_TOKEN"] = run.options.settings.token
     labels = meta.get("labels") or {}
     for var in container.get("env") or []:
         name = var.get("name")

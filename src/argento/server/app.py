@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -89,6 +90,9 @@ def create_app(
 
     owned = store is None
     store = store if store is not None else open_store(settings)
+    auth = Auth(store, auth_mode)
+    if auth.step_token:  # steps authenticate with the server's step token (ARGENTO_TOKEN in their environment)
+        settings = dataclasses.replace(settings, token=auth.step_token)
     catalog = Catalog(store)
     hub = Hub()
     metrics = Metrics(store.workflows.count_by_phase)
@@ -103,7 +107,6 @@ def create_app(
     )
     crons = CronController(store, manager, catalog, metrics, clock=clock, interval=cron_interval)
     events = EventDispatcher(store, manager, catalog, metrics)
-    auth = Auth(store, auth_mode)
     eps = endpoints()
     doc = openapi(eps, title="Argento (Argo Workflows API)", version=__version__)
     context = Context(settings, store, catalog, hub, metrics, manager, crons, events, auth, doc)
