@@ -24,8 +24,11 @@ SERVICE = """
 import os
 import time
 
+from prometheus_client import Counter
+
 import argento.serving as s
 
+BIG = Counter("tiny_big_inputs", "Requests with x > 1 (a business metric in the default registry).")
 LABEL = os.environ.get("LABEL", "v1")
 FAIL_RATE = float(os.environ.get("FAIL_RATE", "0"))
 
@@ -44,6 +47,7 @@ class Tiny:
             raise RuntimeError("boom")
         if ctx is not None and x > 1:
             ctx.response.headers["x-argento-metric-conversions"] = "1"
+            BIG.inc()
         return {"label": LABEL, "y": x * 2, "pid": os.getpid()}
 
     @s.api

@@ -89,6 +89,8 @@ def test_canary_gets_its_share_and_compare_reports_it(cp: PlaneThread, svc: Path
     )
     assert rows["main"]["error_rate"] == 0 and rows["main"]["latency_ms"]["p50"] > 0
     assert rows["canary"]["business"]["conversions"]["per_request"] == 1.0
+    # A counter the service's code keeps in prometheus_client's default registry, scraped from the replicas.
+    assert rows["canary"]["business"]["tiny_big_inputs_total"]["value"] == r.variants["canary"]
     assert result["tests"][0]["baseline"] == "main" and result["tests"][0]["p_value"] == 1.0
     metrics = httpx.get(f"{cp.url}/metrics").text
     assert 'argento_deployment_requests_total{deployment="canary",variant="canary",code="200"}' in metrics

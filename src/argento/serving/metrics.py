@@ -8,6 +8,10 @@ status), ``argento_service_request_in_progress`` (service, version, endpoint), a
 With several workers the runtime points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh directory before any worker
 starts; every worker then writes its values to memory-mapped files and ``/metrics`` (answered by any worker)
 sums them with prometheus_client's multiprocess collector.
+
+Metrics the service's own code defines with prometheus_client's default registry (``Counter("conversions",
+…)`` at module level) are exported too, so the deployment gateway can compare them between variants; in
+multiprocess mode they live in the same files and are summed like the runtime's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import (
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -84,6 +89,21 @@ class BatchMetrics:
         self.b.set(b)
 
 
+class UserMetrics:
+    """A collector re-exporting the default registry's families, minus the process/platform/GC ones (the
+    service registry has its own process collector) and any runtime family."""
+
+    SKIP = ("process_", "python_", "argento_service_")
+
+    def collect(self) -> Any:
+        for family in REGISTRY.collect():
+            if not family.name.startswith(self.SKIP):
+                yield family
+
+    def describe(self) -> list[Any]:
+        return []  # names may appear later (user code defines metrics lazily): never checked for clashes
+
+
 class ServiceMetrics:
     """All metric families of one service, in their own registry (several apps can live in one process)."""
 
@@ -94,6 +114,7 @@ class ServiceMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         if not multiprocess_dir:  # process_resident_memory_bytes & co. (per worker; summed files can't hold them)
             ProcessCollector(registry=self.registry)
+            self.registry.register(UserMetrics())
         labels = ("service", "version", "endpoint")
         reg = self.registry
         self.requests = Counter(
