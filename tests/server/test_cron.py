@@ -172,6 +172,10 @@ def test_when_expression(settings: Settings, run: Any) -> None:
             assert len(started) == 1
             await wait_phase(client, started[0])
             assert c.crons.tick(_minute_after(created, 2)) == []  # lastScheduledTime is set now
+            # now() in `when` is the controller's clock, not the wall clock.
+            later = await _create(client, cron("later", when="{{= now().Year() == 2031 }}"))
+            assert c.crons.tick(_minute_after(later, 1)) == []
+            assert len(c.crons.tick(utc(2031, 1, 1, 0, 0, 30))) == 1
             r = await client.post(CRONS, json={"cronWorkflow": cron("bad", schedules=["not a cron"])})
             assert r.status_code == 400 and "cronWorkflow.spec.schedules" in r.json()["message"]
 

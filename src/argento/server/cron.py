@@ -201,10 +201,12 @@ class CronController:
         if not expr:
             return True
         from argento.expr import substitute
+        from argento.expr.lang import clock_at
 
         env = _cron_env(cron, now)
         text = expr if "{{" in expr else "{{=" + expr + "}}"
-        return substitute(text, {}, expr_env=env).strip() == "true"
+        with clock_at(now):  # now() is the controller's clock (injected in tests)
+            return substitute(text, {}, expr_env=env).strip() == "true"
 
     def _start(self, cron: dict[str, Any], due: datetime) -> str | None:
         from argento.server.validate import admit

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from argento.errors import ExpressionError
-from argento.expr.lang import GoDuration, GoTime, evaluate
+from argento.expr.lang import GoDuration, GoTime, clock_at, evaluate
 
 USERS = [
     {"name": "ann", "age": 31, "admin": True},
@@ -243,3 +243,12 @@ def test_dates_and_durations() -> None:
     assert ev("now() - duration('1h') < now()") is True
     assert isinstance(ev("now() - now()"), GoDuration)
     assert ev("date('2023-08-14').In(timezone('Asia/Tokyo')).Hour()") == 9
+
+
+def test_now_follows_an_injected_clock() -> None:
+    from datetime import UTC, datetime
+
+    with clock_at(datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)):
+        assert ev("now().In(timezone('UTC')).Format('2006-01-02 15:04:05')") == "2031-05-06 07:08:09"
+        assert ev("sprig.now().Year()") == 2031
+    assert ev("now().Year()") != 2031

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from argento.expr.lang.env import ARGO_FUNCTIONS, build_env
 from argento.expr.lang.gofmt import format_value, marshal_json
-from argento.expr.lang.gotime import GoDuration, GoTime
+from argento.expr.lang.gotime import GoDuration, GoTime, clock_at
 from argento.expr.lang.program import Program, compile_expr, evaluate
 
 #: The type of expr's nil (Python ``None``), for ``isinstance`` checks.
@@ -31,6 +31,7 @@ __all__ = [
     "GoTime",
     "Program",
     "build_env",
+    "clock_at",
     "compile_expr",
     "evaluate",
     "format_value",

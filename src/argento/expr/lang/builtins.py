@@ -15,7 +15,7 @@ import functools
 import json
 import math
 from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any, NamedTuple
 
 from argento.expr.lang import runtime as rt
@@ -25,6 +25,7 @@ from argento.expr.lang.gotime import (
     DEFAULT_DATE_LAYOUTS,
     GoDuration,
     GoTime,
+    current_time,
     load_location,
     parse_duration,
     parse_time,
@@ -355,7 +356,7 @@ def has_suffix(text: Any, suffix: Any) -> bool:
 # ---------------------------------------------------------------------------------------------- dates
 @builtin("now", 0, 1)
 def now(loc: Any = None) -> GoTime:
-    current = datetime.now().astimezone()
+    current = current_time()
     return GoTime(current if loc is None else current.astimezone(_tz(loc, "now")))
 
 

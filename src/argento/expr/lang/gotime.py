@@ -9,7 +9,9 @@ aware `datetime` objects (microsecond precision; Go's year 0 is clamped to year 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -189,6 +191,26 @@ def _add_date(dt: datetime, years: int, months: int, days: int) -> datetime:
     month = month_index % 12 + 1
     first = dt.replace(year=year, month=month, day=1)
     return first + timedelta(days=dt.day - 1 + days)
+
+
+#: The clock of ``now()`` (expr and sprig); ``None``: the wall clock. Set with :func:`clock_at`.
+_NOW: ContextVar[datetime | None] = ContextVar("argento_expr_now", default=None)
+
+
+def current_time() -> datetime:
+    """What ``now()`` returns in this context, as an aware local datetime."""
+    fixed = _NOW.get()
+    return (fixed if fixed is not None else datetime.now()).astimezone()
+
+
+@contextmanager
+def clock_at(when: datetime) -> Iterator[None]:
+    """Evaluate expressions as if it were ``when`` (a CronWorkflow's ``when`` under an injected clock)."""
+    token = _NOW.set(when)
+    try:
+        yield
+    finally:
+        _NOW.reset(token)
 
 
 def load_location(name: str) -> tzinfo:

@@ -27,7 +27,7 @@ from argento.expr.lang import runtime as rt
 from argento.expr.lang.builtins import go_split, parse_json
 from argento.expr.lang.errors import EvalError
 from argento.expr.lang.gofmt import format_value, go_quote, marshal_json, type_name
-from argento.expr.lang.gotime import GoDuration, GoTime, format_time, load_location, parse_time
+from argento.expr.lang.gotime import GoDuration, GoTime, current_time, format_time, load_location, parse_time
 from argento.expr.lang.semver import satisfies
 
 SPRIG: dict[str, Callable[..., Any]] = {}
@@ -727,7 +727,7 @@ def date_in_zone(layout: Any, value: Any, zone: Any) -> str:
 
 
 sprig("htmlDate")(lambda value: date("2006-01-02", value))
-sprig("now")(lambda: GoTime(datetime.now().astimezone()))
+sprig("now")(lambda: GoTime(current_time()))
 sprig("unixEpoch")(lambda value: str(int(_as_time(value).timestamp())))
 sprig("duration")(lambda seconds: GoDuration(to_int64(seconds) * 10**9).string())
 
