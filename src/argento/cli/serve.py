@@ -11,6 +11,7 @@ import click
 @click.argument("target")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port to bind.")
+@click.option("--uds", default=None, metavar="PATH", help="Serve on a Unix domain socket instead of host:port.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: the service's).")
 @click.option("--reload", is_flag=True, help="Restart when a .py file under the working directory changes.")
 @click.option("--working-dir", default=".", show_default=True, help="Directory the module is imported from.")
@@ -26,6 +27,7 @@ def serve(
     target: str,
     host: str,
     port: int,
+    uds: str | None,
     workers: int | None,
     reload: bool,
     working_dir: str,
@@ -54,6 +56,7 @@ def serve(
 
         extra = ["--log-level", log_level, *([] if access_log else ["--no-access-log"])]
         extra += ["--workers", str(workers)] if workers else []
+        extra += ["--uds", uds] if uds else []
         sys.exit(exec_serve(bento, port=port, host=host, reuse_env=reuse_env, extra=extra))
     from argento.serving.runtime import ServeOptions
     from argento.serving.runtime import serve as run
@@ -62,6 +65,7 @@ def serve(
         target=target,
         host=host,
         port=port,
+        uds=uds,
         workers=workers,
         reload=reload,
         access_log=access_log,

@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -67,6 +67,8 @@ class ServiceApp:
 
     ``background_init`` (the runtime's default) answers ``/livez`` while ``__init__`` loads models and the
     startup hooks run; ``/readyz`` turns 200 only after both. Tests pass ``False`` so lifespan startup waits.
+    ``dependency_urls`` (``{attribute: url}``, filled by the runtime) names the dependencies served by their own
+    processes; the others are in-process.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class ServiceApp:
         metrics_dir: str | None = None,
         access_log: bool = True,
         background_init: bool = True,
+        dependency_urls: Mapping[str, str] | None = None,
     ) -> None:
         spec = get_service_spec(target)
         if spec is None:
@@ -98,7 +101,7 @@ class ServiceApp:
         self.executor = ThreadPoolExecutor(
             max_workers=min(traffic.max_concurrency or 64, 256), thread_name_prefix="argento-api"
         )
-        self.lifecycle = Lifecycle(self, background=background_init)
+        self.lifecycle = Lifecycle(self, background=background_init, dependency_urls=dependency_urls)
         self.inflight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._ids = itertools.count(1)

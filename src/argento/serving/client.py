@@ -7,7 +7,10 @@
 Each API of the OpenAPI document becomes a method with the API's signature: descriptor APIs take one value
 (or the fields of a ``Multipart`` as keywords); type-hint APIs take their parameters. Values are encoded by the
 API's input kind (JSON, arrays, frames, text, files, images) and results decoded by its output kind. A non-2xx
-answer raises the matching :mod:`argento.serving.errors` class with the server's ``detail``.
+answer raises the matching :mod:`argento.serving.errors` class with the server's ``detail``; a service that cannot
+be reached raises :class:`ServiceUnavailable` (a read timeout, :class:`GatewayTimeout`).
+
+A service on a Unix domain socket (``argento serve --uds PATH``) is reached with ``unix:///abs/path.sock``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from argento.serving.errors import ServiceUnavailable, error_from_status
+from argento.serving.errors import GatewayTimeout, ServiceUnavailable, error_from_status
 from argento.serving.io.base import dumps
 from argento.serving.io.binary import file_bytes
 from argento.serving.io.multipart import encode_multipart
@@ -150,6 +154,27 @@ def _raise_for(response: httpx.Response) -> None:
         raise error_from_status(response.status_code, response.content)
 
 
+def _http_target(url: str) -> tuple[str, str | None]:
+    """The base URL of the requests and, for ``unix:///abs/path.sock``, the socket they travel over."""
+    if not url.startswith("unix://"):
+        return url, None
+    path = url.removeprefix("unix://")
+    if not path.startswith("/"):
+        raise ValueError(f"a unix URL names an absolute socket path (unix:///path/to.sock), not {url!r}")
+    return "http://localhost", path
+
+
+@contextmanager
+def _reaching(url: str) -> Iterator[None]:
+    """Turn transport failures into the runtime's errors: 504 for a read timeout, 503 for the rest."""
+    try:
+        yield
+    except httpx.ReadTimeout as exc:
+        raise GatewayTimeout(f"{url} did not answer in time") from exc
+    except httpx.TransportError as exc:
+        raise ServiceUnavailable(f"{url} is unreachable: {type(exc).__name__}: {exc}") from exc
+
+
 def _endpoints(doc: dict[str, Any]) -> dict[str, Endpoint]:
     out = {}
     for route, item in doc.get("paths", {}).items():
@@ -204,10 +229,14 @@ class ServiceClient(_ClientBase):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(url)
-        self._http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers, transport=transport)
+        base_url, uds = _http_target(self.url)
+        if transport is None and uds is not None:
+            transport = httpx.HTTPTransport(uds=uds)
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers, transport=transport)
         if wait_ready:
             self.wait_until_ready(wait_ready)
-        response = self._http.get("/docs.json")
+        with _reaching(self.url):
+            response = self._http.get("/docs.json")
         _raise_for(response)
         self._install(response.json())
 
@@ -220,7 +249,8 @@ class ServiceClient(_ClientBase):
         """Call the API named ``api``."""
         endpoint = self._endpoint(api)
         body, ctype = endpoint.encode(args, kwargs)
-        response = self._http.post(endpoint.route, content=body, headers={"content-type": ctype})
+        with _reaching(self.url):
+            response = self._http.post(endpoint.route, content=body, headers={"content-type": ctype})
         _raise_for(response)
         return endpoint.decode(response)
 
@@ -228,7 +258,9 @@ class ServiceClient(_ClientBase):
         """Iterate over the chunks of a streaming API (text chunks, or decoded JSON lines)."""
         endpoint = self._endpoint(api)
         body, ctype = endpoint.encode(args, kwargs)
-        with self._http.stream("POST", endpoint.route, content=body, headers={"content-type": ctype}) as response:
+        with _reaching(self.url), self._http.stream(
+            "POST", endpoint.route, content=body, headers={"content-type": ctype}
+        ) as response:
             if response.status_code >= 400:
                 response.read()
                 _raise_for(response)
@@ -283,14 +315,18 @@ class AsyncServiceClient(_ClientBase):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(url)
-        self._http = httpx.AsyncClient(base_url=self.url, timeout=timeout, headers=headers, transport=transport)
+        base_url, uds = _http_target(self.url)
+        if transport is None and uds is not None:
+            transport = httpx.AsyncHTTPTransport(uds=uds)
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=headers, transport=transport)
         self._connected = False
 
     async def connect(self, wait_ready: float = 0.0) -> AsyncServiceClient:
         """Fetch ``/docs.json`` (after waiting up to ``wait_ready`` seconds for readiness)."""
         if wait_ready:
             await self.wait_until_ready(wait_ready)
-        response = await self._http.get("/docs.json")
+        with _reaching(self.url):
+            response = await self._http.get("/docs.json")
         _raise_for(response)
         self._install(response.json())
         self._connected = True
@@ -311,7 +347,8 @@ class AsyncServiceClient(_ClientBase):
             await self.connect()
         endpoint = self._endpoint(api)
         body, ctype = endpoint.encode(args, kwargs)
-        response = await self._http.post(endpoint.route, content=body, headers={"content-type": ctype})
+        with _reaching(self.url):
+            response = await self._http.post(endpoint.route, content=body, headers={"content-type": ctype})
         _raise_for(response)
         return endpoint.decode(response)
 
@@ -321,17 +358,18 @@ class AsyncServiceClient(_ClientBase):
             await self.connect()
         endpoint = self._endpoint(api)
         body, ctype = endpoint.encode(args, kwargs)
-        async with self._http.stream("POST", endpoint.route, content=body, headers={"content-type": ctype}) as r:
-            if r.status_code >= 400:
-                await r.aread()
-                _raise_for(r)
-            if r.headers.get("content-type", "").startswith("application/x-ndjson"):
-                async for line in r.aiter_lines():
-                    if line:
-                        yield json.loads(line)
-            else:
-                async for chunk in r.aiter_text():
-                    yield chunk
+        with _reaching(self.url):
+            async with self._http.stream("POST", endpoint.route, content=body, headers={"content-type": ctype}) as r:
+                if r.status_code >= 400:
+                    await r.aread()
+                    _raise_for(r)
+                if r.headers.get("content-type", "").startswith("application/x-ndjson"):
+                    async for line in r.aiter_lines():
+                        if line:
+                            yield json.loads(line)
+                else:
+                    async for chunk in r.aiter_text():
+                        yield chunk
 
     async def is_ready(self) -> bool:
         try:

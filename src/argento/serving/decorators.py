@@ -29,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 API_ATTR = "__argento_api__"
 SERVICE_ATTR = "__argento_service__"
 HOOK_ATTR = "__argento_hook__"
+#: Instance attribute holding the resolved dependencies (``{attribute: object}``).
+DEPS_ATTR = "__argento_deps__"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -155,8 +157,11 @@ def on_shutdown(func: F) -> F:
 class Dependency:
     """``other = argento.depends(OtherService)``: another service used from this one.
 
-    In-process (the default) the attribute is one shared instance of the other service, created and started
-    with this one. With ``url=`` it is an HTTP client of the other service running elsewhere.
+    Not served (plain Python) the attribute is one shared instance of the other service, created and started
+    with this one. Served (``argento serve``), the runtime runs the other service as its own process on a Unix
+    socket and the attribute is a :class:`~argento.serving.dependencies.RemoteService` with the same methods
+    (see :mod:`argento.serving.dependencies`). With ``url=`` it is an HTTP client of the other service running
+    elsewhere.
     """
 
     def __init__(self, target: type | None = None, *, url: str | None = None) -> None:
@@ -174,7 +179,7 @@ class Dependency:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        cache = instance.__dict__.setdefault("__argento_deps__", {})
+        cache = instance.__dict__.setdefault(DEPS_ATTR, {})
         if self.attr not in cache:
             cache[self.attr] = self.resolve()
         return cache[self.attr]
@@ -202,6 +207,18 @@ def _shared_instance(cls: type) -> Any:
 def depends(target: type | None = None, *, url: str | None = None) -> Any:
     """Declare a dependency on another service (see :class:`Dependency`)."""
     return Dependency(target, url=url)
+
+
+def create_instance(cls: type[T], dependencies: Mapping[str, Any]) -> T:
+    """Instantiate a service class whose dependency attributes in ``dependencies`` are already resolved.
+
+    They are in place before ``__init__`` runs, so an ``__init__`` that uses a dependency gets the served one
+    rather than creating an in-process instance.
+    """
+    instance = cls.__new__(cls)
+    instance.__dict__[DEPS_ATTR] = dict(dependencies)
+    instance.__init__()  # type: ignore[misc]
+    return instance
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Start-up and shutdown of a served service: the ASGI lifespan, readiness and draining.
 
 Start-up, in order: resolve the model references declared on the class (a missing model fails fast with its
-tag), create in-process dependencies and run their startup hooks, create the service instance (``__init__``
-loads models), bind the APIs and start the batching dispatchers, run ``@on_startup`` hooks — then ready.
+tag), connect to the dependencies served by their own processes (waiting for their ``/readyz``), create
+in-process dependencies and run their startup hooks, create the service instance (``__init__`` loads models),
+bind the APIs and start the batching dispatchers, run ``@on_startup`` hooks — then ready.
 Sync steps run in a thread so that the event loop keeps answering ``/livez`` meanwhile.
 Shutdown: mark draining (``/readyz`` 503), stop the dispatchers, run ``@on_shutdown`` hooks.
 """
@@ -14,13 +15,14 @@ import gc
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from argento.serving.decorators import get_service_spec
+from argento.serving.decorators import create_instance, get_service_spec
 
 if TYPE_CHECKING:
     from argento.serving.app import ServiceApp
+    from argento.serving.dependencies import RemoteService
 
 log = logging.getLogger("argento.serving")
 
@@ -37,9 +39,12 @@ async def _call_hook(fn: Callable[[], Any]) -> None:
 class Lifecycle:
     """Readiness state of one :class:`~argento.serving.app.ServiceApp` and the code that moves it."""
 
-    def __init__(self, app: ServiceApp, *, background: bool = True) -> None:
+    def __init__(
+        self, app: ServiceApp, *, background: bool = True, dependency_urls: Mapping[str, str] | None = None
+    ) -> None:
         self.app = app
         self.background = background
+        self.dependency_urls = dict(dependency_urls or {})
         self.ready = False
         self.draining = False
         self.error: BaseException | None = None
@@ -52,6 +57,7 @@ class Lifecycle:
         self.on_failure: Callable[[BaseException], None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._dependencies: list[Any] = []
+        self._remotes: dict[str, RemoteService] = {}
 
     def not_ready_reason(self) -> str:
         if self.error is not None:
@@ -100,14 +106,16 @@ class Lifecycle:
         spec = app.spec
         for ref in spec.models:
             await asyncio.to_thread(ref.resolve)
-        for dep in spec.dependencies.values():
-            if dep.url is None:
+        if self.dependency_urls:
+            await asyncio.to_thread(self._connect_served)
+        for attr, dep in spec.dependencies.items():
+            if dep.url is None and attr not in self._remotes:
                 other = await asyncio.to_thread(dep.resolve)
                 dep_spec = get_service_spec(other)
                 for hook in dep_spec.startup if dep_spec else ():
                     await _call_hook(getattr(other, hook))
                 self._dependencies.append(other)
-        self.instance = await asyncio.to_thread(spec.cls)
+        self.instance = await asyncio.to_thread(create_instance, spec.cls, self._remotes)
         for api in app.apis:
             api.bind(self.instance, app.executor)
             api.start_batching(app.timeout)
@@ -119,6 +127,15 @@ class Lifecycle:
         self.ready = True
         self.ready_after = time.monotonic() - self.started_at
         log.info("service %s ready in %.2fs", spec.name, self.ready_after)
+
+    def _connect_served(self) -> None:
+        """A :class:`RemoteService` per dependency served by its own process, once it answers ``/readyz``."""
+        from argento.serving.dependencies import READY_TIMEOUT, RemoteService
+
+        for attr, url in self.dependency_urls.items():
+            target = self.app.spec.dependencies[attr].target
+            assert target is not None
+            self._remotes[attr] = RemoteService(url, target, wait_ready=READY_TIMEOUT)
 
     async def shutdown(self) -> None:
         """Stop dispatchers and run shutdown hooks (in-flight requests were drained by the server)."""
@@ -141,4 +158,6 @@ class Lifecycle:
                     await _call_hook(getattr(other, hook))
                 except Exception:
                     log.exception("shutdown hook %s of a dependency failed", hook)
+        for remote in self._remotes.values():
+            await remote.aclose()
         self.app.executor.shutdown(wait=False, cancel_futures=True)

@@ -5,6 +5,8 @@ process running its own app (its own batcher per API, as SPEC §3.4 says), and m
 them through ``PROMETHEUS_MULTIPROC_DIR``, set before any worker starts. SIGTERM drains: ``/readyz`` turns
 503, uvicorn stops accepting, in-flight requests finish (up to ``graceful_timeout``), shutdown hooks run.
 ``--reload`` restarts the (single) worker when a ``.py`` file under the working directory changes.
+``--uds PATH`` serves on a Unix domain socket instead of host:port. Dependencies (``argento.depends``) run as
+their own ``argento serve`` processes, started here before any worker (:mod:`argento.serving.dependencies`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import logging.config
 import multiprocessing
 import os
 import shutil
@@ -20,7 +23,7 @@ import socket
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,9 @@ class ServeOptions:
     log_level: str = "info"
     working_dir: str = "."
     metrics_dir: str | None = None
+    uds: str | None = None  # serve on this Unix domain socket instead of host:port
+    #: ``{attribute: "unix:///…"}`` of the dependencies served as their own processes (set by :func:`serve`).
+    dependency_urls: dict[str, str] = field(default_factory=dict)
 
 
 def load_service(target: str, working_dir: str | Path = ".") -> type:
@@ -89,6 +95,7 @@ def build_app(options: ServeOptions) -> Any:
         metrics_dir=options.metrics_dir,
         access_log=options.access_log,
         background_init=True,
+        dependency_urls=options.dependency_urls,
     )
 
 
@@ -118,6 +125,7 @@ def _uvicorn_config(app: Any, options: ServeOptions) -> Any:
         app,
         host=options.host,
         port=options.port,
+        uds=options.uds,
         loop="uvloop",
         http="httptools",
         lifespan="on",
@@ -166,11 +174,16 @@ def _worker_main(options: ServeOptions, sock: socket.socket) -> None:
     sys.exit(_run_one(options, [sock]))
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+def _bind(options: ServeOptions) -> socket.socket:
+    if options.uds is not None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if Path(options.uds).is_socket():  # a stale socket of an earlier run
+            Path(options.uds).unlink()
+        sock.bind(options.uds)
+    else:
+        sock = socket.socket(socket.AF_INET6 if ":" in options.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((options.host, options.port))
     sock.listen(4096)
     sock.set_inheritable(True)
     return sock
@@ -181,7 +194,7 @@ def _supervise(options: ServeOptions, workers: int) -> int:
     metrics_dir = tempfile.mkdtemp(prefix="argento-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # read by prometheus_client in each worker
     options.metrics_dir = metrics_dir
-    sock = _bind(options.host, options.port)
+    sock = _bind(options)
     ctx = multiprocessing.get_context("spawn")
     procs: list[Any] = []
     stopping = False
@@ -200,7 +213,7 @@ def _supervise(options: ServeOptions, workers: int) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("serving %s on http://%s:%d with %d workers", options.target, options.host, options.port, workers)
+    log.info("serving %s on %s with %d workers", options.target, _address(options), workers)
     try:
         procs.extend(start() for _ in range(workers))
         failures = 0
@@ -226,7 +239,13 @@ def _supervise(options: ServeOptions, workers: int) -> int:
         return 0
     finally:
         sock.close()
+        if options.uds:
+            Path(options.uds).unlink(missing_ok=True)
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _address(options: ServeOptions) -> str:
+    return f"unix://{options.uds}" if options.uds else f"http://{options.host}:{options.port}"
 
 
 def reload_app() -> Any:
@@ -238,6 +257,22 @@ def reload_app() -> Any:
 def serve(options: ServeOptions) -> int:
     """Run until stopped; returns the process exit code."""
     cls = load_service(options.target, options.working_dir)  # fail fast, before binding anything
+    logging.config.dictConfig(_log_config(options.log_level))
+    # uvicorn re-raises a stop signal once it has drained: make that (or an early SIGTERM) unwind through the
+    # ``with`` below, which stops the dependency processes, instead of killing this process on the spot.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    from argento.serving.dependencies import ServedDependencies
+
+    # Started once here, so that every worker (and every reload) shares the same dependency processes.
+    with ServedDependencies(cls, options) as urls:
+        return _serve(replace(options, dependency_urls=urls), cls)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _serve(options: ServeOptions, cls: type) -> int:
     spec = get_service_spec(cls)
     workers = options.workers or (spec.workers if spec else 1) or 1
     if options.reload:
@@ -251,6 +286,7 @@ def serve(options: ServeOptions) -> int:
             reload_dirs=[str(Path(options.working_dir).resolve())],
             host=options.host,
             port=options.port,
+            uds=options.uds,
             loop="uvloop",
             http="httptools",
             access_log=False,

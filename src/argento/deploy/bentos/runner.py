@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bento")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--uds", default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--log-level", default="info")
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         target=manifest["service"],
         host=args.host,
         port=args.port,
+        uds=args.uds,
         workers=args.workers,
         access_log=not args.no_access_log,
         version=str(manifest.get("version", "dev")),
