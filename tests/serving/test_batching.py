@@ -232,6 +232,36 @@ def test_dispatcher_runs_batches_on_the_event_loop() -> None:
     asyncio.run(main())
 
 
+def test_dispatcher_gathers_requests_the_loop_already_has_before_a_batch() -> None:
+    seen: list[int] = []
+
+    async def model(batch: list[int]) -> list[int]:
+        seen.append(len(batch))
+        await asyncio.sleep(0.001)
+        return batch
+
+    async def main() -> None:
+        d = Dispatcher(model, ListCodec(), max_batch_size=64, max_latency_ms=1000)
+        d.start()
+
+        async def trickle(n: int) -> list:  # one request per loop turn, like requests parsed one by one
+            futures = []
+            for i in range(n):
+                futures.append(d.submit([i])[0])
+                await asyncio.sleep(0)
+            return await asyncio.gather(*futures)
+
+        assert await trickle(20) == [[i] for i in range(20)]
+        assert seen == [20]  # one batch, not one per turn
+        seen.clear()
+        started = asyncio.get_running_loop().time()
+        assert await d.submit([7])[0] == [7]  # alone: released at once
+        assert asyncio.get_running_loop().time() - started < 0.05 and seen == [1]
+        await d.stop()
+
+    asyncio.run(main())
+
+
 def test_dispatcher_reports_failures_to_every_request_of_the_batch() -> None:
     async def broken(batch: list[int]) -> list[int]:
         raise ValueError("bad model")

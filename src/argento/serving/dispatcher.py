@@ -76,6 +76,9 @@ class BatchTimedOut(ServingError):
     """The request was not answered within the dispatcher's timeout (the caller turns it into a 504)."""
 
 
+#: Most loop turns (pairs) a batch waits for requests the loop has already received (see Dispatcher._gather).
+GATHER_TURNS = 32
+
 #: Expired requests are failed at most this late: one timer serves every request due within this window.
 TIMEOUT_GRANULARITY = 0.01
 
@@ -198,6 +201,8 @@ class Dispatcher:
         assert loop is not None and wake is not None
         queue = self.queue
         while True:
+            if queue.parts and not queue.busy:
+                await self._gather(loop)
             polled = queue.poll(loop.time())
             if polled is None:
                 wake.clear()
@@ -210,6 +215,27 @@ class Dispatcher:
                 timer.cancel()
                 continue
             await self._execute(loop, polled)
+
+    async def _gather(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Let the loop finish parsing the requests it has already received before a batch is formed.
+
+        The batch and the request handling share this process's CPU (the batch runs on the loop, or in a thread
+        holding the GIL): requests already read from their sockets would wait for the batch anyway, so they
+        join it instead — fewer, fuller batches for the same latency. Two loop turns let a new connection's data
+        become a submitted request; gathering stops as soon as a turn brings nothing new, when the batch is
+        full, or when waiting longer would endanger the oldest request's deadline.
+        """
+        queue = self.queue
+        for _ in range(GATHER_TURNS):
+            rows = queue.queued_rows
+            if rows >= queue.max_batch_size or not queue.parts:
+                return
+            if loop.time() + queue.cost.predict(queue.max_batch_size) >= queue.parts[0].request.deadline:
+                return
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            if queue.queued_rows == rows:
+                return
 
     async def _execute(self, loop: asyncio.AbstractEventLoop, batch: Batch) -> None:
         queue = self.queue
