@@ -83,13 +83,23 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, p
 @contextmanager
 def server(cmd: list[str], port: int, env: dict[str, str] | None = None, ready_path: str = "/readyz",
            cwd: Path = APPS) -> Iterator[str]:
+    """Run ``cmd`` (pinned to core 0) until its ``ready_path`` answers 200; yield its URL."""
+    with server_process(cmd, port, env, ready_path, cwd) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(cmd: list[str], port: int, env: dict[str, str] | None = None, ready_path: str = "/readyz",
+                   cwd: Path = APPS) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`server`, also yielding the process (``taskset`` execs the command: its PID is the server's)."""
+    WORK.mkdir(parents=True, exist_ok=True)
     log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(pinned(cmd, 0), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})}, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc, path=ready_path)
-        yield url
+        yield url, proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 
 import numpy as np
 
@@ -49,3 +50,13 @@ class Iris:
     @argento.api(batchable=True, max_batch_size=64, max_latency_ms=50)
     def predict_batched(self, features: np.ndarray) -> np.ndarray:
         return self.model.predict(features)
+
+
+@argento.service(traffic={"timeout": 2, "max_concurrency": 4})
+class Capacity:
+    """R3: four slots of 20 ms each, i.e. a capacity of ~200 requests/s (time.sleep stands in for a model)."""
+
+    @argento.api
+    def work(self, ms: float) -> float:
+        time.sleep(ms / 1000)
+        return ms
