@@ -20,7 +20,8 @@ In rewrite mode ``TMPDIR`` points at the step's private tmp.
 Ending: when the main process exits, whatever is left of its process group is SIGKILLed before the main
 process is reaped (a container's processes die with it; the pid cannot be reused meanwhile). Sidecars get
 SIGTERM, then SIGKILL after ``kill_grace``. ``kill()`` and timeouts SIGTERM the group, then SIGKILL it after
-the grace period. Processes that leave the group (``setsid``) are out of reach — a documented limit.
+the grace period. Processes that leave the group (``setsid``) are out of reach — a documented limit. If the
+engine itself dies (SIGKILL, a crash), the `watchdog` kills the steps' groups: a step never completes unseen.
 
 Zombies: killed background processes are orphans, normally reaped by init — but a container's PID 1 often
 does not reap (this is how zombies pile up under ``docker run`` without ``--init``). So by default the
@@ -68,6 +69,7 @@ from .sandbox import (
     set_child_subreaper,
     shared_spawner,
 )
+from .watchdog import shared_watchdog
 
 _ENV_PASSTHROUGH = (
     "HOME",
@@ -129,6 +131,7 @@ class _Proc:
         if isinstance(popen, ZygoteProcess):  # spawned (and reaped) by the zygote, which reports the exit
             popen.spawner.watch(self.pid, self._remote_exited)
             return
+        shared_watchdog().watch(self.pid)  # the step's group (its own session) dies with this process
         try:
             self.pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):  # kernel < 5.3: a waiting thread, the only portable fallback
@@ -165,6 +168,7 @@ class _Proc:
             leftovers = True
         except (ProcessLookupError, PermissionError):
             leftovers = False
+        shared_watchdog().forget(self.pid)
         self.returncode = self.popen.wait()
         if self.pidfd is not None:
             os.close(self.pidfd)
