@@ -150,7 +150,6 @@ def skip_reason(case: Case, raw: dict[str, Any], configmaps: dict[str, Any] | No
     for tmpl in templates:
         for kind, why in (
             ("resource", "needs Kubernetes (resource template)"),
-            ("containerSet", "containerSet template (not supported yet)"),
             ("data", "data template (needs artifacts)"),
             ("plugin", "needs an executor plugin"),
         ):

@@ -509,6 +509,8 @@ class WorkflowRunner:
         from argento.engine import dag, pod, steps, suspend
 
         kind = template_type(call.template)
+        if kind == "containerSet":
+            return await pod.run_pod(self, call)
         if kind in ("container", "script"):
             if call.template.get("daemon"):
                 return await pod.run_daemon(self, call)
@@ -529,7 +531,6 @@ class WorkflowRunner:
             )
             reason = {
                 "resource": "resource templates need a Kubernetes cluster",
-                "containerSet": "containerSet templates are not supported by the local executor yet",
                 "data": "data templates are not supported yet",
                 "plugin": "executor plugins need a Kubernetes cluster",
             }.get(kind or "", f"{kind} templates are not supported")

@@ -1,9 +1,10 @@
-"""Pod-type nodes (container and script templates): build the executor's PodSpec, run it, collect outputs."""
+"""Pod-type nodes (container, script, containerSet): build the executor's PodSpec, run it, collect outputs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import socket
 from pathlib import Path
@@ -65,15 +66,21 @@ async def run_pod(run: WorkflowRunner, call: Call) -> NodeStatus:
     if unschedulable:
         # Kubernetes would leave the pod Pending forever; on one machine it can never fit, so it fails.
         return run.state.mark(node, NodePhase.FAILED, f"Unschedulable: 0/1 nodes are available: {unschedulable}")
-    try:
-        spec = await build_pod_spec(run, call, node, pod_name)
+    try:  # build the PodSpec(s): inputs, volumes, env
+        if call.template.get("containerSet") is not None:
+            from argento.engine import containerset
+
+            job = await containerset.prepare(run, call, node, pod_name)
+        else:
+            spec = await build_pod_spec(run, call, node, pod_name)
+            job = functools.partial(_supervise, run, call, node, spec)
     except ArgentoError as exc:
         return run.state.mark(node, NodePhase.ERROR, str(exc))
     slots = run._pod_slots
     if slots is not None:
         await slots.acquire()
     try:
-        return await _supervise(run, call, node, spec)
+        return await job()
     finally:
         if slots is not None:
             slots.release()
@@ -133,8 +140,6 @@ async def _supervise(run: WorkflowRunner, call: Call, node: NodeStatus, spec: Po
 async def _finish(
     run: WorkflowRunner, call: Call, node: NodeStatus, handle: StepHandle, result: StepResult, killed_by: str
 ) -> NodeStatus:
-    tmpl = call.template
-    outputs: dict[str, Any] = {}
     phase = NodePhase.SUCCEEDED
     message = ""
     if killed_by:
@@ -144,6 +149,25 @@ async def _finish(
         message = result.message or f"Error (exit code {result.exit_code})"
     if node.daemoned and phase is NodePhase.FAILED and not killed_by:
         phase, message = NodePhase.SUCCEEDED, ""  # Argo ignores the failure of a daemoned pod
+    return await finish_pod(run, call, node, handle, result, phase, message)
+
+
+async def finish_pod(
+    run: WorkflowRunner,
+    call: Call,
+    node: NodeStatus,
+    handle: StepHandle,
+    result: StepResult | None,
+    phase: NodePhase,
+    message: str,
+) -> NodeStatus:
+    """Argo's wait container: collect the outputs through ``handle`` (the ``main`` container), then mark the node.
+
+    ``result`` is the main container's; None when the pod has no ``main`` container (a containerSet without
+    one), which then has neither ``outputs.result`` nor ``outputs.exitCode``.
+    """
+    tmpl = call.template
+    outputs: dict[str, Any] = {}
     params: list[dict[str, Any]] = []
     for param in (tmpl.get("outputs") or {}).get("parameters") or []:
         value_from = param.get("valueFrom") or {}
@@ -187,9 +211,10 @@ async def _finish(
             logs = await run.options_artifacts.save_logs(run, call, node, handle)
             if logs:
                 outputs["artifacts"] = logs
-    if "script" in tmpl or run._include_result:
-        outputs["result"] = result.result
-    outputs["exitCode"] = str(result.exit_code)
+    if result is not None:
+        if "script" in tmpl or run._include_result:
+            outputs["result"] = result.result
+        outputs["exitCode"] = str(result.exit_code)
     node.outputs = outputs
     run.state.mark(node, phase, message)
     if phase is NodePhase.SUCCEEDED:
@@ -235,16 +260,7 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
         mounts.update(await run.options_artifacts.load_inputs(run, call, node, workdir))
     elif (tmpl.get("inputs") or {}).get("artifacts"):
         mounts.update(_raw_inputs(tmpl, workdir))
-    env = step_env(run, call, node, pod_name, container)
-    outputs = tmpl.get("outputs") or {}
-    output_paths = [
-        p["valueFrom"]["path"]
-        for p in outputs.get("parameters") or []
-        if (p.get("valueFrom") or {}).get("path")
-    ]
-    output_paths += [a["path"] for a in outputs.get("artifacts") or [] if a.get("path")]
-    timeout = _pod_timeout(run, tmpl)
-    resources = container.get("resources") or {}
+    timeout = pod_timeout(run, tmpl)
     sidecars = []
     for i, side in enumerate(tmpl.get("sidecars") or []):
         side_dir = workdir / f"sidecar-{i}"
@@ -266,6 +282,53 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
                 workdir=side_dir,
             )
         )
+    return container_pod_spec(
+        run,
+        call,
+        node,
+        pod_name,
+        container,
+        mounts=mounts,
+        log_path=workdir / "main.log",
+        workdir=workdir,
+        script_source=container.get("source") if kind == "script" else None,
+        sidecars=sidecars,
+        timeout=timeout,
+        output_paths=template_output_paths(tmpl),
+    )
+
+
+def template_output_paths(tmpl: dict[str, Any]) -> list[str]:
+    """The container paths the template's outputs are read from (parameters' ``valueFrom.path``, artifacts)."""
+    outputs = tmpl.get("outputs") or {}
+    paths = [
+        p["valueFrom"]["path"]
+        for p in outputs.get("parameters") or []
+        if (p.get("valueFrom") or {}).get("path")
+    ]
+    return paths + [a["path"] for a in outputs.get("artifacts") or [] if a.get("path")]
+
+
+def container_pod_spec(
+    run: WorkflowRunner,
+    call: Call,
+    node: NodeStatus,
+    pod_name: str,
+    container: dict[str, Any],
+    *,
+    mounts: dict[str, Path],
+    log_path: Path,
+    workdir: Path,
+    script_source: str | None = None,
+    sidecars: list[PodSpec] | None = None,
+    timeout: float | None = None,
+    output_paths: list[str] | None = None,
+) -> PodSpec:
+    """The executor's PodSpec of one container of the pod (the main one, or one of a containerSet)."""
+    from argento.executors.base import PodSpec
+
+    tmpl = call.template
+    resources = container.get("resources") or {}
     return PodSpec(
         node_id=node.id,
         workflow=run.name,
@@ -273,17 +336,17 @@ async def build_pod_spec(run: WorkflowRunner, call: Call, node: NodeStatus, pod_
         image=str(container.get("image", "")),
         command=[anystr(c) for c in container.get("command") or []],
         args=[anystr(a) for a in container.get("args") or []],
-        env=env,
+        env=step_env(run, call, node, pod_name, container),
         working_dir=container.get("workingDir"),
-        script_source=container.get("source") if kind == "script" else None,
+        script_source=script_source,
         requests={k: anystr(v) for k, v in (resources.get("requests") or {}).items()},
         limits={k: anystr(v) for k, v in (resources.get("limits") or {}).items()},
         mounts=mounts,
-        log_path=workdir / "main.log",
+        log_path=log_path,
         workdir=workdir,
-        sidecars=sidecars,
+        sidecars=sidecars or [],
         timeout=timeout,
-        output_paths=output_paths,
+        output_paths=output_paths or [],
         tty=bool(container.get("tty")),
         node_selector={
             str(k): anystr(v)
@@ -308,7 +371,7 @@ def _raw_inputs(tmpl: dict[str, Any], workdir: Path) -> dict[str, Path]:
     return mounts
 
 
-def _pod_timeout(run: WorkflowRunner, tmpl: dict[str, Any]) -> float | None:
+def pod_timeout(run: WorkflowRunner, tmpl: dict[str, Any]) -> float | None:
     limits: list[float] = []
     ads = tmpl.get("activeDeadlineSeconds")
     if ads not in (None, ""):

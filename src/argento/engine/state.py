@@ -166,8 +166,9 @@ class WorkflowState:
     # -- progress & status ---------------------------------------------------------------------------------
     def compute_progress(self) -> str:
         """Argo's ``UpdateProgress``: Pod nodes are "1/1" once Succeeded (else "0/1"); every other node sums
-        the Pod nodes reachable through its children; the workflow sums all Pod nodes."""
-        pod_types = (NodeType.POD, NodeType.HTTP)
+        the Pod nodes reachable through its children; the workflow sums all Pod nodes. A containerSet's
+        Container nodes are executable nodes too (Argo's ``executable``), so they count like Pods."""
+        pod_types = (NodeType.POD, NodeType.HTTP, NodeType.CONTAINER)
         done = total = 0
         for node in self.nodes.values():
             if node.type in pod_types:
