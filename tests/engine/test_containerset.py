@@ -305,6 +305,18 @@ def test_container_set_retry_strategy_reruns_process(run_wf: Callable[..., dict[
     assert set(nodes_by_name(wf)) == {"retry", "retry.main"}  # a process retry makes no new node
 
 
+def test_container_set_retries_do_not_count_the_first_attempt(run_wf: Callable[..., dict[str, Any]]) -> None:
+    calls: list[str] = []
+
+    def script(pod: PodSpec) -> StepResult:
+        calls.append(_name(pod))
+        return StepResult(exit_code=1)
+
+    wf = run_wf(RETRY.replace("retries: 3", "retries: 1"), script=script)
+    assert wf["status"]["phase"] == "Failed"
+    assert calls == ["main", "main"]  # the first attempt and one retry
+
+
 LOCAL = """
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow

@@ -16,8 +16,8 @@ Locally each container is one `PodSpec` run by the executor (no parallel interfa
 (``emptyDir`` is ``<pod dir>/volumes/<name>``) are shared, each container has its own work dir under
 ``<pod dir>/containers/<name>`` and its log at ``<pod dir>/<name>.log`` (``main.log`` for ``main``), where
 ``argento logs -c NAME`` and the log API look for a pod's container. ``containerSet.retryStrategy`` re-runs
-a failed container's process in place (``retries`` attempts at most, ``duration`` apart), as the emissary's
-``retry.OnError`` does.
+a failed container's process in place, ``duration`` apart: ``retries`` retries after the first attempt
+(``retries + 1`` attempts in all, as the API reference of ``ContainerSetRetryStrategy`` states).
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def _topological(order: list[str], deps: dict[str, list[str]]) -> list[str]:
 
 
 def _attempts(tmpl: dict[str, Any], time_scale: float) -> tuple[int, float]:
-    """``containerSet.retryStrategy`` as the emissary reads it: ``Backoff{Steps: retries, Duration}``."""
+    """``containerSet.retryStrategy``: (attempts, delay) — ``retries`` does not count the first attempt."""
     strategy = tmpl["containerSet"].get("retryStrategy") or {}
     raw = strategy.get("retries")
     if raw in (None, ""):
@@ -242,7 +242,7 @@ def _attempts(tmpl: dict[str, Any], time_scale: float) -> tuple[int, float]:
     delay = 0.0
     if strategy.get("duration"):
         delay = parse_duration(strategy["duration"], field="containerSet.retryStrategy.duration") * time_scale
-    return max(1, retries), delay
+    return max(0, retries) + 1, delay
 
 
 async def prepare(
