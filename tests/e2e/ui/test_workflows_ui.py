@@ -241,3 +241,30 @@ def test_loop_groups_and_retries_collapse(page: Any, server: Any, snap: Any) -> 
     page.wait_for_function("() => !window.argento.graph.graph.nodes.some((n) => /^fan\\(/.test(n.label))")
     page.get_by_role("button", name="Expand all").click()
     page.wait_for_function("() => window.argento.graph.graph.nodes.filter((n) => /^flaky\\(/.test(n.label)).length === 3")
+
+
+CONTAINER_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: ui-set-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      containerSet:
+        containers:
+          - {name: prep, image: alpine, command: [sh, -c], args: ["echo prepared by prep"]}
+          - {name: main, image: alpine, command: [sh, -c], args: ["echo main ran"], dependencies: [prep]}
+"""
+
+
+def test_a_container_of_a_container_set_shows_its_own_log(page: Any, server: Any) -> None:
+    wf = server.submit(__import__("yaml").safe_load(CONTAINER_SET))
+    page.goto(f"/workflows/argo/{wf['metadata']['name']}")
+    page.wait_for_function("() => window.argento?.graph?.graph.nodes.some((n) => n.label === 'prep')")
+    click_node(page, "prep")
+    panel = page.locator("aside.panel")
+    expect(panel.locator("h2")).to_have_text("prep")
+    panel.get_by_role("tab", name="Logs").click()
+    expect(panel.locator("pre.logs")).to_contain_text("prepared by prep", timeout=30_000)
+    expect(panel.locator("pre.logs")).not_to_contain_text("main ran")

@@ -102,15 +102,19 @@ export function nodePanel(wf, item, { archived = false, onExpand = () => {}, onC
     node.outputs?.result !== undefined ? [h("h3", "Result"), h("pre.value", node.outputs.result)] : null,
     h("h3", "Output artifacts"), artifacts(wf, node, "outputs", node.outputs?.artifacts, archived));
 
+  // A containerSet's Container node shows its own container's log, read from its pod (the boundary node).
+  const isContainer = node.type === "Container" && nodes[node.boundaryID];
   const logsTab = () => {
     logs?.close();
-    logs = logView(ns, wf.metadata.name, { pod: podName(wf.metadata.name, node), follow: !node.finishedAt, archived });
+    const pod = podName(wf.metadata.name, isContainer ? nodes[node.boundaryID] : node);
+    const container = isContainer ? node.name.slice(nodes[node.boundaryID].name.length + 1) : "main";
+    logs = logView(ns, wf.metadata.name, { pod, container, follow: !node.finishedAt, archived });
     return logs.el;
   };
 
   const spec = [["summary", "Summary", summary]];
   if (item.node) spec.push(["io", "Inputs/Outputs", io]);
-  if (node.type === "Pod") spec.push(["logs", "Logs", logsTab]);
+  if (node.type === "Pod" || isContainer) spec.push(["logs", "Logs", logsTab]);
   const t = tabs(spec);
   const el = h("aside.panel", { "aria-label": "Node details", dataset: { node: item.id } }, header, t.el);
   return { el, select: (id) => t.select(id), close: () => logs?.close() };
