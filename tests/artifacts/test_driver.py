@@ -140,6 +140,27 @@ def test_archive_logs_also_after_failure_and_gc(settings: Settings) -> None:
     assert not (root / ok["d"]["s3"]["key"]).exists() and (root / ok["kept"]["s3"]["key"]).exists()
 
 
+def test_archive_logs_of_a_container_set_has_one_artifact_per_container(settings: Settings) -> None:
+    wf = {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "set-logs-"},
+        "spec": {"entrypoint": "main", "archiveLogs": True, "templates": [
+            {"name": "main", "containerSet": {"containers": [
+                {"name": "prep", "image": "busybox", "command": ["sh", "-c"], "args": ["echo from prep"]},
+                {"name": "main", "image": "busybox", "command": ["sh", "-c"], "args": ["echo from main"],
+                 "dependencies": ["prep"]},
+            ]}},
+        ]},
+    }
+    out = run_workflow(wf, settings, make_driver(settings))
+    assert out["status"]["phase"] == "Succeeded", out["status"].get("message")
+    pod = next(n for n in out["status"]["nodes"].values() if n["type"] == "Pod")
+    logs = {a["name"]: a for a in pod["outputs"]["artifacts"]}
+    assert set(logs) == {"main-logs", "prep-logs"}
+    root = settings.home / "artifacts"
+    assert (root / logs["prep-logs"]["s3"]["key"]).read_text() == "from prep\n"
+    assert (root / logs["main-logs"]["s3"]["key"]).read_text() == "from main\n"
+
+
 def test_missing_output_wording(settings: Settings) -> None:
     wf = _one_step([], "true", outputs={"artifacts": [{"name": "opt", "path": "/tmp/nope", "optional": True},
                                                       {"name": "req", "path": "/tmp/absent.txt"}]})

@@ -316,8 +316,13 @@ class ArtifactDriver:
 
 
 def _log_files(workdir: Path, tmpl: Mapping[str, Any]) -> list[tuple[str, Path]]:
-    """``main-logs`` (``main.log``) and, when present, one ``<sidecar>-logs`` per sidecar."""
+    """``main-logs`` (``main.log``) and, when present, one ``<sidecar>-logs`` per sidecar; for a containerSet,
+    one ``<container>-logs`` per container that ran (Argo's ``GetMainContainerNames``)."""
     out = [("main-logs", workdir / "main.log")] if (workdir / "main.log").is_file() else []
+    for container in (tmpl.get("containerSet") or {}).get("containers") or []:
+        name = container.get("name")
+        if name and name != "main" and (workdir / f"{name}.log").is_file():
+            out.append((f"{name}-logs", workdir / f"{name}.log"))
     for i, side in enumerate(tmpl.get("sidecars") or []):
         name = side.get("name") or f"sidecar-{i}"
         path = workdir / f"{name}.log"
