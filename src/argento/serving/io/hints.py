@@ -106,7 +106,7 @@ def _binary_decoder(kind: str) -> Callable[[bytes, str, str], Any]:
     return lambda data, filename, content_type: image.parse(data, content_type or "application/octet-stream")
 
 
-def _binary_field(kind: str, tp: Any) -> Any:
+def _binary_field(tp: Any) -> Any:
     """A pydantic field for a binary parameter: the value is decoded before validation; JSON cannot give it."""
     from pydantic import BeforeValidator, WithJsonSchema
 
@@ -225,7 +225,7 @@ class TypeHintInput(IODescriptor):
             kind = _binary_kind(base)
             if kind is not None:
                 self.files[p.name] = _binary_decoder(kind)
-                fields[p.name] = (_binary_field(kind, base), default)
+                fields[p.name] = (_binary_field(base), default)
             else:
                 fields[p.name] = (field_type(self.annotations[p.name]), default)
         # The one binary parameter a raw (non-JSON, non-multipart) body fills, when nothing else is required.
