@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -114,9 +115,14 @@ def test_two_workers_share_one_dependency_process() -> None:
 
 
 def test_sigterm_stops_the_dependency_and_removes_its_socket() -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = Path(tempfile.gettempdir()) / f"argento-deps-{dead.pid}-left"  # as a SIGKILLed supervisor leaves it
+    orphan.mkdir(exist_ok=True)
     with serve_process("depends_apps:Solo", "--no-access-log") as running:
         info = httpx.post(running.url + "/pids", json={}).json()
         assert running.proc is not None and _alive(info["back"])
+        assert not orphan.exists()  # swept when the new supervisor started
         running.proc.send_signal(signal.SIGTERM)
         assert running.proc.wait(15) == 0
     assert not _alive(info["back"])

@@ -16,6 +16,7 @@ import ctypes
 import importlib
 import inspect
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,18 @@ READY_TIMEOUT = 60.0
 BACKOFF_MIN, BACKOFF_MAX = 0.2, 5.0
 #: A dependency that ran this long before dying is restarted after BACKOFF_MIN again.
 STABLE_AFTER = 10.0
+
+
+#: Socket directories are ``<tmp>/argento-deps-<pid of the supervising process>-<random>``.
+DIR_PREFIX = "argento-deps-"
+
+
+def _remove_orphaned_directories() -> None:
+    """Remove the socket directories of supervisors that died without cleaning up (SIGKILL)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
+        pid = path.name[len(DIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class RemoteService:
@@ -280,7 +293,8 @@ class ServedDependencies:
         targets = served_dependencies(self.cls)
         if not targets:
             return {}
-        self.directory = Path(tempfile.mkdtemp(prefix="argento-deps-"))
+        _remove_orphaned_directories()
+        self.directory = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-"))
         by_target: dict[str, list[str]] = {}
         for attr, target in targets.items():  # one process per class, as in-process there is one instance
             by_target.setdefault(target, []).append(attr)
