@@ -1,4 +1,4 @@
-"""`argento serve --reload`: editing the service's source restarts the worker with the new code."""
+"""`argento serve --reload`: editing the source restarts the worker, and its served dependency, with the new code."""
 
 from __future__ import annotations
 
@@ -15,10 +15,19 @@ import argento
 
 
 @argento.service
+class Words:
+    @argento.api
+    def greeting(self) -> str:
+        return "{greeting}"
+
+
+@argento.service
 class Greeter:
+    words = argento.depends(Words)  # served as its own process: it must reload too
+
     @argento.api
     def hello(self, name: str) -> str:
-        return "{greeting}, " + name
+        return self.words.greeting() + ", " + name
 """
 
 

@@ -205,6 +205,7 @@ class DependencyProcess:
             "--working-dir", str(Path(options.working_dir).resolve()), "--version", options.version,
             "--graceful-timeout", str(options.graceful_timeout), "--log-level", options.log_level,
             "--access-log" if options.access_log else "--no-access-log",
+            *(["--reload"] if options.reload else []),  # edits reload the dependency too
         ]
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
