@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import tarfile
 from typing import Any
 
@@ -145,3 +146,36 @@ def test_output_and_input_artifact_s3(s3: Any, settings: Settings) -> None:
     wf = run_workflow(_adapt("examples/input-artifact-s3.yaml", s3.endpoint), settings, make_driver(settings))
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
     assert "/my-artifact" in log_of(settings, wf, wf["metadata"]["name"])
+
+
+def test_data_template_lists_and_transforms_then_fans_out(s3: Any, settings: Settings) -> None:
+    client = s3.client()
+    for key, body in (("runs/a/main.log", b"log of a\n"), ("runs/b/main.log", b"log of b\n"),
+                      ("runs/b/other.txt", b"not a log\n"), ("elsewhere/main.log", b"outside the key\n")):
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+    wf = copy.deepcopy(load("examples/data-transformations.yaml"))
+    source = wf["spec"]["templates"][1]["data"]["source"]["artifactPaths"]
+    source["s3"] = {**s3_spec(s3.endpoint), "key": "runs"}
+    driver = make_driver(settings, {"s3": s3_spec(s3.endpoint)})  # the fan-out's `key: {{item}}` uses it
+    out = run_workflow(wf, settings, driver)
+    assert out["status"]["phase"] == "Succeeded", out["status"].get("message")
+    by = nodes(out)
+    listing = by["list-log-files"]
+    assert listing["type"] == "Pod"
+    assert json.loads(listing["outputs"]["result"]) == ["runs/a/main.log", "runs/b/main.log"]
+    logs = [log_of(settings, out, f"process-logs({i}:{key})") for i, key in enumerate(json.loads(
+        listing["outputs"]["result"]))]
+    assert "log of a" in logs[0] and "log of b" in logs[1]
+
+
+def test_data_template_errors_name_the_field(settings: Settings) -> None:
+    bad = {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "data-bad-"},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "data": {
+            "source": {"artifactPaths": {"name": "files"}},
+            "transformation": [{"expression": "filter(data, {# endsWith })"}]}}]},
+    }
+    out = run_workflow(bad, settings, make_driver(settings))
+    node = next(iter(out["status"]["nodes"].values()))
+    assert out["status"]["phase"] == "Error" and node["phase"] == "Error"
+    assert node["message"].startswith("data.transformation[0].expression:"), node["message"]

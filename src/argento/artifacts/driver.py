@@ -150,6 +150,23 @@ class ArtifactDriver:
             mounts[str(art["path"])] = dest
         return mounts
 
+    async def list_keys(self, run: Any, call: Any, art: Mapping[str, Any]) -> list[str]:
+        """The keys of the objects under ``art``'s key (a data template's ``artifactPaths``), in key order.
+
+        The key names a directory: objects whose key starts with ``<key>/`` (every object when it is empty).
+        """
+        ctx = self.context(run)
+
+        def keys() -> list[str]:
+            loc = self.locator(ctx, call.template).locate(art, root=True)
+            prefix = loc.key.strip("/")
+            return [obj.key for obj in loc.repo.list(f"{prefix}/" if prefix else "")]
+
+        try:
+            return await POOL.run(keys)
+        except ArgentoError as exc:
+            raise ArtifactError(self._redact(f"cannot list artifact {art.get('name')}: {exc}")) from None
+
     def _load_one(self, ctx: RunContext, template: Mapping[str, Any], art: Mapping[str, Any], dest: Path) -> None:
         tmp = dest.with_name(dest.name + ".download")
         for stale in (dest, tmp, dest.with_name(dest.name + ".tmpdir")):

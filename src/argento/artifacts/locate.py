@@ -130,16 +130,20 @@ class Locator:
             return dict(self.workflow_repo.spec["s3"])
         return None
 
-    def locate(self, art: Mapping[str, Any], default_key: str | None = None) -> Location:
-        """The location of ``art``; ``default_key`` is used when the artifact names no key (outputs)."""
+    def locate(self, art: Mapping[str, Any], default_key: str | None = None, *, root: bool = False) -> Location:
+        """The location of ``art``; ``default_key`` is used when the artifact names no key (outputs). With
+        ``root`` an artifact without a key is the repository's (bucket's) root, key ``""`` (listings)."""
         kind = location_kind(art)
         if kind not in (None, "s3"):
             raise ArtifactError(f"artifact {art.get('name')}: {kind} artifacts are not supported by Argento here")
         own = dict(art.get("s3") or {})
         key = artifact_key(art) or default_key
-        if not key:
+        if key:
+            key = check_key(key)
+        elif root:
+            key = ""
+        else:
             raise ArtifactError(f"artifact {art.get('name')} has no key")
-        key = check_key(key)
         if own.get("bucket"):
             base = self._base_s3() or {}
             same_endpoint = not own.get("endpoint") or own.get("endpoint") == base.get("endpoint")

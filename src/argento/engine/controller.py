@@ -525,13 +525,16 @@ class WorkflowRunner:
             return await suspend.execute_suspend(self, call)
         elif kind == "http":
             return await suspend.execute_http(self, call)
+        elif kind == "data":
+            from argento.engine.data import execute_data
+
+            return await execute_data(self, call)
         else:
             node = self.state.by_name(call.node_name) or self.state.init_node(
                 call.node_name, NodeType.POD, **call.init_kwargs()
             )
             reason = {
                 "resource": "resource templates need a Kubernetes cluster",
-                "data": "data templates are not supported yet",
                 "plugin": "executor plugins need a Kubernetes cluster",
             }.get(kind or "", f"{kind} templates are not supported")
             return self.state.mark(node, NodePhase.ERROR, reason)
