@@ -313,3 +313,25 @@ def test_replicas_survive_a_control_plane_restart(tmp_path: Path, svc: Path) -> 
         os.path.exists(f"/proc/{pid}") and b"Z" not in Path(f"/proc/{pid}/stat").read_bytes()[:60]
         for pid in pids
     )
+
+
+def test_down_stops_the_replicas_a_stopped_server_left_running(tmp_path: Path, svc: Path) -> None:
+    from argento.deploy.backends.local import stop_replicas
+
+    settings = Settings.from_env({"ARGENTO_HOME": str(tmp_path)})
+    plane = PlaneThread(settings).__enter__()
+    try:
+        view = create(plane, {"name": "gone", "replicas": 2, "variants": [variant(svc, "main", "v1")]})
+        pids = {r["pid"] for r in view["status"]["replicas"]}
+    finally:
+        plane.stop(stop_replicas=False)  # what a stopped server leaves: replicas still serving
+
+    def running(pid: int) -> bool:
+        stat = Path(f"/proc/{pid}/stat")
+        return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+    assert all(running(pid) for pid in pids)
+    assert stop_replicas(settings, grace=5) == 2
+    assert not any(running(pid) for pid in pids)
+    assert stop_replicas(settings) == 0  # nothing left, nothing recorded
+

@@ -66,3 +66,16 @@ def test_quickstart_trains_tracks_deploys_and_serves(argento_home: Path) -> None
     assert manifest_yaml["metadata"]["mlflow_run_id"] == result["mlflow_run_id"]
     assert not (argento_home / "up.json").exists()
     assert not (argento_home / "mlflow" / "server.json").exists()
+    leftovers = [  # no replica (or any other process) of this home is still running
+        p.name for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _cmdline_mentions(p, str(argento_home))
+    ]
+    assert not leftovers, leftovers
+
+
+def _cmdline_mentions(proc: Path, text: str) -> bool:
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z" and text in (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False

@@ -67,9 +67,12 @@ def argento_server(tracked_home: Path) -> Iterator[str]:
     os.environ["ARGENTO_SERVER"] = url
     yield url
     os.environ.pop("ARGENTO_SERVER", None)
+    from argento.config import Settings
+    from argento.deploy.backends.local import stop_replicas
     from argento.tracking.server import terminate_group
 
     terminate_group(proc.pid, timeout=20)
+    stop_replicas(Settings.from_env({"ARGENTO_HOME": str(tracked_home)}))  # the deployments' processes too
 
 
 def _argento(*args: str) -> subprocess.CompletedProcess[str]:

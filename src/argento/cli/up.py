@@ -138,9 +138,11 @@ def running(settings: Settings) -> dict[str, Component]:
     return alive
 
 
-def stop_all(settings: Settings, *, quiet: bool = False) -> list[str]:
-    """Stop the Argento server and the MLflow server of this home; returns what was stopped."""
+def stop_all(settings: Settings, *, quiet: bool = False, keep_deployments: bool = False) -> list[str]:
+    """Stop the Argento server, its deployments' replica processes (unless ``keep_deployments``) and the MLflow
+    server of this home; returns what was stopped."""
     from argento import tracking
+    from argento.deploy.backends.local import stop_replicas
     from argento.tracking.server import terminate_group
 
     stopped = []
@@ -148,13 +150,19 @@ def stop_all(settings: Settings, *, quiet: bool = False) -> list[str]:
     if "server" in alive:
         terminate_group(alive["server"].pid, timeout=15)
         stopped.append("server")
+    if not keep_deployments:  # after the server: its controller would start them again
+        replicas = stop_replicas(settings)
+        if replicas:
+            stopped.append(f"replicas:{replicas}")
     if tracking.stop(settings):
         stopped.append("mlflow")
     with contextlib.suppress(OSError):
         (settings.home / UP_FILE).unlink()
     if not quiet:
+        labels = {"server": "Argento server", "mlflow": "MLflow tracking server"}
         for name in stopped:
-            click.echo(f"stopped {'Argento server' if name == 'server' else 'MLflow tracking server'}", err=True)
+            what = labels.get(name) or f"{name.split(':')[1]} deployment replica process(es)"
+            click.echo(f"stopped {what}", err=True)
     return stopped
 
 
@@ -381,15 +389,20 @@ def _wait_until_interrupted(settings: Settings, components: list[Component]) -> 
 
 
 @click.command("down")
-def down() -> None:
-    """Stop the Argento server and MLflow started by `argento up`.
+@click.option("--keep-deployments", is_flag=True,
+              help="Leave the deployments' replica processes serving (the next `argento up` re-adopts them).")
+def down(keep_deployments: bool) -> None:
+    """Stop the Argento server, its deployments' replicas and MLflow started by `argento up`.
+
+    The deployments themselves are kept: the next `argento up` starts their replicas again.
 
     \b
-    Example:
+    Examples:
       argento down
+      argento down --keep-deployments
     """
     settings = Settings.from_env()
-    if not stop_all(settings):
+    if not stop_all(settings, keep_deployments=keep_deployments):
         click.echo("nothing was running", err=True)
 
 

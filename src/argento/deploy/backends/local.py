@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,24 @@ class LocalBackend:
         if "--port" not in cmd or str(port) not in cmd:
             return None  # the pid was reused by something else
         return LocalReplica(pid, port, str(record.get("host", "127.0.0.1")), None, record)
+
+
+def stop_replicas(settings: Settings, *, grace: float = 10.0) -> int:
+    """Stop every replica process recorded under this home (``argento down``): SIGTERM (they drain), then
+    SIGKILL after ``grace`` seconds. The deployments themselves stay: the next server starts them again.
+    Returns how many were running."""
+    from argento.deploy.state import FileStateStore
+
+    state = FileStateStore(settings.home / "deployments")
+    backend = LocalBackend(settings)
+    replicas = [r for r in (backend.adopt(record) for record in state.load_replicas()) if r is not None]
+    for replica in replicas:
+        replica.signal_stop()
+    deadline = time.monotonic() + grace
+    while any(r.alive() for r in replicas) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for replica in replicas:
+        if replica.alive():
+            replica.kill()
+    state.save_replicas([])
+    return len(replicas)
