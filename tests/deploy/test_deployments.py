@@ -317,6 +317,7 @@ def test_replicas_survive_a_control_plane_restart(tmp_path: Path, svc: Path) -> 
 
 def test_down_stops_the_replicas_a_stopped_server_left_running(tmp_path: Path, svc: Path) -> None:
     from argento.deploy.backends.local import stop_replicas
+    from argento.procs import running
 
     settings = Settings.from_env({"ARGENTO_HOME": str(tmp_path)})
     plane = PlaneThread(settings).__enter__()
@@ -325,10 +326,6 @@ def test_down_stops_the_replicas_a_stopped_server_left_running(tmp_path: Path, s
         pids = {r["pid"] for r in view["status"]["replicas"]}
     finally:
         plane.stop(stop_replicas=False)  # what a stopped server leaves: replicas still serving
-
-    def running(pid: int) -> bool:
-        stat = Path(f"/proc/{pid}/stat")
-        return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
     assert all(running(pid) for pid in pids)
     assert stop_replicas(settings, grace=5) == 2

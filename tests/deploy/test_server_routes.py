@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from argento.config import Settings
 from argento.deploy.bentos import BuildConfig, build
+from argento.procs import running
 from argento.server import create_app
 
 
@@ -51,12 +52,7 @@ def test_server_restart_readopts_replicas_from_its_store(argento_home: Path, tmp
         assert client.delete("/api/v1/deployments/keep", params={"wait": "true"}).status_code == 200
     deadline = time.monotonic() + 10
 
-    def running(pid: int) -> bool:  # adopted replicas end as zombies of this test process: not running
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-        except OSError:
-            return False
-
+    # Adopted replicas end as zombies of this test process: not running.
     while time.monotonic() < deadline and any(running(p) for p in pids):
         time.sleep(0.05)
     assert not any(running(p) for p in pids)

@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from argento.procs import running
 
 ENGINE = """
 import subprocess, sys, time
@@ -23,28 +24,20 @@ time.sleep(60)
 """
 
 
-def alive(pid: int) -> bool:
-    """Running (a zombie or a vanished process is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
 
 def test_a_registered_group_dies_with_its_engine() -> None:
     engine = subprocess.Popen([sys.executable, "-c", ENGINE], stdout=subprocess.PIPE, text=True)
     assert engine.stdout is not None
     kept, forgotten = (int(x) for x in engine.stdout.readline().split())
     try:
-        assert alive(kept) and alive(forgotten)
+        assert running(kept) and running(forgotten)
         engine.send_signal(signal.SIGKILL)
         engine.wait()
         deadline = time.monotonic() + 5
-        while alive(kept) and time.monotonic() < deadline:
+        while running(kept) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert not alive(kept)
-        assert alive(forgotten)  # no longer registered: left alone
+        assert not running(kept)
+        assert running(forgotten)  # no longer registered: left alone
     finally:
         for pid in (kept, forgotten):
             with contextlib.suppress(ProcessLookupError):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from argento import procs
 from argento.quickstart import PIPELINE, SAMPLES, manifest
 
 pytestmark = pytest.mark.slow
@@ -67,15 +68,7 @@ def test_quickstart_trains_tracks_deploys_and_serves(argento_home: Path) -> None
     assert not (argento_home / "up.json").exists()
     assert not (argento_home / "mlflow" / "server.json").exists()
     leftovers = [  # no replica (or any other process) of this home is still running
-        p.name for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _cmdline_mentions(p, str(argento_home))
+        pid for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+        if str(argento_home) in " ".join(procs.cmdline(pid) or []) and procs.running(pid)
     ]
     assert not leftovers, leftovers
-
-
-def _cmdline_mentions(proc: Path, text: str) -> bool:
-    try:
-        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z" and text in (proc / "cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False

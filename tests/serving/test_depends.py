@@ -21,17 +21,10 @@ from depends_apps import Front
 from serving_support import HERE, Running, serve_process
 
 import argento
+from argento import procs
 from argento.deploy.bentos import BuildConfig, build
 from argento.serving.dependencies import served_dependencies
 from argento.serving.errors import InvalidInput, ServiceUnavailable
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def _dependency_processes(parent: int) -> list[int]:
@@ -121,11 +114,11 @@ def test_sigterm_stops_the_dependency_and_removes_its_socket() -> None:
     orphan.mkdir(exist_ok=True)
     with serve_process("depends_apps:Solo", "--no-access-log") as running:
         info = httpx.post(running.url + "/pids", json={}).json()
-        assert running.proc is not None and _alive(info["back"])
+        assert running.proc is not None and procs.running(info["back"])
         assert not orphan.exists()  # swept when the new supervisor started
         running.proc.send_signal(signal.SIGTERM)
         assert running.proc.wait(15) == 0
-    assert not _alive(info["back"])
+    assert not procs.running(info["back"])
     assert not Path(info["url"][7:]).parent.exists()
 
 
@@ -142,7 +135,7 @@ def test_a_killed_dependency_is_restarted() -> None:
             time.sleep(0.05)
         else:
             pytest.fail("the dependency was not restarted within 10 s")
-        assert _alive(r.json()["back"]) and not _alive(old)
+        assert procs.running(r.json()["back"]) and not procs.running(old)
 
 
 def test_a_dependency_that_cannot_start_fails_the_parent() -> None:

@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from argento.procs import pid_alive
+
 
 class FileLock:
     """An exclusive advisory lock on ``path`` (``flock``), held for a ``with`` block.
@@ -123,19 +125,6 @@ def complete_lines(path: Path) -> list[str]:
         return []
     end = data.rfind(b"\n")
     return data[: end + 1].decode().splitlines() if end >= 0 else []
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists (on this host)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Staging:

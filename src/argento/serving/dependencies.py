@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from argento.errors import ArgentoError
+from argento.procs import pid_alive
 from argento.serving.decorators import APISpec, get_service_spec
 from argento.serving.io.hints import api_parameters
 from argento.serving.io.multipart import Multipart
@@ -54,7 +55,7 @@ def _remove_orphaned_directories() -> None:
     """Remove the socket directories of supervisors that died without cleaning up (SIGKILL)."""
     for path in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
         pid = path.name[len(DIR_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from argento import procs
 from argento.config import Settings
 from argento.errors import ArgentoError, Unavailable
 
@@ -76,30 +77,12 @@ def mlflow_dir(settings: Settings) -> Path:
 
 def pid_is(pid: int, needle: str) -> bool:
     """Whether ``pid`` is alive and its command line mentions ``needle`` (guards against PID reuse)."""
-    if pid <= 0:
+    if not procs.pid_alive(pid):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.exists():  # no procfs (macOS): trust the signal check
+    args = procs.cmdline(pid)
+    if args is None:  # no procfs (macOS): trust the signal check
         return True
-    try:
-        text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return False
-    return needle in text and not _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+    return needle in " ".join(args) and not procs.is_zombie(pid)
 
 
 def health(url: str, timeout: float = 1.0) -> bool:

@@ -22,13 +22,12 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from argento import procs
 from argento.config import Settings
 from argento.deploy.backends.base import ReplicaSpec
 from argento.errors import ArgentoError
-from argento.registry.atomic import pid_alive
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -36,20 +35,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _limit_memory(pid: int, resources: dict[str, Any]) -> None:
@@ -95,7 +80,7 @@ class LocalReplica:
         """Whether the process runs (a zombie of an adopted replica does not)."""
         if self.proc is not None:
             return self.proc.poll() is None
-        return pid_alive(self.pid) and not _is_zombie(self.pid)
+        return procs.running(self.pid)
 
     def exit_code(self) -> int | None:
         """The exit code of a process this backend started (unknown for adopted ones)."""
@@ -202,9 +187,9 @@ class LocalBackend:
     def adopt(self, record: dict[str, Any]) -> LocalReplica | None:
         """The replica of an earlier control plane, if its process still serves its port."""
         pid, port = int(record.get("pid", 0)), int(record.get("port", 0))
-        if not pid or not port or not pid_alive(pid) or _is_zombie(pid):
+        if not pid or not port or not procs.running(pid):
             return None
-        cmd = _cmdline(pid)
+        cmd = procs.cmdline(pid) or []
         if "--port" not in cmd or str(port) not in cmd:
             return None  # the pid was reused by something else
         return LocalReplica(pid, port, str(record.get("host", "127.0.0.1")), None, record)
