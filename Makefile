@@ -27,7 +27,7 @@ demo: $(DEMO)
 
 test: $(DEV)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile  # two workers, a test file each at a time (tests wait on processes more than they compute)
 	$(BIN)/python tests/ray/netns.py  # the Ray tests, in a private network namespace (see there)
 
 lint: $(DEV)
@@ -39,6 +39,8 @@ conformance: $(DEV)
 
 conformance-report: $(DEV)
 	$(BIN)/python tests/conformance/corpus.py --markdown
+	@echo ""
+	$(BIN)/python tests/conformance/argo_facts/report.py --markdown
 
 bench: $(DEV)
 	$(BIN)/python bench/engine.py

@@ -43,7 +43,7 @@ class Noop:
 SERVER = """
 import sys, uvicorn
 from argento.config import Settings
-from argento.deploy.plane import DeploymentPlane
+from argento.deployments.plane import DeploymentPlane
 from argento.server.routes.deployments import standalone_app
 settings = Settings.from_env()
 app = standalone_app(settings, DeploymentPlane(settings, reuse_env=True), stop_replicas=True)

@@ -110,7 +110,7 @@ def serving(backend: str, requests: int = 2000, concurrency: int = 16) -> tuple[
     import httpx
     import uvicorn
 
-    from argento.deploy.plane import DeploymentPlane
+    from argento.deployments.plane import DeploymentPlane
     from argento.server.routes.deployments import standalone_app
 
     with tempfile.TemporaryDirectory() as tmp:

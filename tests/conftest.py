@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,6 @@ import pytest
 from argento.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "argo-corpus"
 
 # Tests import with --import-mode=importlib (so test files in different folders may share a basename);
 # support modules that sit beside the tests (exec_support.py, fake_argo.py, corpus.py, …) stay importable by name.
@@ -20,6 +20,31 @@ for _folder in sorted(
 ):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
+
+
+@pytest.fixture(autouse=True)
+def _no_step_outlives_its_test(tmp_path: Path) -> Iterator[None]:
+    """Kill the steps a test's server left running (a stopped server leaves them for adoption, SPEC R-crash).
+
+    A leaked step (say a bento build) would go on using a core for the rest of the session and slow every
+    later test. Found through the supervisor records the executor writes (by pid, with the supervisor's start
+    time guarding against pid reuse), never by process name.
+    """
+    yield
+    import os
+    import signal
+
+    from argento.executors.supervisor import read_record
+
+    for pattern in ("runs/*/*/.argento-step", "*/runs/*/*/.argento-step", "*/*/runs/*/*/.argento-step"):
+        for path in tmp_path.glob(pattern):
+            record = read_record(path)
+            if record is None or record.ended or not record.supervisor_alive():
+                continue
+            for pid, kill in ((record.pid, os.killpg), (record.supervisor, os.kill)):
+                if pid:
+                    with contextlib.suppress(OSError):
+                        kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

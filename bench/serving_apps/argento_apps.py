@@ -16,11 +16,16 @@ MODEL_PATH = os.environ.get("BENCH_MODEL", "/tmp/argento-bench/iris.pkl")
 
 @argento.service(traffic={"timeout": 30})
 class Noop:
-    """P5: a no-op JSON API."""
+    """P5: a no-op JSON API, async and sync."""
 
     @argento.api(input=JSON(), output=JSON())
     async def echo(self, data: object) -> object:
         return data
+
+    @argento.api(input=JSON(), output=JSON())
+    def echo_sync(self, input_data: dict) -> dict:
+        """The seed's style: a sync method on a JSON descriptor."""
+        return input_data
 
 
 def _load() -> object:

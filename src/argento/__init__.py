@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from argento.version import __version__
+
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time every name below is resolved on first use
+    from argento import io as io
+    from argento import models as models
+    from argento import sklearn as sklearn
+    from argento.client.platform import Client as Client
+    from argento.client.platform import deploy as deploy
+    from argento.serving.client import AsyncHTTPClient as AsyncHTTPClient
+    from argento.serving.client import SyncHTTPClient as SyncHTTPClient
+    from argento.serving.context import Context as Context
+    from argento.serving.decorators import api as api
+    from argento.serving.decorators import depends as depends
+    from argento.serving.decorators import on_shutdown as on_shutdown
+    from argento.serving.decorators import on_startup as on_startup
+    from argento.serving.decorators import service as service
 
 # User-facing submodules, imported on first attribute access so `import argento` (and the CLI) stays cheap.
-_LAZY_SUBMODULES = frozenset({"models", "sklearn", "io", "deploy"})  # argento.deploy(...) is callable
+_LAZY_SUBMODULES = frozenset({"models", "sklearn", "io"})
 
 # Service API and service clients (argento.serving), resolved on first use: name -> "module:attribute".
 _LAZY_ATTRIBUTES = {
@@ -21,6 +36,7 @@ _LAZY_ATTRIBUTES = {
     "SyncHTTPClient": "argento.serving.client:SyncHTTPClient",
     "AsyncHTTPClient": "argento.serving.client:AsyncHTTPClient",
     "Client": "argento.client.platform:Client",
+    "deploy": "argento.client.platform:deploy",
 }
 
 __all__ = [
@@ -49,3 +65,7 @@ def __getattr__(name: str) -> Any:
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'argento' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

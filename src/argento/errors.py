@@ -18,6 +18,8 @@ class ArgentoError(Exception):
     exit_code: ClassVar[int] = 1
     #: gRPC status code, as Argo Server puts it in the error body's ``code``.
     grpc_code: ClassVar[int] = 13  # INTERNAL
+    #: Whether the same operation may succeed if tried again (a retry loop reads this; it is never per instance).
+    transient: ClassVar[bool] = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -126,6 +128,13 @@ class Unavailable(ArgentoError):
     grpc_code = 14  # UNAVAILABLE
 
 
+class DiskFull(Unavailable):
+    """A write failed because the disk (the database's, or the home's) is full (SPEC §6 R5)."""
+
+    http_status = 507  # Insufficient Storage
+    grpc_code = 8  # RESOURCE_EXHAUSTED
+
+
 class MethodNotAllowed(ArgentoError):
     """The path exists but not with this HTTP method."""
 
@@ -140,3 +149,11 @@ class PayloadTooLarge(ArgentoError):
     http_status = 413
     exit_code = 1
     grpc_code = 8  # RESOURCE_EXHAUSTED
+
+
+class UnsupportedMediaType(ArgentoError):
+    """A request body of a type the endpoint does not take (the API takes ``application/json``)."""
+
+    http_status = 415
+    exit_code = 1
+    grpc_code = 3  # INVALID_ARGUMENT

@@ -23,8 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from argento.registry.aliases import AliasEvent
-from argento.registry.model import Model, ModelRef, Tag
+from argento.registry.model import Model, Tag
+from argento.registry.refs import ModelRef
 from argento.registry.store import Draft, ModelStore, default_store
+from argento.tracking import sources as _sources  # noqa: F401  (registers MLflow's model source: `mlflow:models:/…`)
 
 __all__ = [
     "AliasEvent",

@@ -46,3 +46,14 @@ def cmdline(pid: int) -> list[str] | None:
         return path.read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return []
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot: with the pid, it names one process (pids are reused).
+
+    ``None`` where there is no procfs or the process is gone.
+    """
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None

@@ -15,11 +15,11 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from argo_corpus import corpus_file
 
 from argento.artifacts import ArtifactDriver, RepositoryConfig, RetryPolicy
 from argento.artifacts.threads import _unshare_fs
@@ -27,7 +27,6 @@ from argento.config import Settings
 from argento.engine import RunOptions, WorkflowRunner
 from argento.secrets import SecretResolver, SecretStore
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-corpus"
 SCALE = 0.02
 BUCKET = "argento-test"
 CREDS = {"accessKey": "AKIDTESTING", "secretKey": "s3cr3t-Value-42"}
@@ -125,9 +124,53 @@ def make_driver(
 
 
 def load(name: str) -> dict[str, Any]:
-    """A corpus manifest (never edited: tests adapt copies)."""
-    docs = [d for d in yaml.safe_load_all((CORPUS / name).read_text()) if d]
+    """A corpus manifest (never edited: tests adapt copies); the test skips when the corpus is absent."""
+    docs = [d for d in yaml.safe_load_all(corpus_file(name).read_text()) if d]
     return docs[0]
+
+
+#: Our own manifests for the tests that are not about Argo's examples (they run without the corpus).
+#: One step writes /tmp/hello_world.txt as output artifact ``hello-art``; the next one prints it.
+ARTIFACT_PASSING = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: artifact-passing-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: generate-artifact, template: write}
+    - - name: consume-artifact
+        template: print
+        arguments:
+          artifacts: [{name: message, from: "{{steps.generate-artifact.outputs.artifacts.hello-art}}"}]
+  - name: write
+    container: {image: busybox, command: [sh, -c], args: ["echo hello world | tee /tmp/hello_world.txt"]}
+    outputs:
+      artifacts: [{name: hello-art, path: /tmp/hello_world.txt}]
+  - name: print
+    inputs:
+      artifacts: [{name: message, path: /tmp/message}]
+    container: {image: busybox, command: [sh, -c], args: ["cat /tmp/message"]}
+"""
+
+#: A step that reads the artifact stored under the repository key ``my-file`` (nothing writes it first).
+READ_KEY = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: read-key-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks: [{name: consume, template: consume}]
+  - name: consume
+    inputs:
+      artifacts: [{name: file, path: /tmp/file, s3: {key: my-file}}]
+    container: {image: busybox, command: [cat, /tmp/file]}
+"""
 
 
 def run_workflow(

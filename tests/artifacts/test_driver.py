@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from art_support import make_driver, nodes, run_workflow, start_thread
+from art_support import ARTIFACT_PASSING, make_driver, nodes, run_workflow, start_thread
 from click.testing import CliRunner
 
 from argento.cli.main import cli
@@ -171,7 +171,8 @@ def test_missing_output_wording(settings: Settings) -> None:
 
 def test_cli_ls_and_get(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARGENTO_SLEEP_SCALE", "0.02")
-    example = Path(__file__).resolve().parents[3] / "shared/argo-corpus/examples/artifact-passing.yaml"
+    example = tmp_path / "artifact-passing.yaml"
+    example.write_text(ARTIFACT_PASSING)
     runner = CliRunner()
     result = runner.invoke(cli, ["run", str(example), "-o", "name"])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from art_support import BUCKET, CREDS, MotoServer, free_port, load, make_driver, nodes, run_workflow, s3_spec
+from art_support import (
+    ARTIFACT_PASSING,
+    BUCKET,
+    CREDS,
+    READ_KEY,
+    MotoServer,
+    free_port,
+    make_driver,
+    nodes,
+    run_workflow,
+    s3_spec,
+)
 
 from argento.config import Settings
 
@@ -51,14 +62,14 @@ def _assert_consistent_error(wf: dict[str, Any], node: str, needle: str) -> str:
 def test_s3_unreachable_then_recovers(settings: Settings) -> None:
     port = free_port()  # nothing listens there yet
     repo = {"s3": s3_spec(f"127.0.0.1:{port}")}
-    wf = run_workflow(load("examples/artifact-passing.yaml"), settings, make_driver(settings, repo))
+    wf = run_workflow(ARTIFACT_PASSING, settings, make_driver(settings, repo))
     message = _assert_consistent_error(wf, "generate-artifact", f"cannot reach S3 endpoint http://127.0.0.1:{port}")
     assert message.startswith("failed to save artifact hello-art:")
 
     server = MotoServer(port).start()  # the fault is gone
     try:
         server.client().create_bucket(Bucket=BUCKET)
-        wf = run_workflow(load("examples/artifact-passing.yaml"), settings, make_driver(settings, repo))
+        wf = run_workflow(ARTIFACT_PASSING, settings, make_driver(settings, repo))
         assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
     finally:
         server.stop()
@@ -66,19 +77,16 @@ def test_s3_unreachable_then_recovers(settings: Settings) -> None:
 
 def test_bucket_missing_then_created(s3: MotoServer, settings: Settings) -> None:
     repo = {"s3": s3_spec(s3.endpoint, bucket="not-there-yet")}
-    wf = run_workflow(load("examples/artifact-passing.yaml"), settings, make_driver(settings, repo))
+    wf = run_workflow(ARTIFACT_PASSING, settings, make_driver(settings, repo))
     _assert_consistent_error(wf, "generate-artifact", "bucket 'not-there-yet' does not exist at S3 endpoint")
 
     s3.client().create_bucket(Bucket="not-there-yet")
-    wf = run_workflow(load("examples/artifact-passing.yaml"), settings, make_driver(settings, repo))
+    wf = run_workflow(ARTIFACT_PASSING, settings, make_driver(settings, repo))
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
 
 
 def test_input_missing_in_s3_is_a_clear_error(s3: MotoServer, settings: Settings) -> None:
-    wf = load("examples/key-only-artifact.yaml")
-    del wf["spec"]["templates"][0]["dag"]["tasks"][0]  # consume without generate
-    wf["spec"]["templates"][0]["dag"]["tasks"][0].pop("depends")
-    out = run_workflow(wf, settings, make_driver(settings, {"s3": s3_spec(s3.endpoint)}))
+    out = run_workflow(READ_KEY, settings, make_driver(settings, {"s3": s3_spec(s3.endpoint)}))
     node = nodes(out)["consume"]
     assert node["phase"] == "Error"
     assert node["message"] == f"artifact file failed to load: key my-file does not exist in s3://{BUCKET}"

@@ -168,3 +168,58 @@ def test_retry_cron_and_archive(live: Run, tmp_path: Path) -> None:
     assert f"Name:                {name}" in live("archive", "get", uid).stdout
     assert live("archive", "delete", uid).exit_code == 0
     assert live("archive", "get", uid).exit_code == 2
+
+
+IN_MLOPS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: in-mlops-
+  namespace: mlops
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container:
+        image: python:3.11
+        command: [python, train.py]
+"""
+
+
+def test_submit_follows_the_manifest_namespace_and_get_logs_find_it(live: Run, tmp_path: Path) -> None:
+    """Issue 16.4: `submit --wait/--watch` created the workflow in `mlops` and then watched `argo` (exit 2)."""
+    (tmp_path / "train.py").write_text("print('trained here')\n")
+    path = _manifest(tmp_path, "in-mlops.yaml", IN_MLOPS)
+    for flag in ("--wait", "--watch"):
+        result = live("submit", path, flag, "--workdir", str(tmp_path), "-o", "json")
+        assert result.exit_code == 0, result.output
+    wf = json.loads(result.stdout)
+    name = wf["metadata"]["name"]
+    assert wf["metadata"]["namespace"] == "mlops" and wf["status"]["phase"] == "Succeeded"
+    # Without -n: found where it is. With the wrong -n: the error says where it is.
+    got = live("get", name)
+    assert got.exit_code == 0 and "Namespace:           mlops" in got.stdout
+    logs = live("logs", name)
+    assert logs.exit_code == 0 and logs.stdout.rstrip().endswith(": trained here")
+    wrong = live("get", name, "-n", "argo")
+    assert wrong.exit_code == 2
+    assert (
+        f'workflow "{name}" not found in namespace "argo"; it is in namespace "mlops" (-n mlops)'
+        in wrong.output
+    )
+    # Without --workdir there is no folder to find train.py in, as in a container without the script.
+    bare = live("submit", path, "--wait")
+    assert bare.exit_code == 1
+
+
+def test_describe_pod_of_a_step(live: Run, tmp_path: Path) -> None:
+    path = _manifest(tmp_path, "hello.yaml", HELLO)
+    wf = json.loads(live("submit", path, "--wait", "-o", "json").stdout)
+    logs = live("logs", wf["metadata"]["name"])
+    pod = logs.stdout.split(":")[0]
+    described = live("describe", "pod", pod)
+    assert described.exit_code == 0, described.output
+    assert f"Name:         {pod}" in described.stdout and "Status:       Succeeded" in described.stdout
+    assert "Events:" in described.stdout and "Container main exited with code 0" in described.stdout
+    missing = live("describe", "pod", "no-such-pod-123")
+    assert missing.exit_code == 2 and 'pod "no-such-pod-123" not found' in missing.output

@@ -133,3 +133,12 @@ def test_archive_commands(run: Run, fake: FakeArgo) -> None:
     assert run("archive", "delete", uid).stdout.strip() == f"Archived workflow '{uid}' deleted"
     assert run("archive", "list").stdout.strip() == "No archived workflows found"
     assert run("archive", "get", "done").exit_code == 2
+
+
+def test_next_run_reads_schedules_as_the_server_does() -> None:
+    # One parser (argento.spec.cron) for the CLI and the server's cron controller: @every and time zones too.
+    now = datetime(2024, 3, 1, 10, 30, 20, tzinfo=UTC)
+    assert next_run("@every 90s", now=now) == datetime(2024, 3, 1, 10, 31, 50, tzinfo=UTC)
+    assert next_run("CRON_TZ=Europe/Paris 0 12 * * *", now=now) == datetime(2024, 3, 1, 11, 0, tzinfo=UTC)
+    assert next_run("0 12 * * *", timezone="Nowhere/City", now=now) is None
+    assert next_run("61 * * * *", now=now) is None

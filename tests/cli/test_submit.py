@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_support import HELLO, Run
 from fake_argo import FakeArgo
 
@@ -76,6 +77,46 @@ def test_submit_resolves_template_refs_on_the_server(run: Run, fake: FakeArgo, t
     result = run("submit", str(manifest), "-o", "name")
     assert result.exit_code == 0, result.output
     assert any(r.url.path == "/api/v1/workflow-templates/argo/shared" for r in fake.requests)
+
+
+def test_submit_remembers_checked_files_but_not_against_changed_server_templates(
+    run: Run, fake: FakeArgo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files whose Workflows passed lint are not parsed again (`argento.cli.checked`) — unless the server
+    templates they reference changed since, or the files did: lint then runs, and says what is wrong."""
+    from argento.cli import workflows
+
+    manifest = tmp_path / "ref.yaml"
+    manifest.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: ref-}\n"
+        "spec:\n  workflowTemplateRef: {name: shared}\n"
+    )
+    template = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "shared", "namespace": "argo", "resourceVersion": "1"},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "busybox"}}]},
+    }
+    fake.templates[("argo", "shared")] = template
+    linted: list[int] = []
+    real = workflows._lint_workflows
+    monkeypatch.setattr(workflows, "_lint_workflows", lambda *a: (linted.append(1), real(*a))[1])
+
+    assert run("submit", str(manifest), "-o", "name").exit_code == 0
+    assert run("submit", str(manifest), "-o", "name").exit_code == 0
+    assert len(linted) == 1 and len(fake.workflows) == 2  # the second submit took the checked entry
+    # The template changes on the server so that the workflow no longer resolves: lint runs and refuses it.
+    fake.templates[("argo", "shared")] = {
+        **template,
+        "metadata": {**template["metadata"], "resourceVersion": "2"},
+        "spec": {**template["spec"], "entrypoint": "gone"},
+    }
+    result = run("submit", str(manifest))
+    assert result.exit_code == 1 and "gone" in result.stderr and len(linted) == 2
+    fake.templates[("argo", "shared")] = template  # back as it was: a digest lint passed with before
+    assert run("submit", str(manifest), "-o", "name").exit_code == 0 and len(linted) == 2
+    manifest.write_text(manifest.read_text().replace("ref-", "other-"))  # an edit: checked again
+    assert run("submit", str(manifest), "-o", "name").exit_code == 0 and len(linted) == 3
 
 
 def test_submit_wait_exit_codes(run: Run, fake: FakeArgo, hello: Path) -> None:

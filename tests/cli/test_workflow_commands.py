@@ -43,6 +43,13 @@ def test_list_chunks(run: Run, fake: FakeArgo) -> None:
     for i in range(5):
         _add(fake, f"w{i}")
     assert len(run("list", "--chunk-size", "2", "-o", "name").stdout.split()) == 5
+    # By default the list is paged too (issue 14 item 4: one 200 MB answer), 500 at a time as kubectl does.
+    fake.requests.clear()
+    assert len(run("list", "-o", "name").stdout.split()) == 5
+    limits = [
+        r.url.params.get("listOptions.limit") for r in fake.requests if r.url.path == "/api/v1/workflows/argo"
+    ]
+    assert limits and set(limits) == {"500"}
 
 
 def test_get_tree_json_and_latest(run: Run, fake: FakeArgo) -> None:

@@ -251,6 +251,8 @@ class FakeArgo:
         return self.workflows[(ns, name)]
 
     def _workflows(self, method: str, parts: list[str], q: dict[str, str], body: Json) -> Any:
+        if not parts and method == "GET":  # /api/v1/workflows/: every namespace, as the Argo UI lists them
+            return self._page(self._select(iter(self.workflows.values()), q), q)
         ns = parts[0]
         if len(parts) == 1 and method == "POST":
             return copy.deepcopy(self.add_workflow(body["workflow"], ns))

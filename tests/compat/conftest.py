@@ -6,13 +6,13 @@ local executor. Clients reach it over loopback only (proxy variables are ignored
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from serverconf import ServerProcess
+from wait import eventually
 
 
 @pytest.fixture(scope="session")
@@ -29,19 +29,11 @@ def http(argento_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def poll(fetch: Callable[[], Any], done: Callable[[Any], bool], *, timeout: float = 20.0) -> Any:
-    """Call ``fetch`` until ``done(result)``; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fetch()
-        if done(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not done after {timeout}s: {result}")
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def wait_until() -> Callable[..., Any]:
-    """``wait_until(fetch, done)``: poll with a deadline."""
-    return poll
+    """``wait_until(fetch, done)``: poll ``fetch`` until ``done(result)`` (tests/support/wait.py)."""
+
+    def wait_until(fetch: Callable[[], Any], done: Callable[[Any], bool], *, timeout: float = 20.0) -> Any:
+        return eventually(fetch, until=done, timeout=timeout, interval=0.1)
+
+    return wait_until

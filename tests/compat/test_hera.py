@@ -253,3 +253,35 @@ def test_list_workflows_with_a_label_selector(svc: WorkflowsService) -> None:
     assert len(page.items) == 1 and page.metadata.continue_
     rest = svc.list_workflows(label_selector=f"run={run}", limit="1", continue_=page.metadata.continue_)
     assert {page.items[0].metadata.name, rest.items[0].metadata.name} == set(names.values())
+
+
+def test_rerun_from_a_step_with_argentos_hera_helper(
+    svc: WorkflowsService, wait_until: Callable[..., Any]
+) -> None:
+    from argento.client.hera import rerun_workflow
+
+    with (
+        Workflow(generate_name="hera-rerun-", entrypoint="main", namespace=NS, workflows_service=svc) as w,
+        DAG(name="main"),
+    ):
+        a = add(name="first", arguments={"a": 1, "b": 2})
+        d = double(name="second", arguments={"x": a.result})
+        a >> d
+    done = w.create(wait=True, poll_interval=POLL)
+    assert done.status is not None and done.status.phase == "Succeeded"
+
+    new = rerun_workflow(svc, w.name, from_="second")
+    assert isinstance(new, WorkflowModel) and new.metadata.name.startswith(w.name + "-")
+    final = wait_until(
+        lambda: svc.get_workflow(new.metadata.name),
+        lambda wf: wf.status is not None and wf.status.phase in ("Succeeded", "Failed", "Error"),
+    )
+    assert final.status.phase == "Succeeded"
+    nodes = {n.display_name: n for n in final.status.nodes.values()}
+    # Hera's models parse the reuse marker (Argo's memoizationStatus)
+    assert nodes["first"].memoization_status.hit is True
+    assert nodes["first"].memoization_status.cache_name == "argento-rerun"
+    assert nodes["second"].memoization_status is None
+    assert nodes["second"].outputs.result == "6"
+    with pytest.raises(NotFound, match="nope"):
+        rerun_workflow(svc, w.name, from_=["nope"])

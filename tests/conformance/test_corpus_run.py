@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from corpus import CORPUS, cases, run_all, table
+from argo_corpus import requires_corpus
+from corpus import cases, run_all, table
 
 pytestmark = [
     pytest.mark.conformance,
-    pytest.mark.skipif(not (CORPUS / "INDEX.tsv").exists(), reason="../shared/argo-corpus is not present"),
+    requires_corpus,
 ]
 
 

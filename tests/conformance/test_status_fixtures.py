@@ -9,25 +9,24 @@ node Argo had already finished must have finished the same way.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from argo_corpus import CORPUS, REASON
 
 from argento.config import Settings
 from argento.engine import RunOptions, WorkflowRunner
 from argento.executors.base import PodSpec, StepResult
 from argento.executors.fake import FakeExecutor
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-corpus"
 FIXTURES = sorted(
     line.split("\t")[0]
     for line in (CORPUS / "INDEX.tsv").read_text().splitlines()[1:]
     if line.endswith("\tstatus-in-file")
 ) if (CORPUS / "INDEX.tsv").exists() else []
 
-pytestmark = pytest.mark.skipif(not FIXTURES, reason="../shared/argo-corpus is not present")
+pytestmark = pytest.mark.skipif(not FIXTURES, reason=REASON)
 
 FULFILLED = {"Succeeded", "Failed", "Error", "Skipped", "Omitted"}
 

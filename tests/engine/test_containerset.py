@@ -145,7 +145,10 @@ def test_failing_container_fails_pod_and_dependents_do_not_run(run_wf: Callable[
     assert nodes["failing.b"]["message"] == "b: Error (exit code 3): "
     # The emissary of a dependent exits 64 (Error) naming the failed dependency; transitively too.
     assert nodes["failing.c"]["phase"] == "Error"
-    assert nodes["failing.c"]["message"] == 'c: Error (exit code 64): dependency "b" exited with non-zero code: 3'
+    assert (
+        nodes["failing.c"]["message"]
+        == 'c: Error (exit code 64): dependency "b" exited with non-zero code: 3'
+    )
     assert nodes["failing.main"]["phase"] == "Error"
     assert nodes["failing.main"]["message"] == (
         'main: Error (exit code 64): dependency "c" exited with non-zero code: 64'
@@ -229,7 +232,9 @@ def test_workspace_volume_is_shared(run_wf: Callable[..., dict[str, Any]]) -> No
     assert wf["status"]["phase"] == "Succeeded"
     assert seen == {"main": "from-a"}
     pod = nodes_by_name(wf)["ws"]
-    assert pod["outputs"]["parameters"] == [{"name": "out", "value": "from-a+main"}]
+    assert pod["outputs"]["parameters"] == [
+        {"name": "out", "value": "from-a+main", "valueFrom": {"path": "/workspace/out"}}
+    ]
 
 
 RESULT = """
@@ -346,7 +351,7 @@ def test_local_executor_logs_per_container_and_shared_volume(settings: Settings)
         executor = LocalExecutor(settings)
         try:
             runner = WorkflowRunner(yaml.safe_load(LOCAL), RunOptions(settings=settings, executor=executor))
-            runner._include_result = True  # as when a later step reads {{…outputs.result}}
+            runner.include_result = True  # as when a later step reads {{…outputs.result}}
             return await runner.run()
         finally:
             await executor.close()
@@ -355,7 +360,9 @@ def test_local_executor_logs_per_container_and_shared_volume(settings: Settings)
     assert wf["status"]["phase"] == "Succeeded"
     pod = nodes_by_name(wf)["local-cs"]
     assert pod["outputs"]["result"] == "hi"
-    assert pod["outputs"]["parameters"] == [{"name": "msg", "value": "hi\n"}]
+    assert pod["outputs"]["parameters"] == [
+        {"name": "msg", "value": "hi", "valueFrom": {"path": "/workspace/msg"}}
+    ]
     pod_dir = settings.runs_dir / "local-cs" / "local-cs"
     assert (pod_dir / "a.log").read_text() == "from-a\n"
     assert (pod_dir / "main.log").read_text() == "hi\n"

@@ -69,7 +69,7 @@ def test_enhanced_depends_omits_and_fails(run_wf: Callable[..., dict[str, Any]])
     wf = run_wf(FAILING)
     nodes = nodes_by_name(wf)
     assert nodes["fails.A"]["phase"] == "Failed"
-    assert nodes["fails.A"]["message"] == "Error (exit code 3)"
+    assert nodes["fails.A"]["message"] == "main: Error (exit code 3)"  # Argo's inferFailedReason
     assert nodes["fails.A"]["outputs"]["exitCode"] == "3"
     assert nodes["fails.B"]["phase"] == "Omitted"
     assert nodes["fails.B"]["type"] == "Skipped"

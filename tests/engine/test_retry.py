@@ -66,7 +66,9 @@ def test_retry_policy_on_error_does_not_retry_failures(run_wf: Callable[..., dic
 
 
 def test_retry_expression_stops(run_wf: Callable[..., dict[str, Any]]) -> None:
-    text = RETRY.replace("retryPolicy: Always}", "retryPolicy: Always, expression: \"asInt(lastRetry.exitCode) == 2\"}")
+    text = RETRY.replace(
+        "retryPolicy: Always}", 'retryPolicy: Always, expression: "asInt(lastRetry.exitCode) == 2"}'
+    )
     wf = run_wf(text, script=_fail_times(10))
     retry = nodes_by_name(wf)["rt[0].flaky"]
     assert len(retry["children"]) == 1

@@ -43,11 +43,16 @@ def test_steps_tree_and_scopes(run_wf: Callable[..., dict[str, Any]]) -> None:
     assert nodes["st[0].hello"]["children"] == [ids["st[1]"]]
     assert nodes["st[0].hello"]["displayName"] == "hello"
     assert nodes["st[1].p1"]["outputs"]["result"] == "hi world"
-    assert nodes["st[1].p1"]["outputs"]["parameters"] == [{"name": "out", "value": "hi world"}]
+    assert nodes["st[1].p1"]["outputs"]["parameters"] == [
+        {"name": "out", "value": "hi world", "valueFrom": {"path": "/tmp/out"}}
+    ]
     assert nodes["st[1].p2"]["type"] == "Skipped"
     # Both the ran and the skipped step lead to the next group.
     assert nodes["st[1].p1"]["children"] == [ids["st[2]"]] and nodes["st[1].p2"]["children"] == [ids["st[2]"]]
-    assert [wf["status"]["nodes"][c]["displayName"] for c in nodes["st[2]"]["children"]] == ["loop(0:n:1)", "loop(1:n:2)"]
+    assert [wf["status"]["nodes"][c]["displayName"] for c in nodes["st[2]"]["children"]] == [
+        "loop(0:n:1)",
+        "loop(1:n:2)",
+    ]
     assert root["outboundNodes"] == [ids["st[2].loop(0:n:1)"], ids["st[2].loop(1:n:2)"]]
 
 
@@ -92,5 +97,10 @@ spec:
     nodes = nodes_by_name(wf)
     assert nodes["mt[0].a"]["phase"] == "Error"
     assert nodes["mt[0].a"]["message"] == "template nope not found"
-    assert nodes["mt[0]"]["message"] == "child 'mt[0].a' errored"
-    assert wf["status"]["phase"] == "Error"
+    # Argo's executeStepGroup / executeSteps: the group errors, the steps node (and the workflow) fail
+    assert nodes["mt[0]"]["phase"] == "Error"
+    assert (
+        nodes["mt[0]"]["message"]
+        == "step group deemed errored due to child mt[0].a error: template nope not found"
+    )
+    assert wf["status"]["phase"] == "Failed"

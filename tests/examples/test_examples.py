@@ -21,16 +21,27 @@ def _argo_files() -> list[Path]:
     return sorted(p for p in EXAMPLES.rglob("*.yaml") if "argoproj.io/" in p.read_text())
 
 
-def _argento(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def _argento(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "argento", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+        [sys.executable, "-m", "argento", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
     )
 
 
 def test_every_workflow_example_lints() -> None:
     files = _argo_files()
     assert {p.name for p in files} >= {
-        "hello-dag.yaml", "mlflow-train.yaml", "s3-artifacts.yaml", "workflow-template.yaml", "from-template.yaml",
+        "hello-dag.yaml",
+        "mlflow-train.yaml",
+        "s3-artifacts.yaml",
+        "workflow-template.yaml",
+        "from-template.yaml",
         "train-evaluate-deploy.yaml",
     }
     proc = _argento("lint", *map(str, files))
@@ -54,8 +65,18 @@ def test_examples_run_without_a_server(example: str, extra: list[str], argento_h
 
 def test_mlflow_train_example_logs_a_registered_model(argento_home: Path) -> None:
     pytest.importorskip("mlflow")
-    store = f"sqlite:///{argento_home / 'mlflow.db'}"  # no server; inside the home, which steps see
-    proc = _argento("run", "examples/mlflow-train.yaml", "-p", "C=0.5", "-o", "json", env={**os.environ, "MLFLOW_TRACKING_URI": store})
+    # No server: a store in the home's mlflow/ folder, which steps see (not the rest of the home).
+    (argento_home / "mlflow").mkdir(exist_ok=True)
+    store = f"sqlite:///{argento_home / 'mlflow' / 'mlflow.db'}"
+    proc = _argento(
+        "run",
+        "examples/mlflow-train.yaml",
+        "-p",
+        "C=0.5",
+        "-o",
+        "json",
+        env={**os.environ, "MLFLOW_TRACKING_URI": store},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     import mlflow
 
@@ -68,7 +89,12 @@ def test_model_store_examples(argento_home: Path) -> None:
     env = {**os.environ, "ARGENTO_HOME": str(argento_home)}
     for script in ("train_iris.py", "model_versions.py"):
         proc = subprocess.run(
-            [sys.executable, f"examples/{script}"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+            [sys.executable, f"examples/{script}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
     assert "production predicts 0" in proc.stdout
@@ -89,13 +115,26 @@ def test_grafana_dashboard_uses_metrics_argento_exports() -> None:
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     used = {m for e in exprs for m in re.findall(r"\b((?:argo_workflows|argento)_[a-z_]+)\b", e)}
     assert used and used <= _exported_metric_names(), used - _exported_metric_names()
-    assert any(m.startswith("argo_workflows_") for m in used) and any(m.startswith("argento_service_") for m in used)
+    assert any(m.startswith("argo_workflows_") for m in used) and any(
+        m.startswith("argento_service_") for m in used
+    )
     prometheus = yaml.safe_load((EXAMPLES / "monitoring" / "prometheus.yml").read_text())
     assert prometheus["scrape_configs"][0]["static_configs"][0]["targets"] == ["127.0.0.1:2746"]
 
 
-USER_DOCS = ["install", "quickstart", "pipelines", "serving", "deployments", "tracking", "scaling", "operations",
-             "migration", "troubleshooting"]
+USER_DOCS = [
+    "install",
+    "quickstart",
+    "pipelines",
+    "images",
+    "serving",
+    "deployments",
+    "tracking",
+    "scaling",
+    "operations",
+    "migration",
+    "troubleshooting",
+]
 
 
 @pytest.mark.parametrize("page", USER_DOCS)

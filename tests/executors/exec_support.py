@@ -43,16 +43,28 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
 def make_pod(tmp_path: Path) -> Callable[..., PodSpec]:
     """``make_pod(image, command, args, **fields)`` with a fresh workdir and log path."""
 
-    def make(image: str = "busybox", command: list[str] | None = None, args: list[str] | None = None,
-             **kw: Any) -> PodSpec:
+    def make(
+        image: str = "busybox", command: list[str] | None = None, args: list[str] | None = None, **kw: Any
+    ) -> PodSpec:
         n = next(_counter)
         name = kw.pop("name", f"step{n}")
         workdir = tmp_path / "work" / f"{name}-{n}"
         workdir.mkdir(parents=True)
         fields: dict[str, Any] = dict(
-            node_id=f"wf-{n}", workflow="wf", template=name, image=image, command=command or [],
-            args=args or [], env={}, working_dir=None, script_source=None, requests={}, limits={},
-            mounts={}, log_path=tmp_path / "logs" / f"{name}-{n}.log", workdir=workdir,
+            node_id=f"wf-{n}",
+            workflow="wf",
+            template=name,
+            image=image,
+            command=command or [],
+            args=args or [],
+            env={},
+            working_dir=None,
+            script_source=None,
+            requests={},
+            limits={},
+            mounts={},
+            log_path=tmp_path / "logs" / f"{name}-{n}.log",
+            workdir=workdir,
         )
         fields.update(kw)
         return PodSpec(**fields)
@@ -60,18 +72,24 @@ def make_pod(tmp_path: Path) -> Callable[..., PodSpec]:
     return make
 
 
-@pytest.fixture(params=["namespace", "userns", "rewrite"])
+@pytest.fixture(params=["namespace", "userns", "rewrite", "durable"])
 def isolation(request: pytest.FixtureRequest) -> str:
-    """Each isolation mode; as root, ``userns`` still runs the unprivileged code path (the zygote)."""
-    if request.param != "rewrite" and not NAMESPACES:
+    """Each isolation mode; as root, ``userns`` still runs the unprivileged code path (the zygote).
+
+    ``durable`` is the automatic isolation with durable steps (`argento server`'s: spawned, logged and
+    recorded by the supervisor, see `argento.executors.supervisor`)."""
+    if request.param not in ("rewrite", "durable") and not NAMESPACES:
         pytest.skip("mount namespaces are not available here")
     return request.param
 
 
 @pytest.fixture
 def executor(settings: Settings, isolation: str) -> Iterator[LocalExecutor]:
-    """A local executor in each isolation mode (namespace when available, and the rewrite fallback)."""
-    ex = LocalExecutor(settings, isolation=isolation, kill_grace=2.0)
+    """A local executor in each isolation mode (namespace when available, the rewrite fallback, durable)."""
+    if isolation == "durable":
+        ex = LocalExecutor(settings, kill_grace=2.0, durable=True)
+    else:
+        ex = LocalExecutor(settings, isolation=isolation, kill_grace=2.0)
     yield ex
     run(ex.close())
 

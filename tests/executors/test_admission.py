@@ -7,9 +7,11 @@ import asyncio
 import exec_support
 import pytest
 from exec_support import run
+from wait import eventually_async
 
 from argento.config import Settings
 from argento.executors import Admission, Resources, Unschedulable, parse_quantity
+from argento.executors.admission import pod_capacity
 from argento.executors.local import LocalExecutor
 
 make_pod = exec_support.make_pod  # a fixture
@@ -17,10 +19,21 @@ make_pod = exec_support.make_pod  # a fixture
 GI = 2**30
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("500m", 0.5), ("2", 2.0), ("0.25", 0.25), ("64Mi", 64 * 2**20), ("1Gi", GI), ("1G", 1e9),
-    ("128M", 128e6), ("1e3", 1000.0), ("1.5Ki", 1536.0), (3, 3.0),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("500m", 0.5),
+        ("2", 2.0),
+        ("0.25", 0.25),
+        ("64Mi", 64 * 2**20),
+        ("1Gi", GI),
+        ("1G", 1e9),
+        ("128M", 128e6),
+        ("1e3", 1000.0),
+        ("1.5Ki", 1536.0),
+        (3, 3.0),
+    ],
+)
 def test_parse_quantity(text, value) -> None:
     assert parse_quantity(text) == value
 
@@ -42,7 +55,9 @@ def test_machine_capacity_is_known() -> None:
 
 def test_too_big_fails_at_once_with_the_scheduler_message() -> None:
     adm = Admission(Resources(2, 4 * GI))
-    with pytest.raises(Unschedulable, match=r"^Unschedulable: 0/1 nodes are available: 1 Insufficient cpu\.$"):
+    with pytest.raises(
+        Unschedulable, match=r"^Unschedulable: 0/1 nodes are available: 1 Insufficient cpu\.$"
+    ):
         adm.check(Resources(3, GI))
     with pytest.raises(Unschedulable, match=r"1 Insufficient cpu, 1 Insufficient memory\."):
         adm.check(Resources(3, 8 * GI))
@@ -61,11 +76,11 @@ def test_fifo_queue_is_fair() -> None:
 
         first = asyncio.create_task(pod("a", 1.5, 0.05))
         await asyncio.sleep(0)
-        big = asyncio.create_task(pod("big", 2, 0.01))   # must wait for a
+        big = asyncio.create_task(pod("big", 2, 0.01))  # must wait for a
         await asyncio.sleep(0)
         small = asyncio.create_task(pod("small", 0.5, 0))  # fits now, but queues behind big (no starvation)
-        await asyncio.sleep(0.01)
-        assert order == ["a"] and adm.waiting == 2
+        await eventually_async(lambda: adm.waiting, until=lambda n: n == 2, timeout=5, interval=0)
+        assert order == ["a"]
         assert adm.try_acquire(Resources()) is True  # BestEffort pods never wait
         await asyncio.gather(first, big, small)
         assert order == ["a", "big", "small"] and adm.used == Resources()
@@ -108,6 +123,42 @@ def test_executor_holds_pods_pending_until_they_fit(settings: Settings, make_pod
         assert ex.admission.used == Resources()
         with pytest.raises(Unschedulable):
             await ex.start(make_pod("busybox", ["true"], limits={"memory": "2Gi"}))
+        await ex.close()
+
+    run(go())
+
+
+def test_past_its_pod_capacity_every_pod_waits_in_the_queue() -> None:
+    # The kubelet's maxPods: BestEffort pods do not wait for cpu, but they do for a pod slot.
+    async def go():
+        adm = Admission(Resources(2, GI), max_pods=2)
+        assert adm.try_acquire(Resources()) and adm.try_acquire(Resources())
+        assert not adm.try_acquire(Resources())
+        third = asyncio.create_task(adm.acquire(Resources()))
+        await eventually_async(lambda: adm.waiting, until=lambda n: n == 1, timeout=5, interval=0)
+        adm.release(Resources())
+        await asyncio.wait_for(third, 2)
+        assert adm.pods == 2
+
+    run(go())
+
+
+def test_the_executor_runs_a_fan_out_wider_than_its_slots(settings: Settings, make_pod) -> None:
+    # A 10,000-item fan-out failed its later steps with "[Errno 24] Too many open files": each running step
+    # holds descriptors, so the open-file limit bounds how many run at once; the rest wait for a slot.
+    async def go():
+        assert LocalExecutor(settings).admission.max_pods == pod_capacity() < float("inf")
+        ex = LocalExecutor(settings, admission=Admission(max_pods=2))
+        handles = [
+            await ex.start(make_pod("busybox", ["sh", "-c"], [f"sleep 0.05; echo {i}"])) for i in range(6)
+        ]
+        assert sum(h.admitted.is_set() for h in handles) == 2
+        results = [await h.wait() for h in handles]
+        assert [r.result for r in results] == [str(i) for i in range(6)]
+        spans = sorted((r.started_at, r.finished_at) for r in results)
+        for i, (start, _) in enumerate(spans):  # never more than two at once
+            assert sum(1 for s, f in spans[:i] if f > start) <= 1
+        assert ex.admission.pods == 0
         await ex.close()
 
     run(go())

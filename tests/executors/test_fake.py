@@ -60,6 +60,30 @@ def test_delay_and_kill(make_pod) -> None:
     assert r1.exit_code == 0 and not r1.killed and r2.killed and 0.04 < took < 1
 
 
+def test_kill_ends_a_running_async_script(make_pod) -> None:
+    """A script that is still running (awaiting) when the step is killed: the wait ends at once, killed."""
+    cancelled = []
+
+    async def forever(pod):
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def go():
+        ex = FakeExecutor(forever)
+        h = await ex.start(make_pod())
+        waiting = asyncio.ensure_future(h.wait())
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        await h.kill()
+        return await asyncio.wait_for(waiting, 1.0)
+
+    r = run(go())
+    assert r.killed and r.exit_code == 143 and cancelled == [True]
+
+
 def test_ten_thousand_steps_are_cheap(make_pod) -> None:
     pod = make_pod()
 

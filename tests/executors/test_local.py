@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import exec_support
 import pytest
 from exec_support import needs_namespaces, run, run_pod
+from wait import eventually
 
 from argento.config import Settings
 from argento.errors import ExecutorError
@@ -42,8 +44,7 @@ def test_result_is_stdout_with_one_trailing_newline_trimmed(executor: LocalExecu
 
 def test_result_keeps_the_last_256_kb(local: LocalExecutor, make_pod) -> None:
     # 300 kB of 'x' then a marker: the result is exactly the last 256 kB (minus the trimmed newline).
-    pod = make_pod("python:3", ["python", "-c"],
-                   ["import sys; sys.stdout.write('x' * 300_000 + 'END\\n')"])
+    pod = make_pod("python:3", ["python", "-c"], ["import sys; sys.stdout.write('x' * 300_000 + 'END\\n')"])
     _, r = run(run_pod(local, pod))
     assert len(r.result.encode()) == RESULT_LIMIT - 1
     assert r.result.endswith("xEND")
@@ -70,15 +71,6 @@ def _gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
 
 
-def _wait_gone(pid: int, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return True
-        time.sleep(0.02)
-    return _gone(pid)
-
-
 def test_kill_takes_down_the_process_tree_without_zombies(executor: LocalExecutor, make_pod) -> None:
     async def go():
         pod = make_pod("busybox", ["sh", "-c"], ["sleep 100 & echo $! > /tmp/bg; sleep 100; echo never"])
@@ -95,13 +87,13 @@ def test_kill_takes_down_the_process_tree_without_zombies(executor: LocalExecuto
 
     bg_pid, r, took = run(go())
     assert r.killed and r.exit_code == 143 and took < 2
-    assert _wait_gone(bg_pid), f"background child {bg_pid} survived or is a zombie"
+    eventually(lambda: _gone(bg_pid), timeout=3, what=f"background child {bg_pid} gone (not a zombie)")
 
 
 def test_background_children_die_with_the_main_process(local: LocalExecutor, make_pod) -> None:
     _, r = run(run_pod(local, make_pod("busybox", ["sh", "-c"], ["sleep 100 >/dev/null & echo $!"])))
     assert r.exit_code == 0
-    assert _wait_gone(int(r.result))
+    eventually(lambda: _gone(int(r.result)), timeout=3, what="the step's process gone")
 
 
 def test_kill_escalates_to_sigkill_after_grace(local: LocalExecutor, make_pod) -> None:
@@ -116,14 +108,24 @@ def test_kill_escalates_to_sigkill_after_grace(local: LocalExecutor, make_pod) -
     assert r.killed and r.exit_code == 137 and 0.25 < took < 3
 
 
-def test_sidecars_start_first_and_are_killed_after_main(local: LocalExecutor, make_pod, tmp_path: Path) -> None:
+def test_sidecars_start_first_and_are_killed_after_main(
+    local: LocalExecutor, make_pod, tmp_path: Path
+) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
-    side = make_pod("busybox", ["sh", "-c"], ["echo up > /shared/side; echo sidecar-log; exec sleep 100"],
-                    mounts={"/shared": shared})
-    main = make_pod("busybox", ["sh", "-c"],
-                    ["for i in $(seq 100); do [ -s /shared/side ] && break; sleep 0.02; done; cat /shared/side"],
-                    mounts={"/shared": shared}, sidecars=[side])
+    side = make_pod(
+        "busybox",
+        ["sh", "-c"],
+        ["echo up > /shared/side; echo sidecar-log; exec sleep 100"],
+        mounts={"/shared": shared},
+    )
+    main = make_pod(
+        "busybox",
+        ["sh", "-c"],
+        ["for i in $(seq 100); do [ -s /shared/side ] && break; sleep 0.02; done; cat /shared/side"],
+        mounts={"/shared": shared},
+        sidecars=[side],
+    )
     t = time.perf_counter()
     _, r = run(run_pod(local, main))
     assert r.result == "up" and time.perf_counter() - t < 3
@@ -132,8 +134,15 @@ def test_sidecars_start_first_and_are_killed_after_main(local: LocalExecutor, ma
 
 def test_parallel_steps_have_private_tmp(executor: LocalExecutor, make_pod) -> None:
     async def go():
-        pods = [make_pod("busybox", ["sh", "-c"], [f"echo {n} > /tmp/x; sleep 0.2; cat /tmp/x"],
-                         output_paths=["/tmp/x"]) for n in ("one", "two")]
+        pods = [
+            make_pod(
+                "busybox",
+                ["sh", "-c"],
+                [f"echo {n} > /tmp/x; sleep 0.2; cat /tmp/x"],
+                output_paths=["/tmp/x"],
+            )
+            for n in ("one", "two")
+        ]
         handles = await asyncio.gather(*(executor.start(p) for p in pods))
         results = await asyncio.gather(*(h.wait() for h in handles))
         return handles, results
@@ -147,19 +156,33 @@ def test_parallel_steps_have_private_tmp(executor: LocalExecutor, make_pod) -> N
 def test_mounts_are_shared_between_steps(executor: LocalExecutor, make_pod, tmp_path: Path) -> None:
     vol = tmp_path / "vol"
     vol.mkdir()
-    _, r = run(run_pod(executor, make_pod("argoproj/argosay:v2", [], ["echo", "it works", "/mnt/vol/test-art"],
-                                          mounts={"/mnt/vol": vol})))
+    _, r = run(
+        run_pod(
+            executor,
+            make_pod(
+                "argoproj/argosay:v2", [], ["echo", "it works", "/mnt/vol/test-art"], mounts={"/mnt/vol": vol}
+            ),
+        )
+    )
     assert r.exit_code == 0 and (vol / "test-art").read_text() == "it works"
-    _, r = run(run_pod(executor, make_pod("busybox", ["sh", "-c"], ["cat /mnt/vol/test-art"],
-                                          mounts={"/mnt/vol": vol})))
+    _, r = run(
+        run_pod(
+            executor, make_pod("busybox", ["sh", "-c"], ["cat /mnt/vol/test-art"], mounts={"/mnt/vol": vol})
+        )
+    )
     assert r.result == "it works"
 
 
 def test_outputs_outside_tmp_are_private_and_found(executor: LocalExecutor, make_pod) -> None:
-    pod = make_pod("busybox", ["sh", "-c"],
-                   ["mkdir -p /mnt/out /go/src && echo 42 > /mnt/out/x && echo r > /zz-argento-result.txt "
-                    "&& echo g > /go/src/y && ls / | grep -c . >/dev/null"],
-                   output_paths=["/mnt/out/x", "/zz-argento-result.txt", "/go/src/y"])
+    pod = make_pod(
+        "busybox",
+        ["sh", "-c"],
+        [
+            "mkdir -p /mnt/out /go/src && echo 42 > /mnt/out/x && echo r > /zz-argento-result.txt "
+            "&& echo g > /go/src/y && ls / | grep -c . >/dev/null"
+        ],
+        output_paths=["/mnt/out/x", "/zz-argento-result.txt", "/go/src/y"],
+    )
     handle, r = run(run_pod(executor, pod))
     assert r.exit_code == 0, pod.log_path.read_text()
     assert handle.host_path("/mnt/out/x").read_text() == "42\n"
@@ -172,8 +195,13 @@ def test_outputs_outside_tmp_are_private_and_found(executor: LocalExecutor, make
 @needs_namespaces
 def test_namespace_mode_sees_the_host_root_and_container_paths(settings: Settings, make_pod) -> None:
     ex = LocalExecutor(settings, isolation="namespace")
-    pod = make_pod("busybox", ["sh", "-c"], ["pwd; ls /usr/bin/env; cat /etc/hostname >/dev/null && echo ok"],
-                   working_dir="/work/argento-test/src", output_paths=["/work/argento-test/out"])
+    pod = make_pod(
+        "busybox",
+        ["sh", "-c"],
+        ["pwd; ls /usr/bin/env; cat /etc/hostname >/dev/null && echo ok"],
+        working_dir="/work/argento-test/src",
+        output_paths=["/work/argento-test/out"],
+    )
     _, r = run(run_pod(ex, pod))
     assert r.result.splitlines() == ["/work/argento-test/src", "/usr/bin/env", "ok"]
     assert not os.path.exists("/work/argento-test")
@@ -182,8 +210,12 @@ def test_namespace_mode_sees_the_host_root_and_container_paths(settings: Setting
 def test_rewrite_mode_maps_known_paths(settings: Settings, make_pod) -> None:
     ex = LocalExecutor(settings, isolation="rewrite")
     assert ex.isolation == "rewrite"
-    pod = make_pod("busybox", ["sh", "-c"], ["echo $MYTMP /var/tmp /tmpx; echo hi > /tmp/f; cat /tmp/f"],
-                   env={"MYTMP": "/tmp/a"})
+    pod = make_pod(
+        "busybox",
+        ["sh", "-c"],
+        ["echo $MYTMP /var/tmp /tmpx; echo hi > /tmp/f; cat /tmp/f"],
+        env={"MYTMP": "/tmp/a"},
+    )
     handle, r = run(run_pod(ex, pod))
     private = str(pod.workdir / "tmp")
     assert r.result.splitlines() == [f"{private}/a /var/tmp /tmpx", "hi"]
@@ -191,9 +223,13 @@ def test_rewrite_mode_maps_known_paths(settings: Settings, make_pod) -> None:
 
 
 def test_script_templates_python_and_sh(executor: LocalExecutor, make_pod) -> None:
-    py = make_pod("python:alpine3.23", ["python"], [],
-                  script_source="import random, sys\nprint('py', sys.version_info[0])\nopen('/tmp/o', 'w').write('w')\n",
-                  output_paths=["/tmp/o"])
+    py = make_pod(
+        "python:alpine3.23",
+        ["python"],
+        [],
+        script_source="import random, sys\nprint('py', sys.version_info[0])\nopen('/tmp/o', 'w').write('w')\n",
+        output_paths=["/tmp/o"],
+    )
     handle, r = run(run_pod(executor, py))
     assert (r.exit_code, r.result) == (0, "py 3"), py.log_path.read_text()
     assert handle.host_path("/tmp/o").read_text() == "w"
@@ -203,8 +239,16 @@ def test_script_templates_python_and_sh(executor: LocalExecutor, make_pod) -> No
 
 
 def test_environment_is_clean(settings: Settings, make_pod) -> None:
-    ex = LocalExecutor(settings, host_env={"PATH": os.environ["PATH"], "HOME": "/home/u", "PYTHONPATH": "/x",
-                                           "SECRET_TOKEN": "s", "LANG": "C.UTF-8"})
+    ex = LocalExecutor(
+        settings,
+        host_env={
+            "PATH": os.environ["PATH"],
+            "HOME": "/home/u",
+            "PYTHONPATH": "/x",
+            "SECRET_TOKEN": "s",
+            "LANG": "C.UTF-8",
+        },
+    )
     pod = make_pod("python:3", ["sh", "-c"], ["env | sort"], env={"ARGO_TEMPLATE": "{}"})
     _, r = run(run_pod(ex, pod))
     env = dict(line.split("=", 1) for line in r.result.splitlines())
@@ -213,16 +257,35 @@ def test_environment_is_clean(settings: Settings, make_pod) -> None:
     assert env["PATH"].startswith(f"{ex.runtime.python_bin}:{ex.runtime.bin}:")
 
 
-def test_start_errors(local: LocalExecutor, make_pod) -> None:
+def test_start_errors(settings: Settings, local: LocalExecutor, make_pod) -> None:
+    strict = LocalExecutor(dataclasses.replace(settings, strict_images=True))
     with pytest.raises(UnknownImage, match=r"images\.yaml"):
-        run(local.start(make_pod("nginx:1.13", ["nginx"])))
+        run(strict.start(make_pod("nginx:1.13", ["nginx"])))
     with pytest.raises(ExecutorError, match="executable file not found"):
         run(local.start(make_pod("busybox", ["no-such-program-argento"])))
+    with pytest.raises(ExecutorError, match="ENTRYPOINT/CMD are unknown"):
+        run(local.start(make_pod("myorg/unmapped:1")))
+
+
+def test_unmapped_image_runs_on_the_host_and_says_so_in_its_log(executor: LocalExecutor, make_pod) -> None:
+    # Issue 16.1: `rayproject/ray:2.9.0` used to fail with "has no local runtime mapping" although lint passed
+    # it; an unmapped image now runs its command from the host PATH, in the same filesystem view.
+    pod = make_pod("myorg/unmapped:1", ["sh", "-c"], ["echo private > /tmp/x && cat /tmp/x"])
+    handle, r = run(run_pod(executor, pod))
+    assert (r.exit_code, r.result) == (0, "private")
+    assert not (Path("/tmp") / "x").exists() or (Path("/tmp") / "x").read_text() != "private\n"
+    log = pod.log_path.read_text().splitlines()
+    assert log[0].startswith('argento: warning: image "myorg/unmapped:1" has no local runtime mapping')
+    assert handle.warnings == [log[0][len("argento: warning: ") :]]
 
 
 def test_memory_limit_is_enforced_with_an_rlimit(local: LocalExecutor, make_pod) -> None:
-    pod = make_pod("python:3", ["python", "-c"], ["b = bytearray(512 * 1024 * 1024); print('allocated')"],
-                   limits={"memory": "128Mi"})
+    pod = make_pod(
+        "python:3",
+        ["python", "-c"],
+        ["b = bytearray(512 * 1024 * 1024); print('allocated')"],
+        limits={"memory": "128Mi"},
+    )
     _, r = run(run_pod(local, pod))
     assert r.exit_code != 0 and "MemoryError" in pod.log_path.read_text()
 
@@ -233,3 +296,85 @@ def test_sleep_scale_speeds_up_example_sleeps(tmp_path: Path, make_pod) -> None:
     _, r1 = run(run_pod(ex, make_pod("busybox", ["sh", "-c"], ["sleep 20; echo done"])))
     _, r2 = run(run_pod(ex, make_pod("argoproj/argosay:v2", [], ["sleep", "20s"])))
     assert (r1.result, r2.exit_code) == ("done", 0) and time.perf_counter() - t < 3
+
+
+@pytest.mark.parametrize("isolation", ["rewrite", "userns", "durable"])
+def test_a_step_log_is_capped_with_a_marker(settings: Settings, make_pod, isolation: str) -> None:
+    """Issue 14 item 4: step logs were unbounded (three steps filled a 20 MB disk in 5 s). Both streams
+    count; the step keeps running (its pipes are drained) and outputs.result keeps the end of stdout.
+    ``durable`` (argento server's steps): the supervisor copies both pipes into the log, under the same cap."""
+    import dataclasses
+
+    from exec_support import NAMESPACES
+
+    from argento.executors.logcap import MARKER
+
+    if isolation == "userns" and not NAMESPACES:
+        pytest.skip("mount namespaces are not available here")
+    limit = 100_000
+    capped = dataclasses.replace(settings, max_step_log_bytes=limit)
+    if isolation == "durable":
+        ex = LocalExecutor(capped, durable=True)
+    else:
+        ex = LocalExecutor(capped, isolation=isolation)
+    try:
+        script = (
+            "import sys\n"
+            "for i in range(2000):\n"
+            "    sys.stdout.write('o' * 99 + '\\n'); sys.stderr.write('e' * 99 + '\\n')\n"
+            "sys.stdout.write('END\\n')\n"
+        )
+        pod = make_pod("python:3", ["python", "-c"], [script])
+        _, r = run(run_pod(ex, pod))
+        assert r.exit_code == 0 and r.result.endswith("o\nEND")
+        text = pod.log_path.read_text()
+        marker = MARKER.format(limit=limit)
+        shown = (len(text.encode()), text.count("[argento] log truncated"), text[-300:])
+        assert text.endswith(marker) and text.count("[argento] log truncated") == 1, shown
+        assert len(text.encode()) == limit + len(marker.encode())
+        assert "o" * 99 in text and "e" * 99 in text  # both streams were logged until the cap
+        small = make_pod("alpine:3", ["sh", "-c"], ["echo out; echo err >&2"])
+        run(run_pod(ex, small))
+        assert sorted(small.log_path.read_text().splitlines()) == ["err", "out"]
+    finally:
+        run(ex.close())
+
+
+@pytest.mark.parametrize("isolation", ["rewrite", "durable"])
+def test_a_sidecar_log_is_capped_and_indexed_like_the_main_one(
+    settings: Settings, make_pod, isolation: str
+) -> None:
+    """A sidecar's log had no bound (it wrote its file directly) and no line index: now both its streams go
+    through the same cap (marker once) and index as the main container's, whoever drains them — the engine,
+    or for ``durable`` (argento server's steps) the supervisor."""
+    import dataclasses
+
+    from argento.executors.logcap import MARKER, RECORD, STDERR, STDOUT, index_path
+
+    limit = 50_000
+    capped = dataclasses.replace(settings, max_step_log_bytes=limit)
+    ex = LocalExecutor(capped, durable=True) if isolation == "durable" else LocalExecutor(capped, isolation=isolation)
+    try:
+        script = (
+            "import sys, time\n"
+            "sys.stderr.write('side-err\\n'); sys.stderr.flush()\n"
+            "for i in range(2000):\n"
+            "    sys.stdout.write('s' * 99 + '\\n')\n"
+            "sys.stdout.flush()\n"
+            "time.sleep(100)\n"
+        )
+        side = make_pod("python:3", ["python", "-c"], [script])
+        main = make_pod("busybox", ["sh", "-c"], ["sleep 0.5; echo main-done"], sidecars=[side])
+        _, r = run(run_pod(ex, main))
+        assert r.exit_code == 0 and r.result == "main-done"
+        text = side.log_path.read_text()
+        marker = MARKER.format(limit=limit)
+        assert text.endswith(marker) and text.count("[argento] log truncated") == 1, text[-200:]
+        assert len(text.encode()) == limit + len(marker.encode())
+        assert "side-err\n" in text and "s" * 99 in text
+        raw = index_path(side.log_path).read_bytes()
+        records = [RECORD.unpack_from(raw, i) for i in range(0, len(raw), RECORD.size)]
+        streams = {stream for _, _, stream in records}
+        assert streams == {STDOUT, STDERR} and all(off <= limit for off, _, _ in records)
+    finally:
+        run(ex.close())

@@ -24,7 +24,9 @@ def _env(home: Path) -> tuple[dict[str, str], int]:
 
 
 def _argento(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "argento", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "argento", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_up_detached_then_down(argento_home: Path) -> None:
@@ -71,3 +73,21 @@ def test_up_without_anything_to_start_fails_clearly(argento_home: Path) -> None:
     env, _ = _env(argento_home)
     proc = _argento("up", "--no-mlflow", "--no-server", env=env)
     assert proc.returncode == 1 and proc.stderr.startswith("error: nothing to start")
+
+
+def test_up_passes_the_auth_mode_to_the_server(argento_home: Path) -> None:
+    """Issue 14 item 8: `argento up --host 0.0.0.0` could not be given `--auth-mode client`."""
+    env, port = _env(argento_home)
+    refused = _argento("up", "-d", "--no-mlflow", "--host", "0.0.0.0", "--port", str(port), env=env)
+    assert refused.returncode == 1 and "refusing to bind 0.0.0.0 without authentication" in refused.stderr
+    assert not (argento_home / "up.json").exists()
+    proc = _argento(
+        "up", "-d", "--no-mlflow", "--auth-mode", "client", "--port", str(port), "-o", "json", env=env
+    )
+    try:
+        assert proc.returncode == 0, proc.stderr
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        assert httpx.get(f"{url}/api/v1/workflows/argo", timeout=5).status_code == 401
+    finally:
+        assert _argento("down", env=env).returncode == 0

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
+from argo_corpus import requires_corpus
 from corpus import CORPUS, TIME_SCALE, _check, _template_files, cases, skip_reason, uses_randomness
 from ray_support import TestCluster
 
@@ -36,7 +36,7 @@ SELECTED = [
     "examples/exit-handlers.yaml",
 ]
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "INDEX.tsv").exists(), reason="../shared/argo-corpus is not present")
+pytestmark = requires_corpus
 
 
 async def _run(path: str, executor_name: str, home: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -41,7 +42,9 @@ def _alive(pid: int | None) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
-def test_result_exit_code_and_log(ray_settings: Settings, make_pod: MakePod, ray_cluster: TestCluster) -> None:
+def test_result_exit_code_and_log(
+    ray_settings: Settings, make_pod: MakePod, ray_cluster: TestCluster
+) -> None:
     pod = make_pod("busybox", ["sh", "-c", "echo out; echo err >&2; echo last; exit 3"])
 
     async def body(ex: RayExecutor):
@@ -63,8 +66,12 @@ def test_scripts_python_and_output_files(ray_settings: Settings, make_pod: MakeP
         "pathlib.Path('/mnt/out/sub/a.txt').write_text('A')\n"
         "print('node', os.environ['ARGENTO_RAY_NODE_ID'][:8])\n"
     )
-    pod = make_pod("python:3.12", ["python"], script_source=source,
-                   output_paths=["/tmp/answer.txt", "/mnt/out", "/tmp/missing.txt"])
+    pod = make_pod(
+        "python:3.12",
+        ["python"],
+        script_source=source,
+        output_paths=["/tmp/answer.txt", "/mnt/out", "/tmp/missing.txt"],
+    )
 
     async def body(ex: RayExecutor):
         handle = await ex.start(pod)
@@ -123,7 +130,9 @@ def test_timeout_kills_and_reports_the_deadline(ray_settings: Settings, make_pod
     assert result.timed_out and result.message == DEADLINE_MESSAGE and result.exit_code == 143
 
 
-def test_unschedulable_stays_pending_with_the_scheduler_message(ray_settings: Settings, make_pod: MakePod) -> None:
+def test_unschedulable_stays_pending_with_the_scheduler_message(
+    ray_settings: Settings, make_pod: MakePod
+) -> None:
     import ray
 
     nodes = sum(1 for n in ray.nodes() if n["Alive"])
@@ -143,31 +152,52 @@ def test_unschedulable_stays_pending_with_the_scheduler_message(ray_settings: Se
     states, results = _run(ray_settings, body)
     assert states == [
         (False, f"Unschedulable: 0/{nodes} nodes are available: {nodes} Insufficient cpu."),
-        (False, f"Unschedulable: 0/{nodes} nodes are available: {nodes} node(s) didn't match Pod's node "
-                "affinity/selector."),
+        (
+            False,
+            f"Unschedulable: 0/{nodes} nodes are available: {nodes} node(s) didn't match Pod's node "
+            "affinity/selector.",
+        ),
     ]
     assert all(r.killed and r.exit_code == 143 for r in results)
 
 
 def test_start_errors(ray_settings: Settings, make_pod: MakePod) -> None:
     async def body(ex: RayExecutor):
-        with pytest.raises(UnknownImage, match="no local runtime mapping"):
-            await ex.start(make_pod("nosuch/image:1", ["true"]))
+        handle = await ex.start(make_pod("nosuch/image:1", ["true"]))  # unmapped: runs on the host PATH
+        assert (await handle.wait()).exit_code == 0
         handle = await ex.start(make_pod("busybox", ["no-such-program-xyz"]))
         with pytest.raises(ExecutorError, match="executable file not found"):
             await handle.wait()
 
     _run(ray_settings, body)
 
+    async def strict(ex: RayExecutor):
+        with pytest.raises(UnknownImage, match="no local runtime mapping"):
+            await ex.start(make_pod("nosuch/image:1", ["true"]))
+
+    _run(dataclasses.replace(ray_settings, strict_images=True), strict)
+
 
 def test_engine_shows_an_unschedulable_pod_pending(ray_settings: Settings) -> None:
     from argento.engine import RunOptions, WorkflowRunner
 
     wf = {
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "huge"},
-        "spec": {"entrypoint": "big", "templates": [{
-            "name": "big", "container": {"image": "busybox", "command": ["true"],
-                                         "resources": {"requests": {"cpu": "64"}}}}]},
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "huge"},
+        "spec": {
+            "entrypoint": "big",
+            "templates": [
+                {
+                    "name": "big",
+                    "container": {
+                        "image": "busybox",
+                        "command": ["true"],
+                        "resources": {"requests": {"cpu": "64"}},
+                    },
+                }
+            ],
+        },
     }
 
     async def main() -> tuple[str, str, str]:

@@ -24,7 +24,7 @@ from argento.config import Settings
 @pytest.fixture(scope="module")
 def plane(ray_cluster: TestCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaneThread]:
     pytest.importorskip("ray.serve", reason="needs pip install 'argento[ray]' (ray[serve])")
-    from argento.deploy.backends.ray import RayServeBackend
+    from argento.deployments.backends.ray import RayServeBackend
 
     home = tmp_path_factory.mktemp("serve-home")
     settings = Settings.from_env({"ARGENTO_HOME": str(home)})

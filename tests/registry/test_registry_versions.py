@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from argento.errors import SpecError
-from argento.registry.model import ModelRef, Tag
+from argento.registry.model import Tag
+from argento.registry.refs import ModelRef
 from argento.registry.store import ModelStore
 from argento.registry.versions import (
     is_auto_version,

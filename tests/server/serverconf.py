@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -15,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from wait import eventually_async
 
 from argento.config import Settings
 from argento.executors.base import PodSpec, StepResult
 from argento.executors.fake import FakeExecutor
-from argento.server import context_of, create_app
+from argento.server import context_of, create_app, starlette_app
 from argento.server.context import Context
 
 
@@ -71,10 +71,10 @@ async def serve(settings: Settings, **kwargs: Any) -> AsyncIterator[tuple[httpx.
     kwargs.setdefault("executor", FakeExecutor(echo_script))
     kwargs.setdefault("executor_name", "fake")
     app = create_app(settings, **kwargs)
-    inner = app.app
+    inner = starlette_app(app)
     async with inner.router.lifespan_context(inner):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://argento") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             yield client, context_of(app)
 
 
@@ -86,15 +86,17 @@ async def wait_phase(
     timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Poll until the workflow reaches one of ``phases``."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def fetch() -> tuple[int, dict[str, Any]]:
         r = await client.get(f"/api/v1/workflows/{ns}/{name}")
-        wf = r.json()
-        if r.status_code == 200 and (wf.get("status") or {}).get("phase") in phases:
-            return wf
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workflow {name} still {wf.get('status', {}).get('phase')}: {wf}")
-        await asyncio.sleep(0.02)
+        return r.status_code, r.json()
+
+    def reached(answer: tuple[int, dict[str, Any]]) -> bool:
+        status, wf = answer
+        return status == 200 and (wf.get("status") or {}).get("phase") in phases
+
+    what = f"workflow {name} in {phases}"
+    return (await eventually_async(fetch, until=reached, timeout=timeout, what=what))[1]
 
 
 def free_port() -> int:

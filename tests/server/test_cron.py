@@ -13,7 +13,7 @@ from argento.config import Settings
 from argento.errors import SpecError
 from argento.executors.base import StepResult
 from argento.executors.fake import FakeExecutor
-from argento.server.cronspec import parse_schedule
+from argento.spec.cron import parse_schedule
 
 CRONS = "/api/v1/cron-workflows/argo"
 

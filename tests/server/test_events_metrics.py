@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from serverconf import hello, serve, wait_phase
+from wait import eventually_async
 
 from argento.config import Settings
 
@@ -119,8 +119,13 @@ def test_controller_and_custom_metrics(settings: Settings, run: Any) -> None:
             await client.post("/api/v1/workflows/argo", json={"workflow": hello("m2", cmd="exit 1")})
             await wait_phase(client, "m1")
             await wait_phase(client, "m2")
-            await asyncio.sleep(0.05)
-            r = await client.get("/metrics")
+
+            def counted(r: Any) -> bool:  # the gauges follow the finished workflows
+                text = r.text
+                phases = (_sample(text, "argo_workflows_gauge", phase=p) for p in ("Succeeded", "Failed"))
+                return all(v == 1 for v in phases)
+
+            r = await eventually_async(lambda: client.get("/metrics"), until=counted, timeout=10)
             assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
             text = r.text
             assert _sample(text, "argo_workflows_gauge", phase="Succeeded") == 1

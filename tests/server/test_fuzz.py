@@ -119,7 +119,7 @@ def test_malformed_bodies_never_5xx(settings: Settings) -> None:
         from starlette.testclient import TestClient  # its thread portal runs the app and its lifespan
 
     app = create_app(settings, executor=FakeExecutor(echo_script), executor_name="fake", run_crons=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
         doc = client.get("/openapi.json").json()
         ops = sorted(
             (m.upper(), p) for p, methods in doc["paths"].items() for m in methods if m in ("post", "put")
@@ -147,7 +147,7 @@ def test_malformed_bodies_never_5xx(settings: Settings) -> None:
             else:
                 target = data.draw(st.sampled_from(_paths(base)))
                 content = json.dumps(_replace(base, target, data.draw(json_values))).encode()
-            r = client.request(method, url, content=content)
+            r = client.request(method, url, content=content, headers={"content-type": "application/json"})
             assert r.status_code < 500, (method, url, content[:300], r.status_code, r.text[:300])
             if r.status_code >= 400:
                 body = r.json()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 from serverconf import ServerProcess, hello
+from wait import eventually
 
 NS = "/api/v1/workflows/argo"
 
@@ -60,7 +60,8 @@ def test_watch_logs_follow_sse_and_events(server_process: Callable[..., ServerPr
         events,
         until=lambda lines: any("WorkflowSucceeded" in x for x in lines),
     )
-    time.sleep(0.3)
+    # the server subscribes before it answers: once both streams have their status line, nothing is missed
+    eventually(lambda: watched[:1] + events[:1], until=lambda firsts: len(firsts) == 2, timeout=10)
     wf = hello("s1", cmd="for i in 1 2 3; do echo line$i; sleep 0.3; done")
     assert httpx.post(f"{srv.url}{NS}", json={"workflow": wf}).status_code == 200
     followed: list[str] = []

@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from argento.config import Settings
-from argento.server import create_app
+from argento.server import create_app, starlette_app
 from argento.server.ui import PAGES, STATIC, is_ui_path
 
-_IMPORT = re.compile(r"""(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)""")
+_IMPORT = re.compile(
+    r"""(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)"""
+)
 
 
 def get(settings: Settings, paths: list[str], **app_options: object) -> dict[str, httpx.Response]:
@@ -22,43 +24,67 @@ def get(settings: Settings, paths: list[str], **app_options: object) -> dict[str
 
     async def main() -> dict[str, httpx.Response]:
         app = create_app(settings, executor_name="fake", run_crons=False, **app_options)  # type: ignore[arg-type]
-        inner = app.app
+        inner = starlette_app(app)
         async with inner.router.lifespan_context(inner):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://argento") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
                 return {p: await client.get(p) for p in paths}
 
     return asyncio.run(main())
 
 
 def test_argo_ui_urls_answer_the_app_shell(settings: Settings) -> None:
-    paths = ["/", "/workflows/argo", "/workflows/argo/hello-x7k2p", "/cron-workflows/argo/nightly", "/models/iris",
-             "/serving/iris", "/login"]
+    paths = [
+        "/",
+        "/workflows/argo",
+        "/workflows/argo/hello-x7k2p",
+        "/cron-workflows/argo/nightly",
+        "/models/iris",
+        "/serving/iris",
+        "/login",
+    ]
     answers = get(settings, [*paths, "/ui/js/main.js", "/ui/app.css", "/ui/js/nope.js"])
     for path in paths:
         r = answers[path]
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html")
         assert '<script type="module" src="/ui/js/main.js">' in r.text
-    assert answers["/ui/js/main.js"].headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert (
+        answers["/ui/js/main.js"]
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
+    )
     assert answers["/ui/app.css"].status_code == 200
     assert answers["/ui/js/nope.js"].status_code == 404
 
 
 def test_pages_are_public_in_client_mode_but_the_api_is_not(settings: Settings) -> None:
-    answers = get(settings, ["/workflows/argo/x", "/ui/js/api.js", "/api/v1/workflows/argo", "/api/v1/info"],
-                  auth_mode="client")
+    answers = get(
+        settings,
+        ["/workflows/argo/x", "/ui/js/api.js", "/api/v1/workflows/argo", "/api/v1/info"],
+        auth_mode="client",
+    )
     assert answers["/workflows/argo/x"].status_code == 200
     assert answers["/ui/js/api.js"].status_code == 200
     assert answers["/api/v1/workflows/argo"].status_code == 401
     assert answers["/api/v1/info"].status_code == 401
 
 
-@pytest.mark.parametrize(("path", "ui"), [
-    ("/", True), ("/workflows/argo/wf", True), ("/workflows/argo/wf/", True), ("/ui/js/main.js", True),
-    ("/serving/iris", True), ("/api/v1/workflows/argo", False), ("/deployments/iris/predict", False),
-    ("/artifact-files/argo/workflows/wf/n/outputs/a", False), ("/metrics", False), ("/workflows/a/b/c", False),
-])
+@pytest.mark.parametrize(
+    ("path", "ui"),
+    [
+        ("/", True),
+        ("/workflows/argo/wf", True),
+        ("/workflows/argo/wf/", True),
+        ("/ui/js/main.js", True),
+        ("/serving/iris", True),
+        ("/api/v1/workflows/argo", False),
+        ("/deployments/iris/predict", False),
+        ("/artifact-files/argo/workflows/wf/n/outputs/a", False),
+        ("/metrics", False),
+        ("/workflows/a/b/c", False),
+    ],
+)
 def test_is_ui_path(path: str, ui: bool) -> None:
     assert is_ui_path(path) is ui
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import pytest
 from serverconf import hello, serve, wait_phase
 
 from argento.config import Settings
@@ -85,7 +87,7 @@ def test_errors_have_argo_shape(settings: Settings, run: Any) -> None:
             r = await client.get(f"{NS}/missing")
             assert r.status_code == 404
             assert r.json() == {"code": 5, "message": 'workflows.argoproj.io "missing" not found'}
-            r = await client.post(NS, content=b"{not json")
+            r = await client.post(NS, content=b"{not json", headers={"content-type": "application/json"})
             assert r.status_code == 400 and "not valid JSON" in r.json()["message"]
             r = await client.post(
                 NS, json={"workflow": {"metadata": {"name": "x"}, "spec": {"entrypoint": 3}}}
@@ -278,5 +280,86 @@ def test_resubmit_memoized_keeps_succeeded_steps(settings: Settings, run: Any) -
             assert r.json()["metadata"]["labels"]["workflows.argoproj.io/resubmitted-from-workflow"] == "m"
             assert (await wait_phase(client, new))["status"]["phase"] == "Succeeded"
             assert seen.count(new) == 2  # step 0 was carried over, steps 1 and 2 ran
+
+    run(go())
+
+
+def test_a_handler_bug_is_logged_and_answered_500_in_argo_shape(
+    settings: Settings, run: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from argento.server.routes import info
+
+    def broken() -> dict[str, str]:
+        raise RuntimeError("a bug with a secret detail")
+
+    monkeypatch.setattr(info, "version_info", broken)
+
+    async def go() -> None:
+        async with serve(settings) as (client, _):
+            r = await client.get("/api/v1/version")
+            assert r.status_code == 500 and r.json() == {"code": 13, "message": "internal error"}
+
+    with caplog.at_level(logging.ERROR):
+        run(go())
+    (record,) = [r for r in caplog.records if "internal error in GET /api/v1/version" in r.getMessage()]
+    assert record.exc_info is not None and "a secret detail" in str(record.exc_info[1])
+
+
+def test_set_finishes_suspend_nodes_with_a_phase_or_outputs(settings: Settings, run: Any) -> None:
+    """Argo's ``set`` (``argo node set``): a suspend node ends Failed with the message, or Succeeded with the
+    supplied output parameters; nodes that are not suspended are left alone."""
+    workflow = {
+        "metadata": {"name": "gate"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [{"name": "approve", "template": "wait"}],
+                        [{"name": "deny", "template": "wait"}],
+                    ],
+                },
+                {
+                    "name": "wait",
+                    "suspend": {},
+                    "outputs": {"parameters": [{"name": "ok", "valueFrom": {"supplied": {}}}]},
+                },
+            ],
+        },
+    }
+
+    async def go() -> None:
+        async with serve(settings) as (client, _):
+            await client.post(NS, json={"workflow": workflow})
+
+            async def suspended(display: str) -> bool:
+                nodes = (await client.get(f"{NS}/gate")).json()["status"].get("nodes") or {}
+                return any(n["displayName"] == display and n["phase"] == "Running" for n in nodes.values())
+
+            for _ in range(100):
+                if await suspended("approve"):
+                    break
+                await asyncio.sleep(0.05)
+            r = await client.put(
+                f"{NS}/gate/set",
+                json={"nodeFieldSelector": "displayName=approve", "outputParameters": '{"ok": "yes"}'},
+            )
+            assert r.status_code == 200
+            for _ in range(100):
+                if await suspended("deny"):
+                    break
+                await asyncio.sleep(0.05)
+            r = await client.put(
+                f"{NS}/gate/set",
+                json={"nodeFieldSelector": "displayName=deny", "phase": "Failed", "message": "no"},
+            )
+            assert r.status_code == 200
+            wf = await wait_phase(client, "gate")
+            nodes = {n["displayName"]: n for n in wf["status"]["nodes"].values()}
+            assert nodes["approve"]["phase"] == "Succeeded"
+            assert nodes["approve"]["outputs"]["parameters"][0]["value"] == "yes"
+            assert (nodes["deny"]["phase"], nodes["deny"]["message"]) == ("Failed", "no")
+            assert wf["status"]["phase"] == "Failed"
 
     run(go())

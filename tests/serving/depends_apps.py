@@ -23,7 +23,9 @@ class Back:
     def scale(self, values: list[float], factor: float = 2.0) -> list[float]:
         return [v * factor for v in values]
 
-    @argento.api(input=NumpyNdarray(dtype="float64", shape=(-1, 2), enforce_shape=True), output=NumpyNdarray())
+    @argento.api(
+        input=NumpyNdarray(dtype="float64", shape=(-1, 2), enforce_shape=True), output=NumpyNdarray()
+    )
     def totals(self, rows: np.ndarray) -> np.ndarray:
         return rows.sum(axis=1)
 
@@ -60,7 +62,11 @@ class Front:
 
     @argento.api
     def pids(self) -> dict:
-        return {"front": os.getpid(), "back": self.back.pid(), **{f"middle_{k}": v for k, v in self.middle.pids().items()}}
+        return {
+            "front": os.getpid(),
+            "back": self.back.pid(),
+            **{f"middle_{k}": v for k, v in self.middle.pids().items()},
+        }
 
     @argento.api
     def where(self) -> str:
@@ -116,3 +122,26 @@ class BrokenFront:
     @argento.api
     def ping(self) -> str:
         return self.back.ping()
+
+
+@argento.service
+class FlakyBack:
+    """A dependency that fails to start while the file named by ``FLAKY_BACK_FLAG`` exists (a crash loop)."""
+
+    def __init__(self) -> None:
+        flag = os.environ.get("FLAKY_BACK_FLAG")
+        if flag and os.path.exists(flag):
+            raise RuntimeError("flaky backend is down")
+
+    @argento.api
+    def pid(self) -> int:
+        return os.getpid()
+
+
+@argento.service
+class FlakyFront:
+    back = argento.depends(FlakyBack)
+
+    @argento.api
+    def pids(self) -> dict:
+        return {"front": os.getpid(), "back": self.back.pid()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -171,8 +172,10 @@ def _array_apis() -> type:
     class Arrays:
         """Strict array inputs (dtype and shape)."""
 
-        @argento.api(input=NumpyNdarray(dtype="float32", shape=(-1, 4), enforce_dtype=True, enforce_shape=True),
-                     output=NumpyNdarray())
+        @argento.api(
+            input=NumpyNdarray(dtype="float32", shape=(-1, 4), enforce_dtype=True, enforce_shape=True),
+            output=NumpyNdarray(),
+        )
         def strict(self, a: object) -> object:
             return a
 
@@ -201,8 +204,42 @@ class Capacity:
     @argento.api
     def fail_big(self, n: int) -> int:
         ballast = bytearray(n)  # held by the traceback frame: must not be retained by the runtime
-        raise ValueError(f"failed with {len(ballast)} bytes")
+        raise RuntimeError(f"failed with {len(ballast)} bytes")  # a bug (500), not a rejected input
 
     @argento.api
     def churn(self, n: int) -> int:
         return len(bytearray(n))
+
+
+@argento.service(traffic={"timeout": 1.0})
+class Gate:
+    """Sync APIs for the inline/thread decision: each answers with the thread that ran it."""
+
+    @argento.api(input=JSON(), output=JSON())
+    def seed_style(self, input_data: dict) -> dict:
+        """The seed's style: a sync predict on a JSON descriptor; sleeps ``delay`` seconds when asked."""
+        if input_data.get("delay"):
+            time.sleep(input_data["delay"])
+        return {"thread": threading.current_thread().name}
+
+    @argento.api
+    def slow(self, ms: float) -> dict:
+        time.sleep(ms / 1000)
+        return {"thread": threading.current_thread().name}
+
+    @argento.api(run_inline=False)
+    def never(self) -> dict:
+        return {"thread": threading.current_thread().name}
+
+    @argento.api(run_inline=True)
+    def always(self) -> dict:
+        return {"thread": threading.current_thread().name}
+
+    @argento.api
+    def nested(self, x: int) -> dict:
+        """Sync code that runs its own event loop (fine in a thread, impossible on the serving loop's)."""
+
+        async def double() -> int:
+            return 2 * x
+
+        return {"value": asyncio.run(double()), "thread": threading.current_thread().name}

@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 from depends_apps import Front
 from serving_support import HERE, Running, serve_process
+from wait import eventually
 
 import argento
 from argento import procs
-from argento.deploy.bentos import BuildConfig, build
+from argento.deployments.bentos import BuildConfig, build
 from argento.serving.dependencies import served_dependencies
 from argento.serving.errors import InvalidInput, ServiceUnavailable
 
@@ -110,7 +111,8 @@ def test_two_workers_share_one_dependency_process() -> None:
 def test_sigterm_stops_the_dependency_and_removes_its_socket() -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
-    orphan = Path(tempfile.gettempdir()) / f"argento-deps-{dead.pid}-left"  # as a SIGKILLed supervisor leaves it
+    # As a SIGKILLed supervisor leaves it:
+    orphan = Path(tempfile.gettempdir()) / f"argento-deps-{dead.pid}-left"
     orphan.mkdir(exist_ok=True)
     with serve_process("depends_apps:Solo", "--no-access-log") as running:
         info = httpx.post(running.url + "/pids", json={}).json()
@@ -140,9 +142,20 @@ def test_a_killed_dependency_is_restarted() -> None:
 
 def test_a_dependency_that_cannot_start_fails_the_parent() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "argento.cli.main", "serve", "depends_apps:BrokenFront", "--port", "0",
-         "--working-dir", str(HERE)],
-        capture_output=True, text=True, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "argento.cli.main",
+            "serve",
+            "depends_apps:BrokenFront",
+            "--port",
+            "0",
+            "--working-dir",
+            str(HERE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 1
     assert "error: dependency 'back' (depends_apps:BrokenBack) failed to start (exit code 1)" in proc.stderr
@@ -150,8 +163,18 @@ def test_a_dependency_that_cannot_start_fails_the_parent() -> None:
 
 def test_the_uds_client_on_its_own(tmp_path: Path) -> None:
     sock = tmp_path / "back.sock"
-    cmd = [sys.executable, "-m", "argento.cli.main", "serve", "depends_apps:Back", "--uds", str(sock),
-           "--working-dir", str(HERE), "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "argento.cli.main",
+        "serve",
+        "depends_apps:Back",
+        "--uds",
+        str(sock),
+        "--working-dir",
+        str(HERE),
+        "--no-access-log",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"unix://{sock}"
     try:
@@ -232,3 +255,65 @@ def test_a_bento_serves_its_dependency_from_the_packaged_source(tmp_path: Path, 
         assert pids["back"] != pids["front"]
         cmdline = Path(f"/proc/{pids['back']}/cmdline").read_bytes().split(b"\0")
         assert str(bento.src).encode() in cmdline  # imported from the bento, not from the project
+
+
+class FakeClock:
+    """A back-off clock the test moves by hand (so a 10 s back-off takes no time)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_crash_looping_dependency_backs_off_and_reports_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14.5 / SPEC R7: Kubernetes' CrashLoopBackOff (kubelet ``doBackOff``: first restart at once, then
+    10 s doubling), restarts counted, the exit reason in the status the service's /healthz reports."""
+    from depends_apps import FlakyFront
+    from serving_support import serve_in_thread
+
+    from argento.backoff import BackoffPolicy
+    from argento.serving.dependencies import ServedDependencies, dependency_trouble
+    from argento.serving.runtime import ServeOptions
+
+    flag = tmp_path / "down"
+    monkeypatch.setenv("FLAKY_BACK_FLAG", str(flag))
+    clock = FakeClock()
+    options = ServeOptions(
+        "depends_apps:FlakyFront", working_dir=str(HERE), log_level="warning", access_log=False
+    )
+    deps = ServedDependencies(FlakyFront, options, backoff=BackoffPolicy(clock=clock))
+    with deps as urls, serve_in_thread(FlakyFront, dependency_urls=urls) as front, front.client() as c:
+        assert c.get("/healthz").status_code == 200
+        flag.touch()
+        os.kill(deps.children[0].pid, signal.SIGKILL)
+        # Restart 1 is immediate and fails to start (exit code 1); restart 2 waits 10 s on the back-off clock.
+        state = eventually(
+            lambda: (s := deps.status()["back"])["restarts"] == 2 and s, timeout=30, what="restart 2"
+        )
+        assert state["state"] == "backoff" and state["backoff_seconds"] == 10.0
+        assert state["last_exit"]["reason"] == "exited with code 1" and state["last_exit"]["exit_code"] == 1
+        health = c.get("/healthz")
+        assert health.status_code == 503 and "dependency 'back'" in health.json()["detail"]
+        assert "exited with code 1; 2 restart(s)" in dependency_trouble(urls)
+        stalled = deps.passes + 5  # the clock stands still: no restart, however many passes
+        while deps.passes < stalled:
+            assert deps.status()["back"]["restarts"] == 2 and deps.children[0].down
+            time.sleep(0.05)
+        clock.now += 9.9
+        seen = deps.passes
+        eventually(lambda: deps.passes >= seen + 2, timeout=30, what="two supervision passes")
+        assert deps.status()["back"]["restarts"] == 2  # 9.9 s of a 10 s back-off
+        clock.now += 0.1
+        state = eventually(
+            lambda: (s := deps.status()["back"])["restarts"] == 3 and s, timeout=30, what="restart 3"
+        )
+        assert state["backoff_seconds"] == 20.0  # doubling
+        flag.unlink()  # fixed: the next restart serves again
+        clock.now += 20
+        eventually(lambda: c.post("/pids", json={}).status_code == 200, timeout=30)
+        assert deps.status()["back"]["state"] == "running" and deps.status()["back"]["restarts"] == 3
+        assert c.get("/healthz").status_code == 200

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
 from serving_support import Running, serve_process
+from wait import eventually
 
 SOURCE = """
 import argento
@@ -36,13 +35,19 @@ def write(folder: Path, greeting: str) -> None:
 
 
 def eventually_answers(running: Running, expected: str, timeout: float = 20.0) -> None:
-    answer = ""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and answer != expected:
-        with contextlib.suppress(httpx.TransportError):  # between the old worker and the new one
-            answer = httpx.post(running.url + "/hello", json={"name": "ann"}, timeout=2).text
-        time.sleep(0.1)
-    assert answer == expected, running.log.read_text() if running.log else ""
+    def answer() -> str:
+        return httpx.post(running.url + "/hello", json={"name": "ann"}, timeout=2).text
+
+    try:  # a TransportError: between the old worker and the new one
+        eventually(
+            answer,
+            until=lambda a: a == expected,
+            timeout=timeout,
+            interval=0.1,
+            ignore=(httpx.TransportError,),
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{running.log.read_text() if running.log else ''}") from None
 
 
 def test_editing_the_source_reloads_the_service(tmp_path: Path) -> None:
@@ -52,6 +57,9 @@ def test_editing_the_source_reloads_the_service(tmp_path: Path) -> None:
         write(tmp_path, "bonjour")
         eventually_answers(running, "bonjour, ann")
         (tmp_path / "greeter.py").write_text("def broken(:\n")  # a syntax error: the watcher keeps watching
-        time.sleep(1.5)
+        assert running.log is not None
+        eventually(
+            lambda: "SyntaxError" in running.log.read_text(), timeout=20, what="the broken source loaded"
+        )
         write(tmp_path, "hi")
         eventually_answers(running, "hi, ann")

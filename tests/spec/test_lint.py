@@ -131,8 +131,8 @@ def test_template_ref_must_resolve() -> None:
     expect(
         text,
         "spec.templates[0].dag.tasks[0].templateRef",
-        "template reference lib.hello not found: WorkflowTemplate 'lib' is not among the linted files "
-        "(pass it too, or use --templates DIR)",
+        'template reference lib.hello not found: workflowtemplates.argoproj.io "lib" not found: '
+        "WorkflowTemplate 'lib' is not among the linted files (pass it too, or use --templates DIR)",
         "templateRef:",
     )
     assert run(text, templates=WT).problems == []
@@ -164,7 +164,8 @@ def test_workflow_template_ref() -> None:
     expect(
         text.replace("name: lib", "name: lob"),
         "spec.workflowTemplateRef",
-        "WorkflowTemplate 'lob' not found: it is not among the linted files (pass it too, or use --templates DIR)",
+        'workflowtemplates.argoproj.io "lob" not found: '
+        "WorkflowTemplate 'lob' is not among the linted files (pass it too, or use --templates DIR)",
         "workflowTemplateRef:",
         templates=WT,
     )
@@ -451,7 +452,7 @@ def test_enum() -> None:
     expect(
         text,
         "spec.arguments.parameters[0].value",
-        "value 'XL' should be present in enum list ['S', 'M']",
+        "spec.arguments.size.value should be present in spec.arguments.size.enum list",
         "value: XL",
     )
     call = wf(
@@ -550,7 +551,7 @@ def test_hooks_need_an_expression() -> None:
     expect(
         text,
         "spec.templates[0].steps[0][0].hooks.running",
-        "hook 'running': expression is required",
+        "templates.main.steps[0].a.running Expression required",
         "running:",
     )
 

@@ -178,3 +178,112 @@ def test_count_by_phase(store: Store) -> None:
         ("argo", "Succeeded"): 1,
         ("x", "Running"): 1,
     }
+
+
+def test_writes_replace_labels_and_keep_the_resource_as_sent(store: Store) -> None:
+    w = wf("a", labels={"x": "1", "y": "1"}, nodes={"a": node("a")})
+    w["metadata"]["annotations"] = {"note": '"resourceVersion": "7" \\ \u00e9'}
+    store.workflows.create(w)
+    got = store.workflows.get("argo", "a")
+    assert got["metadata"]["resourceVersion"] == w["metadata"]["resourceVersion"]
+    assert list(got["metadata"]) == list(w["metadata"])  # the key order as sent (Argo's)
+    assert got["metadata"]["annotations"] == w["metadata"]["annotations"]
+    w["metadata"]["labels"] = {"x": "2", "z": "3"}
+    store.workflows.update(w)
+    assert store.workflows.get("argo", "a")["metadata"]["resourceVersion"] == w["metadata"]["resourceVersion"]
+    for selector, names in (("y", []), ("x=1", []), ("x=2,z=3", ["a"])):
+        page = store.workflows.list(ListQuery(labels=parse_label_selector(selector)))
+        assert [i["metadata"]["name"] for i in page.items] == names, selector
+    missing = wf("gone")
+    with pytest.raises(NotFound, match='"gone" not found'):
+        store.workflows.update(missing)
+    store.archive.archive(w)
+    w["metadata"]["labels"] = {"x": "4"}
+    store.archive.archive(w)
+    assert store.archive.label_keys() == ["x"]
+    assert store.archive.get(w["metadata"]["uid"])["metadata"]["labels"] == {"x": "4"}
+
+
+def test_finish_records_the_end_and_archives_it_with_the_same_version(store: Store) -> None:
+    w = wf("a", labels={"x": "1", "done": "false"}, nodes={"a": node("a")})
+    store.workflows.create(w)
+    store.workflows.save_node(w["metadata"]["uid"], node("a", "Succeeded"))
+    w["status"] = {
+        "phase": "Succeeded",
+        "finishedAt": "2024-01-01T00:01:00Z",
+        "nodes": {"a": node("a", "Succeeded")},
+    }
+    w["metadata"]["labels"] = {"x": "1", "done": "true"}
+    rv = w["metadata"]["resourceVersion"]
+    # The archive keeps its own copy (Argo labels it Persisted, the live one Archived).
+    copy = {**w, "metadata": {**w["metadata"], "labels": {"x": "1", "done": "true", "arch": "Persisted"}}}
+    w["metadata"]["labels"]["arch"] = "Archived"
+    assert store.workflows.finish(w, copy) is w
+    assert int(w["metadata"]["resourceVersion"]) > int(rv)
+    assert copy["metadata"]["resourceVersion"] == w["metadata"]["resourceVersion"]
+    live = store.workflows.get("argo", "a")
+    archived = store.archive.get(w["metadata"]["uid"])
+    assert live == w and archived == copy
+    assert list(archived["metadata"]) == list(w["metadata"])
+    assert store.workflows.unfinished() == []
+    for labels in ("done=true", "x=1,done=true"):
+        query = ListQuery(labels=parse_label_selector(labels))
+        assert [i["metadata"]["name"] for i in store.workflows.list(query).items] == ["a"]
+        assert [i["metadata"]["name"] for i in store.archive.list(query).items] == ["a"]
+    assert store.archive.label_values("done") == ["true"]
+    assert store.archive.label_values("arch") == ["Persisted"]
+    arch = ListQuery(labels=parse_label_selector("arch=Archived"))
+    assert [i["metadata"]["name"] for i in store.workflows.list(arch).items] == ["a"]
+    assert store.archive.list(arch).items == []
+    with pytest.raises(NotFound, match='"gone" not found'):
+        gone = wf("gone", phase="Failed")
+        store.workflows.finish(gone, gone)
+    assert [i["metadata"]["name"] for i in store.archive.list(ListQuery()).items] == ["a"]  # not "gone"
+
+
+def test_ordered_label_selectors_name_filters_and_start_bounds(store: Store) -> None:
+    """``k>N``/``k<N`` compare integers (a value that is not one never matches); Argo's ``nameFilter`` and its
+    ``spec.startedAt>``/``<`` bounds — on live and archived workflows alike."""
+    from argento.store.selectors import apply_name_filter
+
+    for name, foo, created in (
+        ("test-alice", "1", "2024-01-01T00:00:00Z"),
+        ("test-bob", "3", "2024-02-01T00:00:00Z"),
+        ("carol", "x", "2024-03-01T00:00:00Z"),
+    ):
+        w = wf(name, created=created, labels={"foo": foo})
+        store.workflows.create(w)
+        store.archive.archive(w)
+
+    def names(labels: str = "", fields: str = "", name_filter: str = "") -> dict[str, list[str]]:
+        query = ListQuery(
+            namespace="argo",
+            labels=parse_label_selector(labels),
+            fields=apply_name_filter(parse_field_selector(fields), name_filter),
+        )
+        return {
+            "live": sorted(w["metadata"]["name"] for w in store.workflows.list(query).items),
+            "archived": sorted(w["metadata"]["name"] for w in store.archive.list(query).items),
+        }
+
+    def both(expected: list[str]) -> dict[str, list[str]]:
+        return {"live": expected, "archived": expected}
+
+    assert names("foo>0") == both(["test-alice", "test-bob"])
+    assert names("foo>1") == both(["test-bob"])
+    assert names("foo<2") == both(["test-alice"])
+    assert names("foo<-5") == both([])
+    assert names(fields="metadata.name=bob", name_filter="Contains") == both(["test-bob"])
+    assert names(fields="metadata.name=test", name_filter="Prefix") == both(["test-alice", "test-bob"])
+    assert names(fields="metadata.name=test", name_filter="Exact") == both([])
+    assert names(fields="metadata.name!=carol", name_filter="Contains") == both(["test-alice", "test-bob"])
+    assert names(fields="metadata.name=test-bob", name_filter="NotEquals") == both(["carol", "test-alice"])
+    assert names(fields="metadata.name=10%", name_filter="Contains") == both([])  # no SQL wildcards
+    bounds = "spec.startedAt>2024-01-15T00:00:00Z,spec.startedAt<2024-02-15T00:00:00+00:00"
+    assert names(fields=bounds) == both(["test-bob"])
+    with pytest.raises(SpecError, match="must be an integer"):
+        parse_label_selector("foo>one")
+    with pytest.raises(SpecError, match="RFC 3339"):
+        parse_field_selector("spec.startedAt>yesterday")
+    with pytest.raises(SpecError, match="nameFilter"):
+        apply_name_filter([], "Fuzzy")

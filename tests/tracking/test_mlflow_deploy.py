@@ -68,7 +68,7 @@ def argento_server(tracked_home: Path) -> Iterator[str]:
     yield url
     os.environ.pop("ARGENTO_SERVER", None)
     from argento.config import Settings
-    from argento.deploy.backends.local import stop_replicas
+    from argento.deployments.backends.local import stop_replicas
     from argento.tracking.server import terminate_group
 
     terminate_group(proc.pid, timeout=20)

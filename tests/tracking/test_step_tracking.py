@@ -121,7 +121,12 @@ class _Node:
 def test_without_a_tracking_server_steps_get_only_argento_variables(settings: Settings) -> None:
     platform = StepPlatform.from_settings(settings)
     env = platform.env(_Run(), _Node())  # type: ignore[arg-type]
-    assert env == {"ARGENTO_HOME": str(settings.home), "ARGENTO_SERVER": settings.server}
+    assert env == {
+        "ARGENTO_HOME": str(settings.home),
+        "ARGENTO_SERVER": settings.server,
+        "ARGENTO_NAMESPACE": "argo",  # the workflow's (a deployment the step makes lands beside it)
+        "ARGENTO_PYTHON": sys.executable,  # runs the `bentoml` command of the compatibility layer
+    }
 
 
 def test_run_context_tags_and_s3_endpoint(settings: Settings) -> None:

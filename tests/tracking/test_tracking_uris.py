@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from argento.errors import SpecError
-from argento.registry.model import ModelRef
+from argento.registry.refs import ModelRef
 from argento.tracking.uris import MlflowURI, is_mlflow_ref, store_name
 
 
@@ -27,7 +27,9 @@ def test_parse_forms(uri: str, kind: str, name: str, ref: str, path: str) -> Non
     assert MlflowURI.parse(str(parsed)) == parsed
 
 
-@pytest.mark.parametrize("uri", ["iris:v1", "models:/iris", "models:/iris/champion", "runs:/abc", "models:/@x", "s3://b/k"])
+@pytest.mark.parametrize(
+    "uri", ["iris:v1", "models:/iris", "models:/iris/champion", "runs:/abc", "models:/@x", "s3://b/k"]
+)
 def test_invalid_uris_say_which_forms_work(uri: str) -> None:
     with pytest.raises(SpecError, match="MLflow URI"):
         MlflowURI.parse(uri)

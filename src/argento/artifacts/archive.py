@@ -83,9 +83,13 @@ def zip_path(src: Path, out: Path, arcname: str) -> None:
             dirs.sort()
             rel_root = Path(root).relative_to(src)
             zf.write(root, str(Path(arcname) / rel_root) + "/")
-            for name in sorted(files):
+            links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            for name in sorted([*files, *links]):
                 path = Path(root) / name
-                if path.is_file():
+                if path.is_symlink():
+                    # Argo's zipDir writes a link as an empty entry: its target is never read.
+                    zf.writestr(str(Path(arcname) / rel_root / name), b"")
+                elif path.is_file():
                     zf.write(path, str(Path(arcname) / rel_root / name))
 
 
@@ -142,8 +146,9 @@ def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
     except tarfile.FilterError:
         if member.issym() or member.islnk():
             return None
-        raise ArtifactError(f"refusing archive entry {member.name!r}: it would be written outside the "
-                            "artifact") from None
+        raise ArtifactError(
+            f"refusing archive entry {member.name!r}: it would be written outside the artifact"
+        ) from None
 
 
 def _untar(path: Path, dest: Path) -> None:
@@ -159,4 +164,3 @@ def _unzip(path: Path, dest: Path) -> None:
             mode = (info.external_attr >> 16) & 0o777
             if mode and not info.is_dir():
                 target.chmod(mode)
-

@@ -8,16 +8,21 @@ artifact (``archive: {none: {}}`` on a folder) is the set of objects under ``key
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 
+from argento import errors
 from argento.errors import ArgentoError, NotFound, Unavailable
+
+if TYPE_CHECKING:
+    from argento.config import Settings
 
 #: Copy buffer: big enough for throughput, small enough that memory stays flat for any artifact size.
 CHUNK = 1 << 20
@@ -34,11 +39,17 @@ class ArtifactNotFound(NotFound):
 
 
 class RepositoryUnavailable(Unavailable):
-    """The repository cannot be reached (S3 endpoint down, DNS failure, …)."""
+    """The repository cannot be used (a TLS handshake that fails, …); trying again will not help."""
 
 
-class DiskFull(ArtifactError):
-    """No space left while writing an artifact."""
+class RepositoryUnreachable(RepositoryUnavailable):
+    """The repository cannot be reached right now (endpoint down, timeout, a 5xx): trying again may succeed."""
+
+    transient = True
+
+
+class DiskFull(ArtifactError, errors.DiskFull):
+    """No space left while writing an artifact (the core :class:`~argento.errors.DiskFull`: 507)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,54 @@ class Repository(Protocol):
         ...
 
 
+class RepositoryContext(Protocol):
+    """What building a repository may use (:class:`argento.artifacts.locate.Repositories` gives it)."""
+
+    settings: Settings
+
+    def secret(self, namespace: str, ref: Mapping[str, Any] | None) -> str:
+        """The value of a secret reference (``""`` for none)."""
+        ...
+
+    def cached(self, ident: str, make: Callable[[], Repository]) -> Repository:
+        """The repository cached under ``ident``, made once."""
+        ...
+
+    def aliased(self, spec: dict[str, Any], namespace: str) -> Repository | dict[str, Any] | None:
+        """What an ``endpoint`` of the service-alias table stands for: a repository, ``spec`` with the endpoint
+        rewritten, or ``None`` (a real endpoint)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RepositoryKind:
+    """One kind of artifact repository, declared once (:mod:`argento.artifacts.kinds`); every table that names
+    repository kinds reads these. ``name`` is Argo's ``ArtifactRepository`` field (``s3``; ``local`` is
+    Argento's folder). The functions take the kind's field of the ``ArtifactRepository`` dict."""
+
+    name: str
+    #: (context, field, namespace) -> the repository
+    build: Callable[[RepositoryContext, Mapping[str, Any], str], Repository]
+    #: ``ARGENTO_ARTIFACT_REPOSITORY``'s URL form: its scheme (``s3``) and parser (url, source) -> repository dict
+    url_scheme: str | None = None
+    parse_url: Callable[[str, str], dict[str, Any]] | None = None
+    #: (field, source) -> raise ArtifactError naming what is wrong
+    validate: Callable[[Mapping[str, Any], str], None] | None = None
+    #: the URL a client in a step reaches the store at (the service alias ``artifacts``); None: it has none
+    endpoint_url: Callable[[Mapping[str, Any]], str | None] | None = None
+    #: where MLflow keeps its artifacts in this repository: (field, settings) -> destination URI or folder
+    mlflow_destination: Callable[[Mapping[str, Any], Settings], str] | None = None
+    #: the non-secret variables MLflow clients need to reach it (``MLFLOW_S3_ENDPOINT_URL``, …)
+    client_env: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
+    #: variable -> secret reference, for the credentials MLflow's server needs (``AWS_ACCESS_KEY_ID``, …)
+    client_secrets: Callable[[Mapping[str, Any]], dict[str, Mapping[str, Any]]] | None = None
+
+
+def spec_identity(spec: Mapping[str, Any]) -> str:
+    """A stable string for caching repositories built from the same location."""
+    return json.dumps(spec, sort_keys=True, default=str)
+
+
 def check_key(key: str) -> str:
     """Normalize a key and refuse ones that could escape a repository (``..``, absolute, empty)."""
     key = key.strip()
@@ -97,11 +156,15 @@ def is_dir(repo: Repository, key: str) -> bool:
     return next(iter(repo.list(key.rstrip("/") + "/")), None) is not None
 
 
-def put_tree(repo: Repository, key: str, src: Path) -> int:
+def put_tree(
+    repo: Repository, key: str, src: Path, resolve: Callable[[str], Path | None] | None = None
+) -> int:
     """Upload every regular file under the host dir ``src`` to ``key/<relative path>``; returns the count.
 
-    Symlinks to files are followed (Argo's S3 driver uploads what a path resolves to); broken links, sockets
-    and fifos are skipped. Files go up `TREE_WORKERS` at a time (one request each on S3).
+    Symlinks to files are followed (Argo's S3 driver uploads what a path resolves to) — through ``resolve``
+    when given (relative path -> host file as the step that wrote the tree sees it, or None for a link that
+    leads outside the step's files, which is left out), else on the host. Broken links, sockets and fifos are
+    skipped. Files go up `TREE_WORKERS` at a time (one request each on S3).
     """
     base = key.rstrip("/")
     jobs: list[tuple[str, Path]] = []
@@ -109,8 +172,14 @@ def put_tree(repo: Repository, key: str, src: Path) -> int:
         dirs.sort()
         for name in sorted(files):
             path = Path(root) / name
+            rel = path.relative_to(src).as_posix()
+            if resolve is not None and path.is_symlink():
+                target = resolve(rel)
+                if target is None:
+                    continue
+                path = target
             if path.is_file():
-                jobs.append((f"{base}/{path.relative_to(src).as_posix()}", path))
+                jobs.append((f"{base}/{rel}", path))
     _parallel(lambda job: repo.put(*job), jobs)
     return len(jobs)
 
@@ -121,7 +190,7 @@ def get_tree(repo: Repository, key: str, dest: Path) -> int:
     dest.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, Path]] = []
     for obj in repo.list(prefix):
-        rel = obj.key[len(prefix):]
+        rel = obj.key[len(prefix) :]
         if not rel or rel.endswith("/"):
             continue  # folder markers some S3 clients write
         target = dest / check_key(rel)

@@ -19,24 +19,20 @@ Argo's ``artifact-repositories`` format (each data key holds an ``ArtifactReposi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-import yaml
-
-from argento.artifacts.base import ArtifactError
+from argento.artifacts.base import ArtifactError, spec_identity
 from argento.artifacts.keys import DEFAULT_KEY_FORMAT, key_format
+from argento.artifacts.kinds import by_url, check_supported, kind_of
+from argento.artifacts.local import folder
 from argento.config import Settings
 
 #: Argo's default ConfigMap name for ``artifactRepositoryRef``.
 DEFAULT_CONFIGMAP = "artifact-repositories"
-
-_UNSUPPORTED = ("gcs", "azure", "oss", "hdfs", "artifactory", "plugin")
-_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -49,8 +45,14 @@ class RepositoryConfig:
 
     @property
     def kind(self) -> str:
-        """``s3`` or ``local``."""
-        return "s3" if isinstance(self.spec.get("s3"), Mapping) else "local"
+        """The repository kind (``s3``, ``local``, …: :mod:`argento.artifacts.kinds`)."""
+        return kind_of(self.spec).name
+
+    @property
+    def location(self) -> dict[str, Any]:
+        """The kind's field of the spec (``spec["s3"]``; ``{}`` for a local folder given no path)."""
+        value = self.spec.get(self.kind)
+        return dict(value) if isinstance(value, Mapping) else {}
 
     @property
     def archive_logs(self) -> bool | None:
@@ -63,8 +65,7 @@ class RepositoryConfig:
 
     def local_path(self, settings: Settings) -> Path:
         """The folder of a local repository."""
-        local = self.spec.get("local") or {}
-        return Path(str(local.get("path"))).expanduser() if local.get("path") else settings.home / "artifacts"
+        return folder(self.spec.get("local") or {}, settings)
 
     def status_ref(self) -> dict[str, Any]:
         """``status.artifactRepositoryRef`` as Argo writes it; a local repository shows no location type."""
@@ -77,46 +78,24 @@ def parse_repository(text: str, *, source: str) -> dict[str, Any]:
     text = text.strip()
     if not text:
         return {}
-    if text.startswith("s3://"):
-        return _parse_s3_url(text, source)
+    kind = by_url(text)
+    if kind is not None and kind.parse_url is not None:
+        return kind.parse_url(text, source)
     if text.startswith("file://"):
         return {"local": {"path": unquote(urlsplit(text).path)}}
     if text.startswith(("/", "~", ".")):
         return {"local": {"path": text}}
+    import yaml  # only when a repository is written as YAML (a run without one never loads it)
+
+    from argento.yamlsafe import safe_load
+
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise ArtifactError(f"{source}: not a folder, an s3:// URL or a valid repository: {exc}") from None
     if not isinstance(data, dict):
         return {"local": {"path": text}}  # a relative folder name
     return validate(data.get("artifactRepository", data), source)
-
-
-def _parse_s3_url(text: str, source: str) -> dict[str, Any]:
-    parts = urlsplit(text)
-    if not parts.netloc:
-        raise ArtifactError(f"{source}: {text!r} has no bucket (s3://BUCKET[/PREFIX]?endpoint=HOST:PORT)")
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    s3: dict[str, Any] = {"bucket": parts.netloc}
-    if parts.path.strip("/"):
-        s3["keyPrefix"] = parts.path.strip("/")
-    if query.get("endpoint"):
-        s3["endpoint"] = query["endpoint"]
-    if query.get("region"):
-        s3["region"] = query["region"]
-    if query.get("insecure", "").lower() in _TRUE:
-        s3["insecure"] = True
-    if query.get("keyFormat"):
-        s3["keyFormat"] = query["keyFormat"]
-    if query.get("secret"):
-        s3["accessKeySecret"] = {"name": query["secret"], "key": "accessKey"}
-        s3["secretKeySecret"] = {"name": query["secret"], "key": "secretKey"}
-    if query.get("createBucket", "").lower() in _TRUE:
-        s3["createBucketIfNotPresent"] = {}
-    spec: dict[str, Any] = {"s3": s3}
-    if "archiveLogs" in query:
-        spec["archiveLogs"] = query["archiveLogs"].lower() in _TRUE
-    return spec
 
 
 def validate(spec: Any, source: str) -> dict[str, Any]:
@@ -125,25 +104,24 @@ def validate(spec: Any, source: str) -> dict[str, Any]:
         return {}
     if not isinstance(spec, dict):
         raise ArtifactError(f"{source}: an artifact repository must be a mapping")
-    for kind in _UNSUPPORTED:
-        if spec.get(kind) is not None:
-            raise ArtifactError(
-                f"{source}: {kind} artifact repositories are not supported by Argento (use s3 or a local folder)"
-            )
-    s3 = spec.get("s3")
-    if s3 is not None and (not isinstance(s3, dict) or not s3.get("bucket")):
-        raise ArtifactError(f"{source}: s3.bucket is required")
+    check_supported(spec, source)
     return dict(spec)
 
 
 def default_repository(settings: Settings) -> RepositoryConfig:
     """The default repository: ``ARGENTO_ARTIFACT_REPOSITORY``, then ``config.yaml``, then the local folder."""
     if settings.artifact_repository:
-        return RepositoryConfig(parse_repository(settings.artifact_repository, source="ARGENTO_ARTIFACT_REPOSITORY"))
+        return RepositoryConfig(
+            parse_repository(settings.artifact_repository, source="ARGENTO_ARTIFACT_REPOSITORY")
+        )
     path = settings.home / "config.yaml"
     if path.is_file():
+        import yaml
+
+        from argento.yamlsafe import safe_load
+
         try:
-            data = yaml.safe_load(path.read_text()) or {}
+            data = safe_load(path.read_text(), str(path)) or {}
         except yaml.YAMLError as exc:
             raise ArtifactError(f"{path}: {exc}") from None
         repo = data.get("artifactRepository") if isinstance(data, dict) else None
@@ -179,8 +157,12 @@ def resolve_ref(
     if key not in data:
         raise ArtifactError(f'error getting artifact repository: configmap "{name}" has no key "{key}"')
     source = f"configmap {name}[{key}]"
+    import yaml
+
+    from argento.yamlsafe import safe_load
+
     try:
-        spec = yaml.safe_load(data[key]) if data[key].strip() else {}
+        spec = safe_load(data[key], f"ConfigMap key {key}") if data[key].strip() else {}
     except yaml.YAMLError as exc:
         raise ArtifactError(f"{source}: {exc}") from None
     return RepositoryConfig(
@@ -188,6 +170,12 @@ def resolve_ref(
     )
 
 
-def spec_identity(spec: Mapping[str, Any]) -> str:
-    """A stable string for caching repositories built from the same location."""
-    return json.dumps(spec, sort_keys=True, default=str)
+__all__ = [
+    "DEFAULT_CONFIGMAP",
+    "RepositoryConfig",
+    "default_repository",
+    "parse_repository",
+    "resolve_ref",
+    "spec_identity",
+    "validate",
+]

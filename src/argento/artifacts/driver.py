@@ -1,6 +1,6 @@
 """The engine's artifact driver: places input artifacts before a step and saves its outputs after it.
 
-The engine calls (see ``engine/pod.py``)::
+The engine calls (``engine/ports.ArtifactDriver``; see ``engine/pod.py``)::
 
     mounts.update(await driver.load_inputs(run, call, node, workdir))    # before the step starts
     artifacts = await driver.save_outputs(run, call, node, handle)       # after it succeeded
@@ -18,12 +18,11 @@ from __future__ import annotations
 import os
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argento.artifacts import archive, sources
 from argento.artifacts.base import (
     ArtifactError,
     ArtifactNotFound,
@@ -36,16 +35,20 @@ from argento.artifacts.base import (
 from argento.artifacts.config import RepositoryConfig, default_repository, resolve_ref
 from argento.artifacts.keys import has_location, join_key, key_prefix, location_kind
 from argento.artifacts.locate import Location, Locator, Repositories
-from argento.artifacts.s3 import RetryPolicy
+from argento.artifacts.run import StepCall, WorkflowRun
 from argento.artifacts.threads import POOL
 from argento.config import Settings
 from argento.errors import ArgentoError
+from argento.paths import safe_join
+
+if TYPE_CHECKING:
+    from argento.artifacts.s3 import RetryPolicy
 
 _UNRESOLVED = re.compile(r"\{\{[^}]*\}\}")
 
 
 @dataclass
-class RunContext:
+class RunArtifacts:
     """What the driver works out once per workflow run."""
 
     namespace: str
@@ -72,7 +75,7 @@ class ArtifactDriver:
         self.configmaps = dict(configmaps or {})
         self._default = default
         self.repos = Repositories(settings, secrets, s3_retry=s3_retry)
-        self._runs: weakref.WeakKeyDictionary[Any, RunContext] = weakref.WeakKeyDictionary()
+        self._runs: weakref.WeakKeyDictionary[Any, RunArtifacts] = weakref.WeakKeyDictionary()
 
     # -- configuration -----------------------------------------------------------------------------------
     @property
@@ -82,30 +85,31 @@ class ArtifactDriver:
             self._default = default_repository(self.settings)
         return self._default
 
-    def context(self, run: Any) -> RunContext:
+    def context(self, run: WorkflowRun) -> RunArtifacts:
         """The run's repository (``artifactRepositoryRef`` or default), archiveLogs and GC settings."""
         ctx = self._runs.get(run)
         if ctx is not None:
             return ctx
         spec = run.spec
         namespace = run.workflow["metadata"].get("namespace") or self.settings.namespace
-        configmaps = {**self.configmaps, **(run.options.configmaps or {})}
+        configmaps = {**self.configmaps, **(run.configmaps or {})}
         repo: RepositoryConfig | None = None
         error: ArgentoError | None = None
         try:
             repo = resolve_ref(spec.get("artifactRepositoryRef"), configmaps, namespace, self.default)
-            if hasattr(run.state, "artifact_repository_ref"):
-                run.state.artifact_repository_ref = repo.status_ref()
+            run.state.artifact_repository_ref = repo.status_ref()
         except ArgentoError as exc:  # reported by the first step that needs the repository
             error = exc
         archive_logs = spec.get("archiveLogs")
         if archive_logs is None and repo is not None:
             archive_logs = repo.archive_logs
-        ctx = RunContext(namespace, repo, error, archive_logs, str((spec.get("artifactGC") or {}).get("strategy") or ""))
+        ctx = RunArtifacts(
+            namespace, repo, error, archive_logs, str((spec.get("artifactGC") or {}).get("strategy") or "")
+        )
         self._runs[run] = ctx
         return ctx
 
-    def locator(self, ctx: RunContext, template: Mapping[str, Any] | None = None) -> Locator:
+    def locator(self, ctx: RunArtifacts, template: Mapping[str, Any] | None = None) -> Locator:
         if ctx.repo is None:
             raise ctx.error or ArtifactError("no artifact repository")
         return Locator(self.repos, ctx.repo, ctx.namespace, (template or {}).get("archiveLocation"))
@@ -113,7 +117,9 @@ class ArtifactDriver:
     def _secret_fn(self, namespace: str) -> Any:
         def resolve(ref: Mapping[str, Any]) -> str:
             if self.secrets is None:
-                raise ArtifactError(f"secret '{ref.get('name')}' cannot be resolved: no secret store for this run")
+                raise ArtifactError(
+                    f"secret '{ref.get('name')}' cannot be resolved: no secret store for this run"
+                )
             return str(self.secrets.resolve(namespace, ref))
 
         return resolve
@@ -123,8 +129,13 @@ class ArtifactDriver:
         return redact(text) if redact is not None else text
 
     # -- inputs ------------------------------------------------------------------------------------------
-    async def load_inputs(self, run: Any, call: Any, node: Any, workdir: Path) -> dict[str, Path]:
-        """Place every input artifact of the step under ``workdir``; returns container path → host path."""
+    async def load_inputs(
+        self, run: WorkflowRun, call: StepCall, node: Any, workdir: Path, *, placed: bool = False
+    ) -> dict[str, Path]:
+        """Place every input artifact of the step under ``workdir``; returns container path → host path.
+
+        ``placed``: fetch nothing, map the inputs an earlier engine placed (a step adopted after a restart
+        still reads them: they must not be replaced under it)."""
         arts = (call.template.get("inputs") or {}).get("artifacts") or []
         if not arts:
             return {}
@@ -134,6 +145,11 @@ class ArtifactDriver:
             name = str(art.get("name"))
             if not art.get("path"):
                 continue  # not placed in the container (e.g. only referenced by a resource template)
+            if placed:
+                dest = workdir / "artifacts" / check_key(name).replace("/", "_")
+                if os.path.lexists(dest):
+                    mounts[str(art["path"])] = dest
+                continue
             if not has_location(art):
                 if art.get("optional"):
                     continue
@@ -150,7 +166,7 @@ class ArtifactDriver:
             mounts[str(art["path"])] = dest
         return mounts
 
-    async def list_keys(self, run: Any, call: Any, art: Mapping[str, Any]) -> list[str]:
+    async def list_keys(self, run: WorkflowRun, call: StepCall, art: Mapping[str, Any]) -> list[str]:
         """The keys of the objects under ``art``'s key (a data template's ``artifactPaths``), in key order.
 
         The key names a directory: objects whose key starts with ``<key>/`` (every object when it is empty).
@@ -167,11 +183,23 @@ class ArtifactDriver:
         except ArgentoError as exc:
             raise ArtifactError(self._redact(f"cannot list artifact {art.get('name')}: {exc}")) from None
 
-    def _load_one(self, ctx: RunContext, template: Mapping[str, Any], art: Mapping[str, Any], dest: Path) -> None:
+    def repository(self, run: WorkflowRun) -> RepositoryConfig | None:
+        """The run's repository; None when it cannot be resolved (the first step that needs it says why)."""
+        return self.context(run).repo
+
+    def locate(self, run: WorkflowRun, call: StepCall, art: Mapping[str, Any]) -> Location:
+        """Where an artifact of ``call``'s template lives: its repository and key."""
+        return self.locator(self.context(run), call.template).locate(art)
+
+    def _load_one(
+        self, ctx: RunArtifacts, template: Mapping[str, Any], art: Mapping[str, Any], dest: Path
+    ) -> None:
         tmp = dest.with_name(dest.name + ".download")
         for stale in (dest, tmp, dest.with_name(dest.name + ".tmpdir")):
             remove_path(stale)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        from argento.artifacts import archive, sources  # urllib, tarfile: only runs with artifacts pay
+
         kind = location_kind(art)
         if kind == "raw":
             sources.fetch_raw(art, dest)
@@ -188,6 +216,8 @@ class ArtifactDriver:
 
     def download(self, loc: Location, art: Mapping[str, Any], tmp: Path, dest: Path) -> None:
         """Fetch the artifact at ``loc`` to ``dest`` (unarchived as a step sees it; ``tmp`` is scratch)."""
+        from argento.artifacts import archive
+
         repo, key = loc.repo, loc.key
         # A subPath still holding a `{{…}}` tag names the output of a producer that did not run (Argo v4
         # resolves it to nothing): the whole artifact is used.
@@ -214,7 +244,9 @@ class ArtifactDriver:
             raise ArtifactNotFound(f"key {full} does not exist in {repo.url}")
 
     # -- outputs -----------------------------------------------------------------------------------------
-    async def save_outputs(self, run: Any, call: Any, node: Any, handle: Any) -> list[dict[str, Any]]:
+    async def save_outputs(
+        self, run: WorkflowRun, call: StepCall, node: Any, handle: Any
+    ) -> list[dict[str, Any]]:
         """Archive and upload the step's output artifacts (and its logs with archiveLogs)."""
         tmpl = call.template
         arts = [a for a in (tmpl.get("outputs") or {}).get("artifacts") or [] if a.get("path")]
@@ -223,11 +255,13 @@ class ArtifactDriver:
         if not arts and not logs:
             return []
         pod_name = run.pod_name(call.node_name, tmpl.get("name"))
-        workdir = run.run_dir / pod_name
+        workdir = safe_join(run.run_dir, pod_name, what="pod name")
         prefix_params = {**run.global_params, "pod.name": pod_name}
         return await POOL.run(self._save_all, ctx, tmpl, arts, handle, workdir, prefix_params, logs)
 
-    async def save_logs(self, run: Any, call: Any, node: Any, handle: Any) -> list[dict[str, Any]]:
+    async def save_logs(
+        self, run: WorkflowRun, call: StepCall, node: Any, handle: Any
+    ) -> list[dict[str, Any]]:
         """Archive the logs of a step that did not succeed (Argo's wait container saves them regardless)."""
         tmpl = call.template
         ctx = self.context(run)
@@ -235,15 +269,16 @@ class ArtifactDriver:
             return []
         pod_name = run.pod_name(call.node_name, tmpl.get("name"))
         params = {**run.global_params, "pod.name": pod_name}
-        return await POOL.run(self._save_all, ctx, tmpl, [], handle, run.run_dir / pod_name, params, True)
+        workdir = safe_join(run.run_dir, pod_name, what="pod name")
+        return await POOL.run(self._save_all, ctx, tmpl, [], handle, workdir, params, True)
 
-    def _archive_logs(self, ctx: RunContext, tmpl: Mapping[str, Any]) -> bool:
+    def _archive_logs(self, ctx: RunArtifacts, tmpl: Mapping[str, Any]) -> bool:
         value = (tmpl.get("archiveLocation") or {}).get("archiveLogs")
         return bool(ctx.archive_logs if value is None else value)
 
     def _save_all(
         self,
-        ctx: RunContext,
+        ctx: RunArtifacts,
         tmpl: Mapping[str, Any],
         arts: list[dict[str, Any]],
         handle: Any,
@@ -286,16 +321,22 @@ class ArtifactDriver:
         self, locator: Locator, prefix: str, art: dict[str, Any], handle: Any, staging: Path
     ) -> dict[str, Any] | None:
         path = str(art["path"])
-        host = Path(handle.host_path(path))
+        try:
+            host = Path(handle.host_path(path))
+        except ArgentoError as exc:  # a link leading outside the step's files (never read from the host)
+            raise ArtifactError(f"failed to save artifact {art.get('name')}: {exc}") from None
         if not host.exists():
             if art.get("optional"):
                 return None  # Argo: "Ignoring optional artifact which does not exist in path"
             raise ArtifactNotFound(f"{path} no such file or directory")
+        from argento.artifacts import archive
+
         packed = archive.pack(art, host, staging)
         try:
             loc = locator.locate(art, locator.output_key(packed.file_name, prefix))
             if packed.is_dir:
-                put_tree(loc.repo, loc.key, packed.path)
+                # Links inside the folder resolve in the step's view, as at the top (see `host_path`).
+                put_tree(loc.repo, loc.key, packed.path, _in_view(handle, path))
             else:
                 loc.repo.put(loc.key, packed.path)
         except ArgentoError as exc:
@@ -308,7 +349,7 @@ class ArtifactDriver:
         return entry
 
     # -- garbage collection ------------------------------------------------------------------------------
-    async def on_workflow_completion(self, run: Any) -> None:
+    async def on_workflow_completion(self, run: WorkflowRun) -> None:
         """Artifact GC ``OnWorkflowCompletion``: delete those artifacts now and mark them ``deleted``."""
         from argento.artifacts.gc import collect_run
 
@@ -332,17 +373,34 @@ class ArtifactDriver:
         return Locator(self.repos, config, namespace).locate(art)
 
 
+def _in_view(handle: Any, path: str) -> Callable[[str], Path | None]:
+    """Where a link inside the folder artifact at ``path`` leads, as the step sees it (`StepHandle.host_path`);
+    None for one leading outside the step's files (a host's ``/etc/localtime``), which is left out."""
+
+    def resolve(rel: str) -> Path | None:
+        try:
+            return Path(handle.host_path(f"{path.rstrip('/')}/{rel}"))
+        except ArgentoError:
+            return None
+
+    return resolve
+
+
 def _log_files(workdir: Path, tmpl: Mapping[str, Any]) -> list[tuple[str, Path]]:
     """``main-logs`` (``main.log``) and, when present, one ``<sidecar>-logs`` per sidecar; for a containerSet,
     one ``<container>-logs`` per container that ran (Argo's ``GetMainContainerNames``)."""
     out = [("main-logs", workdir / "main.log")] if (workdir / "main.log").is_file() else []
     for container in (tmpl.get("containerSet") or {}).get("containers") or []:
         name = container.get("name")
-        if name and name != "main" and (workdir / f"{name}.log").is_file():
-            out.append((f"{name}-logs", workdir / f"{name}.log"))
+        if (
+            name
+            and name != "main"
+            and (path := safe_join(workdir, f"{name}.log", what="container name")).is_file()
+        ):
+            out.append((f"{name}-logs", path))
     for i, side in enumerate(tmpl.get("sidecars") or []):
         name = side.get("name") or f"sidecar-{i}"
-        path = workdir / f"{name}.log"
+        path = safe_join(workdir, f"{name}.log", what="container name")
         if path.is_file():
             out.append((f"{name}-logs", path))
     return out

@@ -10,14 +10,29 @@ failure is reported on the workflow's conditions (``ArtifactGCError``) and the r
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from argento.artifacts.base import delete_tree
 from argento.artifacts.threads import POOL
 from argento.errors import ArgentoError
 
 if TYPE_CHECKING:
-    from argento.artifacts.driver import ArtifactDriver
+    from argento.artifacts.locate import Location, Locator
+    from argento.artifacts.run import WorkflowRun
+
+
+class ArtifactDriver(Protocol):
+    """What GC needs of :class:`argento.artifacts.driver.ArtifactDriver` (which calls GC: no import back)."""
+
+    def context(self, run: Any) -> Any:
+        """The run's context: ``.repo`` (``None``: no repository)."""
+        ...
+
+    def locator(self, ctx: Any) -> Locator: ...
+
+    def recorded_location(self, art: Mapping[str, Any], workflow: Mapping[str, Any]) -> Location: ...
+
+    def _redact(self, text: str) -> str: ...
 
 
 def strategy_of(art: Mapping[str, Any], default: str) -> str:
@@ -26,7 +41,9 @@ def strategy_of(art: Mapping[str, Any], default: str) -> str:
     return own or default
 
 
-def recorded_artifacts(nodes: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], dict[str, Any]]]:
+def recorded_artifacts(
+    nodes: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[Mapping[str, Any], dict[str, Any]]]:
     """(node, artifact) for every declared output artifact of every node (each dict once)."""
     seen: set[int] = set()
     for node in nodes:
@@ -37,7 +54,7 @@ def recorded_artifacts(nodes: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Map
             yield node, art
 
 
-async def collect_run(driver: ArtifactDriver, run: Any, strategy: str) -> int:
+async def collect_run(driver: ArtifactDriver, run: WorkflowRun, strategy: str) -> int:
     """Delete the artifacts of a finished run whose strategy is ``strategy``; returns how many."""
     default = str((run.spec.get("artifactGC") or {}).get("strategy") or "")
     if not default and "artifactGC" not in str(run.spec.get("templates") or ""):
@@ -74,7 +91,9 @@ async def collect_run(driver: ArtifactDriver, run: Any, strategy: str) -> int:
     return len(done)
 
 
-async def collect_workflow(driver: ArtifactDriver, workflow: dict[str, Any], strategies: tuple[str, ...]) -> int:
+async def collect_workflow(
+    driver: ArtifactDriver, workflow: dict[str, Any], strategies: tuple[str, ...]
+) -> int:
     """Delete the artifacts of a stored workflow (its ``status``) whose strategy is one of ``strategies``."""
     spec = workflow.get("spec") or {}
     default = str((spec.get("artifactGC") or {}).get("strategy") or "")

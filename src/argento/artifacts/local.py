@@ -11,18 +11,24 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from argento.artifacts.base import (
     ArtifactError,
     ArtifactNotFound,
     ObjectInfo,
+    Repository,
+    RepositoryContext,
+    RepositoryKind,
     check_key,
     copy_stream,
     disk_error,
 )
+from argento.config import Settings
+from argento.errors import SpecError
+from argento.paths import safe_key
 
 
 class LocalRepository:
@@ -36,8 +42,11 @@ class LocalRepository:
         return f"LocalRepository({self.url!r})"
 
     def path(self, key: str) -> Path:
-        """The host path of ``key`` (validated so it cannot leave ``root``)."""
-        return self.root / check_key(key)
+        """The host path of ``key`` (validated so it cannot leave ``root``, symbolic links included)."""
+        try:
+            return safe_key(self.root, check_key(key), what="artifact key")
+        except SpecError as exc:
+            raise ArtifactError(str(exc)) from None
 
     # -- writes ------------------------------------------------------------------------------------------
     def put(self, key: str, src: Path) -> None:
@@ -84,7 +93,7 @@ class LocalRepository:
         if not self.root.is_dir():
             return
         head, _, _ = prefix.rpartition("/")
-        start = self.root / check_key(head) if head else self.root
+        start = self.path(head) if head else self.root
         if not start.is_dir():
             return
         found: list[ObjectInfo] = []
@@ -128,3 +137,24 @@ def atomic_write(target: Path, src: BinaryIO, *, fsync: bool = True) -> int:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _build(ctx: RepositoryContext, local: Mapping[str, Any], namespace: str) -> Repository:
+    path = folder(local, ctx.settings)
+    return ctx.cached(f"local:{path}", lambda: LocalRepository(path))
+
+
+def folder(local: Mapping[str, Any], settings: Settings) -> Path:
+    """The folder of a ``local: {path}`` repository (none: ``<ARGENTO_HOME>/artifacts``)."""
+    return Path(str(local.get("path"))).expanduser() if local.get("path") else settings.home / "artifacts"
+
+
+def _mlflow_destination(local: Mapping[str, Any], settings: Settings) -> str:
+    path = folder(local, settings) / "mlflow"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+#: Argento's local folder (``local: {path}``, or no location at all): folders and ``file://`` URLs in
+#: ``ARGENTO_ARTIFACT_REPOSITORY`` (argento.artifacts.config); no endpoint a client could reach.
+KIND = RepositoryKind("local", _build, mlflow_destination=_mlflow_destination)

@@ -6,26 +6,42 @@ template's ``archiveLocation`` if that names a bucket, else in the workflow's re
 (``spec.artifactRepositoryRef`` or the default). Status records artifacts of the workflow's repository in
 Argo's key-only shape ``s3: {key: …}`` — for the local folder repository too, whose keys are paths relative
 to its folder — and every other artifact with its full location.
+
+An ``s3.endpoint`` that is an in-cluster address of the service-alias table (``minio.data-services:9000``, see
+`argento.cluster`) means the configured artifact repository: the local folder by default (objects under
+``<folder>/<bucket>/<key>``; the location's credentials are not needed), or the configured S3 (its endpoint and
+credentials, the artifact's bucket). The location is recorded as written, so downloads resolve the same way.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from argento.artifacts import s3_kind
 from argento.artifacts.base import ArtifactError, Repository, check_key
-from argento.artifacts.config import RepositoryConfig, spec_identity
+from argento.artifacts.config import RepositoryConfig
 from argento.artifacts.keys import artifact_key, join_key, location_kind
+from argento.artifacts.kinds import kind_of
 from argento.artifacts.local import LocalRepository
-from argento.artifacts.s3 import RetryPolicy, S3Credentials, S3Repository
 from argento.config import Settings
 
+if TYPE_CHECKING:
+    from argento.artifacts.s3 import RetryPolicy
+
 #: S3 fields a key-only or bucket-only artifact inherits from the repository it is relocated against.
-_INHERITED = ("endpoint", "region", "insecure", "accessKeySecret", "secretKeySecret", "sessionTokenSecret",
-              "useSDKCreds", "caSecret", "roleARN")
+_INHERITED = (
+    "endpoint",
+    "region",
+    "insecure",
+    "accessKeySecret",
+    "secretKeySecret",
+    "sessionTokenSecret",
+    "useSDKCreds",
+    "caSecret",
+    "roleARN",
+)
 
 
 @dataclass
@@ -41,63 +57,81 @@ class Location:
 class Repositories:
     """Builds and caches repositories from location dicts (secrets resolved once per location)."""
 
-    def __init__(self, settings: Settings, secrets: Any = None, *, s3_retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, settings: Settings, secrets: Any = None, *, s3_retry: RetryPolicy | None = None
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.s3_retry = s3_retry
         self._cache: dict[str, Repository] = {}
+        self._aliases: Any = None
 
     def for_config(self, config: RepositoryConfig, namespace: str) -> Repository:
-        """The repository of an ``ArtifactRepository`` config."""
-        if config.kind == "s3":
-            return self.s3(config.spec["s3"], namespace)
-        path = config.local_path(self.settings)
-        ident = f"local:{path}"
-        if ident not in self._cache:
-            self._cache[ident] = LocalRepository(path)
-        return self._cache[ident]
+        """The repository of an ``ArtifactRepository`` config (built by its kind, :mod:`argento.artifacts.kinds`)."""
+        return kind_of(config.spec).build(self, config.location, namespace)
 
     def s3(self, s3: Mapping[str, Any], namespace: str) -> Repository:
-        """An `S3Repository` for an Argo ``s3`` location (its ``key`` is ignored)."""
-        spec = {k: v for k, v in s3.items() if k not in ("key", "keyFormat", "keyPrefix")}
-        ident = f"s3:{namespace}:{spec_identity(spec)}"
+        """The repository of an Argo ``s3`` location (its ``key`` is ignored); an in-cluster endpoint of the
+        service-alias table: the repository it stands for."""
+        return s3_kind.build(self, s3, namespace)
+
+    def cached(self, ident: str, make: Callable[[], Repository]) -> Repository:
+        """The repository cached under ``ident``, made once."""
         repo = self._cache.get(ident)
         if repo is None:
-            repo = self._cache[ident] = self._build_s3(spec, namespace)
+            repo = self._cache[ident] = make()
         return repo
 
-    def _secret(self, namespace: str, ref: Mapping[str, Any] | None) -> str:
+    def aliased(self, spec: dict[str, Any], namespace: str) -> Repository | dict[str, Any] | None:
+        """The repository an aliased endpoint means (or ``spec`` with the endpoint an entry's URL gives);
+        ``None`` when the endpoint is a real one."""
+        from argento.cluster import AliasTable
+        from argento.cluster.aliases import is_cluster_name, split_address
+
+        endpoint = str(spec["endpoint"])
+        if self._aliases is None:
+            self._aliases = AliasTable.from_settings(self.settings)
+        host, port = split_address(endpoint)
+        entry = self._aliases.lookup(host, port)
+        if entry is None:
+            if is_cluster_name(host):
+                raise ArtifactError(f"s3.endpoint: {self._aliases.unmapped(endpoint)}")
+            return None
+        if entry.service is None:  # a URL of the user's own (their MinIO on this machine)
+            scheme, _, rest = entry.target.rpartition("://")
+            return {
+                **spec,
+                "endpoint": rest.split("/", 1)[0],
+                "insecure": scheme == "http" or spec.get("insecure"),
+            }
+        if entry.service != "artifacts":
+            raise ArtifactError(
+                f"s3.endpoint {endpoint} maps to {entry.service} in the service-alias table, not to an S3 store"
+            )
+        bucket = str(spec.get("bucket") or "")
+        if not bucket or "/" in bucket or bucket.startswith("."):
+            raise ArtifactError(f"s3.bucket {bucket!r} is not a bucket name")
+        from argento.artifacts.config import default_repository
+
+        repo = default_repository(self.settings)
+        if repo.kind == "s3":  # the configured S3: its endpoint and credentials, the artifact's bucket
+            return s3_kind.repository(self, {**repo.location, "bucket": bucket}, namespace)
+        if repo.kind != "local":  # an S3 endpoint cannot stand for a store of another kind
+            raise ArtifactError(
+                f"s3.endpoint {endpoint} maps to the artifact repository, which is {repo.kind}, not S3-compatible"
+            )
+        path = repo.local_path(self.settings) / bucket
+        return self.cached(f"local:{path}", lambda: LocalRepository(path))
+
+    def secret(self, namespace: str, ref: Mapping[str, Any] | None) -> str:
+        """The value of a secret reference (``""`` for none), from the run's secret store."""
         if not ref:
             return ""
         if self.secrets is None:
-            raise ArtifactError(f"secret '{ref.get('name')}' cannot be resolved: no secret store for this run")
-        return str(self.secrets.resolve(namespace, ref))
-
-    def _build_s3(self, spec: Mapping[str, Any], namespace: str) -> Repository:
-        if not spec.get("bucket"):
-            raise ArtifactError("s3 artifact location has no bucket (and the workflow's repository is not S3)")
-        creds = S3Credentials()
-        if not spec.get("useSDKCreds"):
-            creds = S3Credentials(
-                access_key=self._secret(namespace, spec.get("accessKeySecret")),
-                secret_key=self._secret(namespace, spec.get("secretKeySecret")),
-                session_token=self._secret(namespace, spec.get("sessionTokenSecret")),
+            raise ArtifactError(
+                f"secret '{ref.get('name')}' cannot be resolved: no secret store for this run"
             )
-        ca_file = None
-        if spec.get("caSecret"):
-            fd, ca_file = tempfile.mkstemp(prefix="argento-s3-ca-", suffix=".pem")
-            with os.fdopen(fd, "w") as f:
-                f.write(self._secret(namespace, spec["caSecret"]))
-        return S3Repository(
-            str(spec["bucket"]),
-            endpoint=str(spec.get("endpoint") or ""),
-            region=str(spec.get("region") or ""),
-            insecure=bool(spec.get("insecure")),
-            credentials=creds,
-            ca_file=ca_file,
-            create_bucket=spec.get("createBucketIfNotPresent") is not None,
-            retry=self.s3_retry,
-        )
+        return str(self.secrets.resolve(namespace, ref))
 
 
 class Locator:
@@ -130,12 +164,16 @@ class Locator:
             return dict(self.workflow_repo.spec["s3"])
         return None
 
-    def locate(self, art: Mapping[str, Any], default_key: str | None = None, *, root: bool = False) -> Location:
+    def locate(
+        self, art: Mapping[str, Any], default_key: str | None = None, *, root: bool = False
+    ) -> Location:
         """The location of ``art``; ``default_key`` is used when the artifact names no key (outputs). With
         ``root`` an artifact without a key is the repository's (bucket's) root, key ``""`` (listings)."""
         kind = location_kind(art)
         if kind not in (None, "s3"):
-            raise ArtifactError(f"artifact {art.get('name')}: {kind} artifacts are not supported by Argento here")
+            raise ArtifactError(
+                f"artifact {art.get('name')}: {kind} artifacts are not supported by Argento here"
+            )
         own = dict(art.get("s3") or {})
         key = artifact_key(art) or default_key
         if key:

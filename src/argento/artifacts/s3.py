@@ -24,6 +24,7 @@ from argento.artifacts.base import (
     ArtifactNotFound,
     ObjectInfo,
     RepositoryUnavailable,
+    RepositoryUnreachable,
     check_key,
     disk_error,
 )
@@ -32,12 +33,31 @@ from argento.errors import ArgentoError, Unauthenticated
 T = TypeVar("T")
 
 _AUTH_CODES = frozenset(
-    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken", "ExpiredToken",
-     "InvalidSecurity", "AuthorizationHeaderMalformed"}
+    {
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "AccessDenied",
+        "403",
+        "InvalidToken",
+        "ExpiredToken",
+        "InvalidSecurity",
+        "AuthorizationHeaderMalformed",
+    }
 )
 _TRANSIENT_CODES = frozenset(
-    {"SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable", "500", "502",
-     "503", "504", "Throttling", "ThrottlingException"}
+    {
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "InternalError",
+        "ServiceUnavailable",
+        "500",
+        "502",
+        "503",
+        "504",
+        "Throttling",
+        "ThrottlingException",
+    }
 )
 _MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
@@ -168,8 +188,11 @@ class S3Repository:
         except OSError as exc:
             raise ArtifactError(f"cannot read {src}: {exc.strerror}") from None
         if size >= self._transfer_args[0]:
-            self._call("upload", key, lambda: self.client.upload_file(
-                str(src), self.bucket, key, Config=self._transfer_config()))
+            self._call(
+                "upload",
+                key,
+                lambda: self.client.upload_file(str(src), self.bucket, key, Config=self._transfer_config()),
+            )
             return
 
         def put_object() -> None:
@@ -220,8 +243,13 @@ class S3Repository:
         return True
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        pages = self._call("list", prefix, lambda: list(
-            self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)))
+        pages = self._call(
+            "list",
+            prefix,
+            lambda: list(
+                self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            ),
+        )
         for page in pages:
             for obj in page.get("Contents") or []:
                 yield ObjectInfo(obj["Key"], int(obj.get("Size", 0)))
@@ -256,7 +284,7 @@ class S3Repository:
                 raise
             except Exception as exc:  # botocore/boto3 errors; classified below
                 error = self._translate(exc, op, key)
-                if not getattr(error, "transient", False):
+                if not error.transient:
                     raise error from None
                 delay = next(delays, None)
                 if delay is None:
@@ -282,15 +310,19 @@ class S3Repository:
         target = f"s3://{self.bucket}/{key}" if key else f"bucket '{self.bucket}'"
         if isinstance(cause, OSError) and not isinstance(cause, ConnectionError | TimeoutError):
             return disk_error(cause, target)
-        if isinstance(cause, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError
-                      | ConnectionError):
-            return _transient(RepositoryUnavailable(
-                f"cannot reach S3 endpoint {self.where} to {op} {target}: connection failed"))
+        if isinstance(
+            cause, EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError | ConnectionError
+        ):
+            return RepositoryUnreachable(
+                f"cannot reach S3 endpoint {self.where} to {op} {target}: connection failed"
+            )
         if isinstance(cause, ReadTimeoutError):
-            return _transient(RepositoryUnavailable(f"S3 endpoint {self.where} timed out during {op} of {target}"))
+            return RepositoryUnreachable(f"S3 endpoint {self.where} timed out during {op} of {target}")
         if isinstance(cause, SSLError):
-            return RepositoryUnavailable(f"TLS handshake with S3 endpoint {self.where} failed (use insecure: true "
-                                         "for a plain-HTTP endpoint)")
+            return RepositoryUnavailable(
+                f"TLS handshake with S3 endpoint {self.where} failed (use insecure: true "
+                "for a plain-HTTP endpoint)"
+            )
         if isinstance(cause, NoCredentialsError | PartialCredentialsError):
             return Unauthenticated(f"no S3 credentials for {target}: set accessKeySecret and secretKeySecret")
         if isinstance(cause, ClientError):
@@ -306,10 +338,12 @@ class S3Repository:
             if code in _AUTH_CODES:
                 return Unauthenticated(
                     f"S3 endpoint {self.where} refused the credentials for {target} ({code}); check the "
-                    "accessKeySecret/secretKeySecret secrets")
+                    "accessKeySecret/secretKeySecret secrets"
+                )
             if code in _TRANSIENT_CODES or status >= 500:
-                return _transient(RepositoryUnavailable(f"S3 endpoint {self.where} failed to {op} {target} "
-                                                        f"({code or status})"))
+                return RepositoryUnreachable(
+                    f"S3 endpoint {self.where} failed to {op} {target} ({code or status})"
+                )
             return ArtifactError(f"S3 {op} of {target} failed: {code or status}")
         return ArtifactError(f"S3 {op} of {target} failed: {type(cause).__name__}")
 
@@ -319,11 +353,6 @@ class S3Repository:
         except Exception:
             return False
         return True
-
-
-def _transient(error: ArgentoError) -> ArgentoError:
-    error.transient = True  # type: ignore[attr-defined]
-    return error
 
 
 class _Body(io.RawIOBase):

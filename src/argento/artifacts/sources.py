@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from argento.artifacts.base import ArtifactError, ArtifactNotFound, RepositoryUnavailable
+from argento.artifacts.base import ArtifactError, ArtifactNotFound, RepositoryUnreachable
 from argento.artifacts.local import atomic_write
 
 SecretFn = Callable[[Mapping[str, Any]], str]
@@ -40,7 +40,9 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
     """GET ``http.url`` (with ``headers`` and ``auth.basicAuth``) into ``dest``, streaming, with retries."""
     spec = art.get("http") or {}
     url = str(spec.get("url") or "")
-    headers = {str(h.get("name")): str(h.get("value", "")) for h in spec.get("headers") or [] if h.get("name")}
+    headers = {
+        str(h.get("name")): str(h.get("value", "")) for h in spec.get("headers") or [] if h.get("name")
+    }
     auth = spec.get("auth") or {}
     if auth.get("basicAuth"):
         basic = auth["basicAuth"]
@@ -48,7 +50,9 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
         password = secret(basic.get("passwordSecret") or {})
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     elif auth.get("oauth2") or auth.get("clientCert"):
-        raise ArtifactError(f"artifact {art.get('name')}: http oauth2/clientCert auth is not supported locally")
+        raise ArtifactError(
+            f"artifact {art.get('name')}: http oauth2/clientCert auth is not supported locally"
+        )
     request = urllib.request.Request(url, headers=headers)
     for attempt in range(HTTP_ATTEMPTS):
         try:
@@ -63,7 +67,7 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             if attempt == HTTP_ATTEMPTS - 1:
                 reason = getattr(exc, "reason", exc)
-                raise RepositoryUnavailable(f"loading file from HTTP: cannot reach {url}: {reason}") from None
+                raise RepositoryUnreachable(f"loading file from HTTP: cannot reach {url}: {reason}") from None
         except ValueError as exc:  # a malformed URL
             raise ArtifactError(f"artifact {art.get('name')}: invalid http url {url!r}: {exc}") from None
         time.sleep(0.2 * 2**attempt)
@@ -89,7 +93,9 @@ def fetch_git(art: Mapping[str, Any], dest: Path, secret: SecretFn, *, git: str 
             f.write(secret(spec["sshPrivateKeySecret"]).rstrip("\n") + "\n")
         os.chmod(keyfile, 0o600)
         host_check = "no" if spec.get("insecureIgnoreHostKey") else "accept-new"
-        env["GIT_SSH_COMMAND"] = f"ssh -i {keyfile} -o IdentitiesOnly=yes -o StrictHostKeyChecking={host_check}"
+        env["GIT_SSH_COMMAND"] = (
+            f"ssh -i {keyfile} -o IdentitiesOnly=yes -o StrictHostKeyChecking={host_check}"
+        )
     # Credentials travel in the environment (GIT_CONFIG_*), never on the command line.
     env["GIT_CONFIG_COUNT"] = str(len(extra_config))
     for i, (k, v) in enumerate(extra_config):
@@ -110,7 +116,16 @@ def fetch_git(art: Mapping[str, Any], dest: Path, secret: SecretFn, *, git: str 
             _git([git, "-C", str(dest), "fetch", "--quiet", "origin", str(refspec)], env, repo)
         revision = str(spec.get("revision") or "")
         if revision:
-            checkout = [git, "-C", str(dest), "-c", "advice.detachedHead=false", "checkout", "--quiet", revision]
+            checkout = [
+                git,
+                "-C",
+                str(dest),
+                "-c",
+                "advice.detachedHead=false",
+                "checkout",
+                "--quiet",
+                revision,
+            ]
             try:
                 _git(checkout, env, repo)
             except ArtifactError:  # a shallow clone may lack the revision: fetch it, then check it out

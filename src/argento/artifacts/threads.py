@@ -39,7 +39,9 @@ class IOPool:
 
     def __init__(self, max_workers: int = MAX_WORKERS) -> None:
         self.max_workers = max_workers
-        self._queue: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._queue: queue.SimpleQueue[
+            tuple[concurrent.futures.Future[Any], Callable[..., Any], tuple[Any, ...]]
+        ]
         self._queue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._workers = 0
@@ -47,6 +49,14 @@ class IOPool:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in a worker thread and return its result (exceptions propagate)."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in a worker thread and wait for it here (never from a worker of this pool)."""
+        return self.submit(fn, *args).result()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Queue ``fn(*args)`` for a worker thread."""
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._lock:
             if self._idle == 0 and self._workers < self.max_workers:
@@ -54,7 +64,7 @@ class IOPool:
             else:
                 self._idle = max(self._idle - 1, 0)
         self._queue.put((fut, fn, args))
-        return await asyncio.wrap_future(fut)
+        return fut
 
     def _start_worker(self) -> None:
         ready = threading.Event()

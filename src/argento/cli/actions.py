@@ -36,8 +36,8 @@ def _each(names: Sequence[str], act: Callable[[str], Any]) -> list[Any]:
 def _finish(
     client: ArgoClient, workflows: list[dict[str, Any]], output: str | None, wait: bool, watch: bool
 ) -> None:
+    from argento.cli.remote import print_workflow
     from argento.cli.streams import follow
-    from argento.cli.workflows import print_workflow
 
     if not (wait or watch):
         for wf in workflows:

@@ -27,7 +27,13 @@ def archive() -> None:
 @archive.command("list")
 @click.option("-l", "--selector", default="", help="Label selector.")
 @click.option("--prefix", default="", help="Only names starting with this prefix.")
-@click.option("--chunk-size", type=int, default=0, help="Fetch in pages of this size (0: one request).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=500,
+    show_default=True,
+    help="Fetch in pages of this size, as kubectl does (0: one request).",
+)
 @output_option()
 @connection_options
 def list_(client: ArgoClient, selector: str, prefix: str, chunk_size: int, output: str | None) -> None:

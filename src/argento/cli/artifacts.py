@@ -15,11 +15,12 @@ import click
 
 from argento.config import Settings
 from argento.errors import NotFound
+from argento.paths import safe_join
 
 
 def load_workflow(settings: Settings, name: str) -> dict[str, Any]:
     """The stored workflow ``name`` (with ``status``); `NotFound` if there is none."""
-    path = settings.runs_dir / name / "workflow.json"
+    path = safe_join(settings.runs_dir, name, "workflow.json", what="workflow name")
     try:
         return dict(json.loads(path.read_text()))
     except FileNotFoundError:
@@ -40,8 +41,12 @@ def _select(wf: dict[str, Any], node: str | None) -> list[tuple[dict[str, Any], 
 
     nodes = list(((wf.get("status") or {}).get("nodes") or {}).values())
     if node:
-        chosen = [n for n in nodes if node in (n.get("id"), n.get("name"), n.get("displayName"))
-                  or (n.get("type") == "Pod" and node == pod_name(wf, n))]
+        chosen = [
+            n
+            for n in nodes
+            if node in (n.get("id"), n.get("name"), n.get("displayName"))
+            or (n.get("type") == "Pod" and node == pod_name(wf, n))
+        ]
         if not chosen:
             raise NotFound(f'node "{node}" not found in workflow "{wf["metadata"]["name"]}"')
         nodes = chosen
@@ -91,23 +96,32 @@ def ls(workflow: str, node: str | None, output: str) -> None:
     for n, art in _select(wf, node):
         loc = driver.recorded_location(art, wf)
         deleted = bool(art.get("deleted"))
-        rows.append({
-            "node": n.get("displayName") or n.get("name"),
-            "nodeId": n.get("id"),
-            "name": art.get("name"),
-            "path": art.get("path", ""),
-            "key": loc.key,
-            "location": f"{loc.repo.url}/{loc.key}",
-            "size": None if deleted else _size(loc.repo, loc.key),
-            "deleted": deleted,
-        })
+        rows.append(
+            {
+                "node": n.get("displayName") or n.get("name"),
+                "nodeId": n.get("id"),
+                "name": art.get("name"),
+                "path": art.get("path", ""),
+                "key": loc.key,
+                "location": f"{loc.repo.url}/{loc.key}",
+                "size": None if deleted else _size(loc.repo, loc.key),
+                "deleted": deleted,
+            }
+        )
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     headers = ["NODE", "ARTIFACT", "PATH", "SIZE", "LOCATION"]
-    table = [[str(r["node"]), str(r["name"]), str(r["path"]),
-              "deleted" if r["deleted"] else ("-" if r["size"] is None else str(r["size"])), str(r["location"])]
-             for r in rows]
+    table = [
+        [
+            str(r["node"]),
+            str(r["name"]),
+            str(r["path"]),
+            "deleted" if r["deleted"] else ("-" if r["size"] is None else str(r["size"])),
+            str(r["location"]),
+        ]
+        for r in rows
+    ]
     widths = [max([len(h)] + [len(t[c]) for t in table]) for c, h in enumerate(headers)]
     for line in [headers, *table]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
@@ -117,8 +131,12 @@ def ls(workflow: str, node: str | None, output: str) -> None:
 @click.argument("workflow")
 @click.argument("node", required=False)
 @click.option("--name", "names", multiple=True, help="Only the artifact(s) with this name (repeatable).")
-@click.option("--to", "to", default=".", show_default=True, type=click.Path(), help="Folder (or file) to write to.")
-@click.option("--raw", is_flag=True, help="Keep the stored object as is (e.g. the .tgz) instead of unpacking it.")
+@click.option(
+    "--to", "to", default=".", show_default=True, type=click.Path(), help="Folder (or file) to write to."
+)
+@click.option(
+    "--raw", is_flag=True, help="Keep the stored object as is (e.g. the .tgz) instead of unpacking it."
+)
 def get(workflow: str, node: str | None, names: tuple[str, ...], to: str, raw: bool) -> None:
     """Download the output artifacts of WORKFLOW (or of NODE) into --to, unpacked as a step would see them.
 
@@ -136,7 +154,9 @@ def get(workflow: str, node: str | None, names: tuple[str, ...], to: str, raw: b
     chosen = [(n, a) for n, a in _select(wf, node) if not names or a.get("name") in names]
     chosen = [(n, a) for n, a in chosen if not a.get("deleted")]
     if not chosen:
-        raise NotFound(f'no artifacts to download from workflow "{workflow}"' + (f' node "{node}"' if node else ""))
+        raise NotFound(
+            f'no artifacts to download from workflow "{workflow}"' + (f' node "{node}"' if node else "")
+        )
     target = Path(to)
     single_file = len(chosen) == 1 and not target.is_dir() and to not in (".", "")
     many_nodes = len({n.get("id") for n, _ in chosen}) > 1

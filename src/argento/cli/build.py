@@ -9,7 +9,7 @@ import click
 
 
 def _store() -> Any:
-    from argento.deploy.bentos import BentoStore
+    from argento.deployments.bentos import BentoStore
 
     return BentoStore.from_settings()
 
@@ -48,14 +48,14 @@ def build(file: str, version: str | None, output: str) -> None:
       argento build -f argento.yaml
       argento serve iris-classifier:latest --port 3000
     """
-    from argento.deploy.bentos import BuildConfig
-    from argento.deploy.bentos import build as do_build
+    from argento.deployments.bentos import BuildConfig
+    from argento.deployments.bentos import build as do_build
     from argento.registry.versions import validate_version
 
     config = BuildConfig.load(file)
     if version:
         config.version = validate_version(version)
-    bento = do_build(config)
+    bento = do_build(config, warn=lambda message: click.echo(f"warning: {message}", err=True))
     if output == "table":
         click.echo(
             f"built bento {bento.tag} ({bento.manifest.get('files')} files, "
@@ -77,7 +77,7 @@ def containerize(tag: str, output_dir: str | None, image: str | None) -> None:
       argento containerize iris-classifier:latest --output-dir build/iris
       docker build -t iris-classifier build/iris
     """
-    from argento.deploy.bentos import containerize as do
+    from argento.deployments.bentos import containerize as do
 
     path = do(_store(), tag, output_dir, image=image)
     click.echo(f"build context for {tag} in {path} (docker build -t {image or tag.split(':')[0]} {path})")
@@ -155,7 +155,7 @@ def export_cmd(tag: str, destination: str) -> None:
     Example:
       argento bentos export iris-classifier:latest /tmp/
     """
-    from argento.deploy.bentos import export_bento
+    from argento.deployments.bentos import export_bento
 
     click.echo(str(export_bento(_store(), tag, destination)))
 
@@ -169,6 +169,6 @@ def import_cmd(source: str) -> None:
     Example:
       argento bentos import /tmp/iris-classifier-v1.bento
     """
-    from argento.deploy.bentos import import_bento
+    from argento.deployments.bentos import import_bento
 
     click.echo(f"imported {import_bento(_store(), source).tag}")

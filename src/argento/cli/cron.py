@@ -2,14 +2,14 @@
 
 Output follows ``argo cron``: the list table ``NAME AGE LAST RUN NEXT RUN SCHEDULES TIMEZONE SUSPENDED`` and
 the ``Name: … NextScheduledTime: …`` description. The next run is computed here from the schedules with
-:func:`next_run` (standard five-field cron and ``@hourly``-style descriptors, in the cron's timezone).
+:func:`next_run` (:mod:`argento.spec.cron`: five-field cron, ``@hourly``-style descriptors, ``@every``, in the
+cron's timezone).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -19,83 +19,18 @@ from argento.cli.templates import each, load_resources
 from argento.client import ArgoClient
 from argento.client.workflows import split_pairs
 
-_DESCRIPTORS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_NAMES = {
-    **{
-        m: i + 1
-        for i, m in enumerate(
-            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        )
-    },
-    **{d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
-}
-_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
-
-
-def _field(text: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in text.lower().split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-        if part in ("*", "?"):
-            start, end = low, high
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = int(_NAMES.get(a, a)), int(_NAMES.get(b, b))
-        else:
-            start = int(_NAMES.get(part, part))
-            end = high if step > 1 else start
-        values.update(range(start, end + 1, step))
-    return {0 if v == 7 and high == 6 else v for v in values}  # 7 is Sunday too
-
 
 def next_run(schedule: str, *, timezone: str = "", now: datetime | None = None) -> datetime | None:
-    """The next time ``schedule`` fires after ``now`` (aware, in UTC); ``None`` if it cannot be read."""
-    text = schedule.strip()
-    tz_name = timezone
-    if m := re.match(r"^(?:CRON_TZ|TZ)=(\S+)\s+(.*)$", text):
-        tz_name, text = m.group(1), m.group(2)
-    text = _DESCRIPTORS.get(text, text)
-    fields = text.split()
-    if len(fields) != 5:
-        return None
-    try:
-        minutes, hours, days, months, weekdays = (
-            _field(f, lo, hi) for f, (lo, hi) in zip(fields, _RANGES, strict=True)
-        )
-        from zoneinfo import ZoneInfo
+    """The next time ``schedule`` fires after ``now`` (aware, in UTC); ``None`` if it cannot be read
+    (:mod:`argento.spec.cron` reads it, as the server's cron controller does)."""
+    from argento.errors import SpecError
+    from argento.spec.cron import parse_schedule
 
-        tz = ZoneInfo(tz_name) if tz_name else UTC
-    except (ValueError, KeyError, LookupError):
+    try:
+        due = parse_schedule(schedule, timezone).next(now or datetime.now(UTC))
+    except SpecError:
         return None
-    # Vixie cron: when both day fields are restricted, either may match.
-    either = fields[2] not in ("*", "?") and fields[4] not in ("*", "?")
-    t = (now or datetime.now(UTC)).astimezone(tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    for _ in range(366 * 24 * 60):
-        day_ok = (
-            (t.day in days or (t.isoweekday() % 7) in weekdays)
-            if either
-            else (t.day in days and (t.isoweekday() % 7) in weekdays)
-        )
-        if t.month not in months or not day_ok:
-            t = (t + timedelta(days=1)).replace(hour=0, minute=0)
-        elif t.hour not in hours:
-            t = (t + timedelta(hours=1)).replace(minute=0)
-        elif t.minute not in minutes:
-            t += timedelta(minutes=1)
-        else:
-            return t.astimezone(UTC)
-    return None
+    return due.astimezone(UTC) if due is not None else None
 
 
 def _schedules(cron: dict[str, Any]) -> list[str]:

@@ -83,6 +83,14 @@ def _show(view: dict[str, Any], output: str) -> None:
             ]
         )
     _table(["VARIANT", "TARGET", "TRAFFIC", "READY", "RESTARTS"], rows)
+    if status.get("message"):
+        click.echo(f"Reason:     {status.get('reason', '')}: {status['message']}")
+    for v_name, vs in status["variants"].items():
+        last = vs.get("last_exit") or {}
+        if vs.get("phase") == "Degraded" and last.get("log"):
+            click.echo(f"\nLast lines of {last.get('replica')} ({v_name}):")
+            for line in last["log"]:
+                click.echo(f"  | {line}")
     if status.get("replicas"):
         click.echo("")
         _table(
@@ -94,7 +102,13 @@ def _show(view: dict[str, Any], output: str) -> None:
 @click.command("deploy")
 @click.argument("bento", required=False)
 @click.option("--name", default=None, help="Deployment name (default: the bento's name).")
-@click.option("--replicas", default=1, show_default=True, type=click.IntRange(0, 256))
+@click.option(
+    "--replicas",
+    default=None,
+    type=click.IntRange(0, 256),
+    help="Replicas of the main variant [default: 1 for a new deployment; an existing one keeps every "
+    "variant's count].",
+)
 @click.option("--canary", default=None, metavar="BENTO", help="A canary variant serving this bento.")
 @click.option(
     "--weight",
@@ -112,7 +126,7 @@ def _show(view: dict[str, Any], output: str) -> None:
     help="Deploy an MLflow model (models:/NAME@ALIAS, models:/NAME/STAGE, runs:/…); --canary takes one too.",
 )
 @click.option("--working-dir", default=None, help="Folder the --service module is imported from.")
-@click.option("-n", "--namespace", default="default", show_default=True)
+@click.option("-n", "--namespace", default=None, help="Namespace  [env ARGENTO_NAMESPACE; default argo]")
 @click.option("--env", "env", multiple=True, metavar="K=V", help="Environment of the replicas (repeatable).")
 @click.option("--gateway-port", type=int, default=None, help="Also serve the deployment on its own port.")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until it is available.")
@@ -122,13 +136,13 @@ def _show(view: dict[str, Any], output: str) -> None:
 def deploy(
     bento: str | None,
     name: str | None,
-    replicas: int,
+    replicas: int | None,
     canary: str | None,
     weight: float,
     service: str | None,
     mlflow_uri: str | None,
     working_dir: str | None,
-    namespace: str,
+    namespace: str | None,
     env: tuple[str, ...],
     gateway_port: int | None,
     wait: bool,
@@ -327,6 +341,38 @@ def delete_cmd(name: str, wait: bool, api: Any) -> None:
     click.echo(f"deployment {name} deleted")
 
 
+@deployments.command("endpoints")
+@click.option("-n", "--namespace", default=None, help="Only this namespace (default: all).")
+@server_options
+@_OUTPUT
+def endpoints_cmd(namespace: str | None, api: Any, output: str) -> None:
+    """The addresses serving each deployment (like `kubectl get endpoints`): ready replicas and the gateway URL.
+
+    \b
+    Example:
+      argento deployments endpoints -n ml-platform
+    """
+    rows = []
+    for d in api.list(namespace=namespace):
+        ready = [r for r in d["status"].get("replicas") or [] if r.get("state") == "ready"]
+        addresses = [str(r.get("url") or "").split("://", 1)[-1] for r in ready]
+        rows.append(
+            {
+                "name": d["name"],
+                "namespace": d["namespace"],
+                "endpoints": addresses,
+                "gateway": api.url(d["name"]),
+            }
+        )
+    if output != "table":
+        _dump(rows, output)
+        return
+    _table(
+        ["NAME", "NAMESPACE", "ENDPOINTS", "GATEWAY"],
+        [[r["name"], r["namespace"], ",".join(r["endpoints"]) or "<none>", r["gateway"]] for r in rows],
+    )
+
+
 @deployments.command("logs")
 @click.argument("name")
 @click.option("--replica", default=None, help="One replica (default: the newest few, crashed ones included).")
@@ -412,7 +458,7 @@ def render_cmd(name: str, target: str, output_dir: str | None, api: Any) -> None
       argento deployments render iris --target kubernetes -d k8s/
       kubectl apply -f k8s/
     """
-    from argento.deploy.kubernetes import write_manifests
+    from argento.deployments.kubernetes import write_manifests
 
     manifests = api.render(name, target=target)
     text = write_manifests(manifests, output_dir)

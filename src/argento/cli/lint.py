@@ -32,19 +32,22 @@ def lint(paths: tuple[Path, ...], templates: tuple[Path, ...], output: str, summ
     Argento ignores locally (affinity, tolerations, nodeSelector, …) are warnings.
 
     Documents that are not Argo resources (a ConfigMap, a PVC, …) are reported as skipped, as `argo lint`
-    ignores them. Exits 1 when there is any error.
+    ignores them. An image with no local runtime mapping (docs/images.md) is a warning, once per image: its
+    steps run on the host. Exits 1 when there is any error.
 
     \b
     Example:
       argento lint examples/ --templates examples/workflow-template/
       argento lint workflow.yaml -o json
     """
+    from argento.config import Settings
+    from argento.executors.images import image_check
     from argento.spec.lint import lint_paths
     from argento.spec.load import manifest_files
 
     if not manifest_files(paths):
         raise SpecError(f"no manifests (*.yaml, *.yml, *.json) found in {', '.join(map(str, paths))}")
-    report = lint_paths(paths, templates=templates)
+    report = lint_paths(paths, templates=templates, images=image_check(Settings.from_env()))
     if output == "json":
         data = report.to_dict()
         click.echo(json.dumps(data["summary"] if summary else data, indent=2))

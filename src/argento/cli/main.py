@@ -6,6 +6,7 @@ one-line ``error: …`` on stderr and the error's exit code (a traceback only wi
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import traceback
@@ -13,19 +14,24 @@ from typing import Any
 
 import click
 
-from argento import __version__
 from argento.errors import ArgentoError
+from argento.version import __version__
 
 # command name -> "module:attribute"; imported lazily so `argento --help` stays fast.
 COMMANDS: dict[str, str] = {
+    "aliases": "argento.cli.environment:aliases",
     "artifacts": "argento.cli.artifacts:artifacts",
     "auth": "argento.cli.auth:auth",
     "server": "argento.cli.server:server",
     "up": "argento.cli.up:up",
     "down": "argento.cli.up:down",
+    "describe": "argento.cli.describe:describe",
+    "platform": "argento.cli.platform:platform",
     "quickstart": "argento.quickstart.cli:quickstart",
+    "exec": "argento.cli.environment:exec_",
     "lint": "argento.cli.lint:lint",
     "models": "argento.cli.models:models",
+    "monitoring": "argento.cli.monitoring:monitoring",
     "run": "argento.cli.run:run",
     "secret": "argento.cli.secret:secret",
     "serve": "argento.cli.serve:serve",
@@ -39,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "wait": "argento.cli.streams:wait",
     "retry": "argento.cli.actions:retry",
     "resubmit": "argento.cli.actions:resubmit",
+    "rerun": "argento.cli.rerun:rerun",
     "stop": "argento.cli.actions:stop",
     "terminate": "argento.cli.actions:terminate",
     "suspend": "argento.cli.actions:suspend",
@@ -47,13 +54,31 @@ COMMANDS: dict[str, str] = {
     "cluster-template": "argento.cli.templates:cluster_template",
     "cron": "argento.cli.cron:cron",
     "archive": "argento.cli.archive:archive",
-    # bentos and deployments (argento.deploy)
+    # bentos and deployments (argento.deployments)
     "build": "argento.cli.build:build",
     "containerize": "argento.cli.build:containerize",
     "bentos": "argento.cli.build:bentos",
     "deploy": "argento.cli.deployments:deploy",
     "deployments": "argento.cli.deployments:deployments",
 }
+
+
+#: Commands that turn the garbage collector back on themselves (`collect_from_now`) once their start-up
+#: imports are done: ``run`` imports the engine, executors and artifacts before it starts the workflow.
+DEFERRED_GC = frozenset({"run"})
+#: Commands that never resolve a model reference: they do not register MLflow's model source
+#: (``argento.tracking.sources``, which every other command gets before it runs).
+NO_MODEL_SOURCES = frozenset({"run"})
+
+
+def collect_from_now() -> None:
+    """End start-up: what exists now (modules, classes, the command's set-up) is frozen out of every later
+    collection, and collection resumes. `main` disables the collector while the command's modules load: the
+    objects they make live as long as the process, and collecting among them frees nothing (≈5 ms of an
+    ``argento run``). Idempotent; a no-op outside `main` (the collector is on)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class LazyGroup(click.Group):
@@ -68,9 +93,14 @@ class LazyGroup(click.Group):
             return None
         module, attr = target.split(":")
         try:
-            return getattr(importlib.import_module(module), attr)
+            command = getattr(importlib.import_module(module), attr)
         except ModuleNotFoundError:  # a command whose subsystem is not built yet
             return None
+        if cmd_name not in NO_MODEL_SOURCES:
+            from argento.tracking import sources  # noqa: F401  (registers MLflow's: `mlflow:models:/…`)
+        if cmd_name not in DEFERRED_GC:
+            collect_from_now()
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -98,12 +128,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The garbage collector is off while the command loads (`collect_from_now`), and everything left is frozen
+    at the end: the interpreter's last collection then skips the objects of every module it is about to free
+    anyway (≈13 ms of a short command). Atexit handlers, flushing and module teardown run as always."""
+    gc.disable()
     try:
         cli.main(args=argv, prog_name="argento", standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":

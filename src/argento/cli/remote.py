@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
+from argento.cli.tree import render_summary, render_tree
 from argento.client import ArgoClient
 from argento.config import Settings
 from argento.errors import SpecError
@@ -76,19 +76,59 @@ def make_client(
     default_scheme: str = "http",
 ) -> ArgoClient:
     """An :class:`ArgoClient` from the options, the environment and the injected test transport."""
+    import os
+
     from argento.client.http import normalize_server
 
     settings = Settings.from_env()
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root().obj if ctx is not None else None
     transport = root.get("transport") if isinstance(root, dict) else None
-    return ArgoClient(
+    client = ArgoClient(
         normalize_server(server or settings.server, default_scheme=default_scheme),
         token=settings.token if token is None else token,
         namespace=namespace or settings.namespace,
         verify=not insecure,
         transport=transport,
     )
+    client.explicit_namespace = bool(namespace or os.environ.get("ARGENTO_NAMESPACE"))
+    return client
+
+
+def locate(client: ArgoClient, name: str) -> str:
+    """``name``, after pointing the client's workflow calls at the namespace it is in when ``-n`` was not given
+    and it is not in the default namespace but in exactly one other (a manifest's ``metadata.namespace``).
+    With ``-n``, or when it is nowhere, the calls that follow fail with a ``NotFound`` that says where it is."""
+    from argento.client.workflows import LATEST
+    from argento.errors import NotFound
+
+    if name == LATEST or getattr(client, "explicit_namespace", True):
+        return name
+    try:
+        client.workflows.http.get(
+            f"/api/v1/workflows/{client.workflows.namespace}/{name}", {"fields": "metadata.name"}
+        )
+    except NotFound:
+        elsewhere = client.workflows.namespaces_of(name)
+        if len(elsewhere) == 1:
+            client.workflows.namespace = elsewhere[0]
+    return name
+
+
+def locate_namespaces(client: ArgoClient) -> list[str]:
+    """Where to look for something by name: ``-n``'s namespace; without ``-n``, the default one first, then
+    every other namespace that has workflows."""
+    from argento.errors import ArgentoError
+
+    first = client.workflows.namespace
+    if getattr(client, "explicit_namespace", True):
+        return [first]
+    try:
+        page = client.http.get("/api/v1/workflows/", {"fields": "items.metadata.namespace"})
+    except ArgentoError:
+        return [first]
+    others = {str((i.get("metadata") or {}).get("namespace") or "") for i in page.get("items") or []}
+    return [first, *sorted(n for n in others if n and n != first)]
 
 
 def output_option(choices: Sequence[str] = OUTPUTS, default: str | None = None) -> Callable[[F], F]:
@@ -157,18 +197,17 @@ def since(value: str | None, until: str | None = None) -> str:
     return short_duration((end - start).total_seconds())
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-
-
 def parse_duration(text: str) -> float:
-    """``90s``, ``10m``, ``1h30m``, ``2d`` → seconds (a bare number is seconds)."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    if not text or _DURATION.sub("", text):
+    """``90s``, ``10m``, ``1h30m``, ``2d`` → seconds (a bare number is seconds); see :mod:`argento.durations`."""
+    from argento.durations import parse_duration as seconds_of
+
+    try:
+        seconds = seconds_of(text) if text.strip() else -1.0
+    except SpecError:
+        seconds = -1.0
+    if seconds < 0:
         raise SpecError(f"invalid duration {text!r} (use e.g. 30s, 10m, 3h, 1d)")
-    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    return sum(float(n) * scale[u] for n, u in _DURATION.findall(text))
+    return seconds
 
 
 def workflow_status(wf: dict[str, Any]) -> str:
@@ -188,3 +227,17 @@ def workflow_status(wf: dict[str, Any]) -> str:
 def name_of(resource: dict[str, Any]) -> str:
     """``metadata.name``."""
     return str((resource.get("metadata") or {}).get("name", ""))
+
+
+def print_workflow(wf: dict[str, Any], output: str | None, *, tree: bool = True) -> None:
+    """A workflow as ``argo get`` prints it (summary and node tree), or as ``json``/``yaml``/``name``."""
+    if output in ("json", "yaml"):
+        emit(wf, output)
+    elif output == "name":
+        click.echo(name_of(wf))
+    else:
+        echo_lines(render_summary(wf))
+        lines = render_tree(wf, wide=output == "wide") if tree else []
+        if lines:
+            click.echo("")
+            echo_lines(lines)

@@ -14,10 +14,10 @@ from typing import Any, TextIO
 
 import click
 
-from argento.cli.remote import connection_options, name_of, output_option, parse_duration
+from argento.cli.remote import connection_options, locate, name_of, output_option, parse_duration
 from argento.cli.tree import render_summary, render_tree
 from argento.client import ArgoClient
-from argento.errors import NotFound
+from argento.errors import NotFound, SpecError
 
 _SHOWN_TYPES = ("Pod", "Suspend", "HTTP", "Skipped", "Plugin", "Container")
 
@@ -73,13 +73,16 @@ def finished_line(wf: dict[str, Any]) -> str:
     return f"{name_of(wf)} {status.get('phase', '')} at {status.get('finishedAt') or ''}".rstrip()
 
 
-def follow(client: ArgoClient, name: str, *, live: bool, output: str | None) -> dict[str, Any]:
-    """Wait for workflow ``name`` to finish (showing it live when ``live``), print the result, return it."""
-    from argento.cli.workflows import print_workflow
+def follow(
+    client: ArgoClient, name: str, *, live: bool, output: str | None, namespace: str | None = None
+) -> dict[str, Any]:
+    """Wait for workflow ``name`` (of ``namespace``, default the client's) to finish (showing it live when
+    ``live``), print the result, return it."""
+    from argento.cli.remote import print_workflow
 
     human = output not in ("json", "yaml", "name")
     view = LiveView(tty=human and sys.stdout.isatty()) if live else None
-    final = client.workflows.wait(name, on_update=view.update if view else None)
+    final = client.workflows.wait(name, namespace=namespace, on_update=view.update if view else None)
     if view is not None:
         view.clear()
     if live or not human:
@@ -105,7 +108,7 @@ def watch(client: ArgoClient, name: str, output: str | None) -> None:
       argento watch hello-x7k2p
       argento watch @latest
     """
-    final = follow(client, client.workflows.resolve(name), live=True, output=output)
+    final = follow(client, client.workflows.resolve(locate(client, name)), live=True, output=output)
     if not _succeeded(final):
         click.get_current_context().exit(1)
 
@@ -136,7 +139,7 @@ def wait(
     limit = parse_duration(timeout) if timeout else None
     for name in names:
         try:
-            final = client.workflows.wait(name, timeout=limit)
+            final = client.workflows.wait(locate(client, name), timeout=limit)
         except NotFound:
             if ignore_not_found:
                 continue
@@ -146,7 +149,7 @@ def wait(
             ok = False
             continue
         if output:
-            from argento.cli.workflows import print_workflow
+            from argento.cli.remote import print_workflow
 
             print_workflow(final, output)
         else:
@@ -229,10 +232,13 @@ def logs(
       argento logs hello-x7k2p train --follow
       argento logs hello-x7k2p --grep 'accuracy' --tail 20
     """
-    name = client.workflows.resolve(name)
+    from argento.cli.local_runs import workflow_or_local
+
+    wf, local = workflow_or_local(client, name)
+    name = name_of(wf)
     pod, pods = "", None
     if node_or_pod:
-        pods = _pods_of(client.workflows.get(name), node_or_pod)
+        pods = _pods_of(wf, node_or_pod)
         if pods is None:
             pod = node_or_pod
         elif len(pods) == 1:
@@ -240,17 +246,30 @@ def logs(
         elif not pods:
             raise NotFound(f"node {node_or_pod!r} of workflow {name} ran no pods")
     color = not no_color and output is None and sys.stdout.isatty()
-    entries = client.workflows.logs(
-        name,
-        pod_name=pod,
-        container=container,
-        follow=follow_,
-        grep=grep,
-        tail_lines=tail,
-        since_seconds=int(parse_duration(since_)) if since_ else None,
-        timestamps=timestamps,
-        selector=selector,
-    )
+    if local is not None:  # a finished run: nothing to follow
+        if selector:
+            raise SpecError("-l needs the server: a local run's pods have no labels", path="selector")
+        entries = local.logs(
+            wf,
+            pod_name=pod,
+            container=container,
+            grep=grep,
+            tail_lines=tail,
+            since_seconds=int(parse_duration(since_)) if since_ else 0,
+            timestamps=timestamps,
+        )
+    else:
+        entries = client.workflows.logs(
+            name,
+            pod_name=pod,
+            container=container,
+            follow=follow_,
+            grep=grep,
+            tail_lines=tail,
+            since_seconds=int(parse_duration(since_)) if since_ else None,
+            timestamps=timestamps,
+            selector=selector,
+        )
     for entry in entries:
         if pods is not None and not pod and entry.pod_name not in pods:
             continue

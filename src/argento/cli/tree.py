@@ -69,8 +69,10 @@ def render_tree(wf: dict[str, Any], *, wide: bool = False) -> list[str]:
                 label,
                 node.get("templateName") or (node.get("templateRef") or {}).get("template", ""),
                 pod,
-                duration_text(node.get("startedAt"), node.get("finishedAt")) if node.get("type") == "Pod" else "",
-                node.get("message", ""),
+                duration_text(node.get("startedAt"), node.get("finishedAt"))
+                if node.get("type") == "Pod"
+                else "",
+                node.get("message", "") or reuse_marker(node),
             )
         )
         kids = [k for k in _children(nodes, node) if k["id"] not in seen]
@@ -94,6 +96,16 @@ def render_tree(wf: dict[str, Any], *, wide: bool = False) -> list[str]:
         cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
         out.append("  ".join(cells).rstrip())
     return out
+
+
+def reuse_marker(node: dict[str, Any]) -> str:
+    """``reused from WF`` (a rerun kept the node), ``cached`` (a cache hit) or ``memoized``; else empty."""
+    memo = node.get("memoizationStatus") or {}
+    if not memo.get("hit"):
+        return ""
+    if memo.get("cacheName") == "argento-rerun":
+        return f"reused from {str(memo.get('key', '')).split('/')[0]}"
+    return "cached" if memo.get("cacheName") == "argento-cache" else "memoized"
 
 
 def _pod_name(wf_name: str, node_name: str, template: str) -> str:
@@ -122,6 +134,7 @@ def render_summary(wf: dict[str, Any]) -> list[str]:
     ]
     if status.get("message"):
         lines.append(f"Message:             {status['message']}")
+    lines += render_conditions(status.get("conditions") or [])
     lines += [
         f"Created:             {meta.get('creationTimestamp', '')}",
         f"Started:             {status.get('startedAt', '')}",
@@ -141,6 +154,20 @@ def render_summary(wf: dict[str, Any]) -> list[str]:
     if runs:
         lines.append("MLflow runs:")
         lines += [f"  {step}: {url}" for step, url in runs]
+    return lines
+
+
+_CONDITION_ICONS = {"SpecWarning": "⚠", "MetricsError": "✖"}
+
+
+def render_conditions(conditions: list[dict[str, Any]]) -> list[str]:
+    """``argo get``'s ``Conditions:`` block (``Conditions.DisplayString``): icon, type, message or status."""
+    if not conditions:
+        return []
+    lines = ["Conditions:"]
+    for c in conditions:
+        prefix = f"{_CONDITION_ICONS.get(str(c.get('type')), '')} {c.get('type', '')}"
+        lines.append(f"{prefix:<20} {c.get('message') or c.get('status', '')}")
     return lines
 
 

@@ -57,13 +57,28 @@ def server_available() -> bool:
     return importlib.util.find_spec(target.split(":")[0]) is not None
 
 
-def start_server(settings: Settings, host: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    settings: Settings, host: str, port: int, auth_mode: str = "server"
+) -> subprocess.Popen[bytes]:
     """``argento server`` in its own session, logging to ``<home>/logs/server.log``."""
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "server.log", "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "argento", "server", "--host", host, "--port", str(port)],
+            # --keep-deployments: `argento down` stops the replicas itself, after the server (or keeps them)
+            [
+                sys.executable,
+                "-m",
+                "argento",
+                "server",
+                "--keep-deployments",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--auth-mode",
+                auth_mode,
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -133,8 +148,12 @@ def running(settings: Settings) -> dict[str, Component]:
     alive = {}
     for name in ("server", "mlflow"):
         entry = state.get(name)
-        if isinstance(entry, dict) and pid_is(int(entry.get("pid") or 0), "mlflow" if name == "mlflow" else "argento"):
-            alive[name] = Component(name, int(entry["pid"]), str(entry.get("url", "")), float(entry.get("seconds", 0)))
+        if isinstance(entry, dict) and pid_is(
+            int(entry.get("pid") or 0), "mlflow" if name == "mlflow" else "argento"
+        ):
+            alive[name] = Component(
+                name, int(entry["pid"]), str(entry.get("url", "")), float(entry.get("seconds", 0))
+            )
     return alive
 
 
@@ -142,7 +161,7 @@ def stop_all(settings: Settings, *, quiet: bool = False, keep_deployments: bool 
     """Stop the Argento server, its deployments' replica processes (unless ``keep_deployments``) and the MLflow
     server of this home; returns what was stopped."""
     from argento import tracking
-    from argento.deploy.backends.local import stop_replicas
+    from argento.deployments.backends.local import stop_replicas
     from argento.tracking.server import terminate_group
 
     stopped = []
@@ -238,6 +257,7 @@ def bring_up(
     mlflow_port: int | None = None,
     with_server: bool = True,
     with_mlflow: bool = True,
+    auth_mode: str = "server",
 ) -> tuple[list[Component], list[str]]:
     """Start what is not running yet (both in parallel); returns the components and notes for the summary."""
     from argento import tracking
@@ -249,7 +269,9 @@ def bring_up(
         if server_available():
             want.append("server")
         else:
-            notes.append("Argento server: not part of this installation, skipped (workflows run with `argento run`)")
+            notes.append(
+                "Argento server: not part of this installation, skipped (workflows run with `argento run`)"
+            )
     if with_mlflow:
         import importlib.util
 
@@ -271,7 +293,7 @@ def bring_up(
                     f"port {port} is in use (an Argento server of another ARGENTO_HOME? stop it with `argento down` "
                     "there), or choose another with --port / ARGENTO_SERVER"
                 )
-            proc = start_server(settings, host, port)
+            proc = start_server(settings, host, port, auth_mode)
         mlflow_error: list[BaseException] = []
         mlflow_box: list[Any] = []
 
@@ -288,12 +310,20 @@ def bring_up(
             if "server" in want:
                 if proc is not None:
                     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
-                    wait_http(f"{url}/healthz", proc, 60, "the Argento server", settings.home / "logs" / "server.log")
+                    wait_http(
+                        f"{url}/healthz",
+                        proc,
+                        60,
+                        "the Argento server",
+                        settings.home / "logs" / "server.log",
+                    )
                     server = Component("server", proc.pid, url, time.monotonic() - t0)
                 else:
                     server = alive["server"]
                 components.append(server)
-                progress.finish(labels["server"], f"✔ {labels['server']:<28} {server.url}  ({server.seconds:.1f}s)")
+                progress.finish(
+                    labels["server"], f"✔ {labels['server']:<28} {server.url}  ({server.seconds:.1f}s)"
+                )
             if worker is not None:
                 worker.join()
                 if mlflow_error:
@@ -334,12 +364,32 @@ def summary(settings: Settings, components: list[Component], notes: list[str], e
 @click.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the Argento server.")
 @click.option("--port", default=2746, show_default=True, type=int, help="Port of the Argento server.")
-@click.option("--mlflow-port", default=None, type=int, help="Port of MLflow [default: 5000, or a free one; 0: any].")
+@click.option(
+    "--auth-mode",
+    type=click.Choice(["server", "client"]),
+    default="server",
+    show_default=True,
+    help="client: every request needs a token (`argento auth token create`); required off loopback.",
+)
+@click.option(
+    "--mlflow-port", default=None, type=int, help="Port of MLflow [default: 5000, or a free one; 0: any]."
+)
 @click.option("--no-mlflow", is_flag=True, help="Do not start MLflow.")
 @click.option("--no-server", is_flag=True, help="Do not start the Argento server.")
-@click.option("-d", "--detach", is_flag=True, help="Return once everything answers; stop later with `argento down`.")
+@click.option(
+    "-d", "--detach", is_flag=True, help="Return once everything answers; stop later with `argento down`."
+)
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def up(host: str, port: int, mlflow_port: int | None, no_mlflow: bool, no_server: bool, detach: bool, output: str) -> None:
+def up(
+    host: str,
+    port: int,
+    auth_mode: str,
+    mlflow_port: int | None,
+    no_mlflow: bool,
+    no_server: bool,
+    detach: bool,
+    output: str,
+) -> None:
     """Start the Argento server (API + UI) and an MLflow tracking server; Ctrl-C stops them.
 
     Both keep their state in ARGENTO_HOME (SQLite, artifacts); steps of workflows get MLFLOW_TRACKING_URI.
@@ -348,23 +398,40 @@ def up(host: str, port: int, mlflow_port: int | None, no_mlflow: bool, no_server
     Examples:
       argento up                 # foreground; Ctrl-C stops everything
       argento up -d && argento run examples/mlflow-train.yaml && argento down
+      argento auth token create --name me && argento up --host 0.0.0.0 --auth-mode client
     """
+    from argento.server.auth import check_bind
+
+    if not no_server:
+        check_bind(host, auth_mode)  # refused here, not in the background server's log
     settings = Settings.from_env()
     t0 = time.monotonic()
     components, notes = bring_up(
-        settings, host=host, port=port, mlflow_port=mlflow_port, with_server=not no_server, with_mlflow=not no_mlflow
+        settings,
+        host=host,
+        port=port,
+        mlflow_port=mlflow_port,
+        with_server=not no_server,
+        with_mlflow=not no_mlflow,
+        auth_mode=auth_mode,
     )
     if not components:
         raise ArgentoError("nothing to start: " + "; ".join(notes) if notes else "nothing to start")
     elapsed = time.monotonic() - t0
     if output == "json":
         mem = {c.name: rss_bytes(c.pid) for c in components}
-        click.echo(json.dumps({c.name: {**c.to_dict(), "rss_bytes": mem[c.name]} for c in components} | {"notes": notes}))
+        click.echo(
+            json.dumps(
+                {c.name: {**c.to_dict(), "rss_bytes": mem[c.name]} for c in components} | {"notes": notes}
+            )
+        )
     else:
         click.echo("\n".join(summary(settings, components, notes, elapsed)))
     if detach:
         if output == "text":
-            click.echo("Stop with `argento down`.")
+            from argento.cli.prog import argento_command
+
+            click.echo(f"Stop with `{argento_command()} down`.")
         return
     click.echo("Press Ctrl-C to stop.", err=True)
     _wait_until_interrupted(settings, components)
@@ -389,8 +456,11 @@ def _wait_until_interrupted(settings: Settings, components: list[Component]) -> 
 
 
 @click.command("down")
-@click.option("--keep-deployments", is_flag=True,
-              help="Leave the deployments' replica processes serving (the next `argento up` re-adopts them).")
+@click.option(
+    "--keep-deployments",
+    is_flag=True,
+    help="Leave the deployments' replica processes serving (the next `argento up` re-adopts them).",
+)
 def down(keep_deployments: bool) -> None:
     """Stop the Argento server, its deployments' replicas and MLflow started by `argento up`.
 

@@ -7,6 +7,7 @@ that lint. ``--argo-server URL`` sends the same, unchanged manifest to a real Ar
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 import click
 
+from argento.cli.local_runs import LocalRuns, say_local, workflow_or_local
 from argento.cli.remote import (
     connection_options,
     echo_lines,
@@ -23,14 +25,14 @@ from argento.cli.remote import (
     output_option,
     parse_duration,
     parse_time,
+    print_workflow,
     since,
     table,
     workflow_status,
 )
-from argento.cli.tree import render_summary, render_tree
 from argento.client import ArgoClient, SubmitOptions, apply_submit_options
 from argento.client.workflows import LABEL_COMPLETED, LABEL_PHASE, LIST_FIELDS, split_pairs
-from argento.errors import ArgentoError, NotFound, SpecError, SpecErrors
+from argento.errors import ArgentoError, NotFound, SpecError, SpecErrors, Unavailable
 
 #: ``--from`` kinds, as ``argo submit --from`` spells them.
 FROM_KINDS = {
@@ -43,36 +45,13 @@ FROM_KINDS = {
 }
 
 
-def print_workflow(wf: dict[str, Any], output: str | None, *, tree: bool = True) -> None:
-    """A workflow as ``argo get`` prints it (summary and node tree), or as ``json``/``yaml``/``name``."""
-    if output in ("json", "yaml"):
-        emit(wf, output)
-    elif output == "name":
-        click.echo(name_of(wf))
-    else:
-        echo_lines(render_summary(wf))
-        lines = render_tree(wf, wide=output == "wide") if tree else []
-        if lines:
-            click.echo("")
-            echo_lines(lines)
-
-
 # -- submit ------------------------------------------------------------------------------------------------
 def _parameters(values: Sequence[str], parameter_file: str | None) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if parameter_file:
-        import yaml
+    """``-p`` values, then the parameter file's (Argo's order: ``-p`` first, the file appended)."""
+    from argento.spec.submit import parameters_file_items, parse_parameter
 
-        data = yaml.safe_load(Path(parameter_file).read_text()) or {}
-        if not isinstance(data, dict):
-            raise SpecError(f"{parameter_file}: a parameter file holds a mapping of NAME: VALUE")
-        params.update({str(k): v if isinstance(v, str) else _json(v) for k, v in data.items()})
-    for item in values:
-        if "=" not in item:
-            raise SpecError(f"parameter {item!r} must be NAME=VALUE")
-        key, value = item.split("=", 1)
-        params[key.strip()] = value
-    return params
+    items = [*values, *(parameters_file_items(parameter_file) if parameter_file else [])]
+    return dict(parse_parameter(item) for item in items)
 
 
 def _json(value: Any) -> str:
@@ -82,7 +61,34 @@ def _json(value: Any) -> str:
 
 
 def _load_workflows(files: Sequence[str], client: ArgoClient) -> list[dict[str, Any]]:
-    """Read, then lint, every file; the Workflow manifests in file order. Bad input raises here."""
+    """Read, then lint, every file; the Workflow manifests in file order. Bad input raises here.
+
+    Files whose Workflows passed before, against the same server templates, are not parsed again
+    (:mod:`argento.cli.checked`)."""
+    from argento.cli import checked
+    from argento.config import Settings
+
+    home = Settings.from_env().home
+    key = checked.submit_key(files)
+    entry = checked.read_submit(home, key) if key is not None else None
+    if entry is not None:
+        fetched = _fetch_templates(entry.refs, client)
+        if checked.templates_digest(fetched) in entry.passed:
+            return entry.workflows
+    workflows, refs, fetched = _lint_workflows(files, client)
+    if key is not None:
+        passed = [checked.templates_digest(fetched)]
+        if entry is not None and entry.refs == refs:
+            passed += entry.passed
+        checked.write_submit(home, key, checked.SubmitCheck(copy.deepcopy(workflows), refs, passed))
+    return workflows
+
+
+def _lint_workflows(
+    files: Sequence[str], client: ArgoClient
+) -> tuple[list[dict[str, Any]], list[tuple[str, bool]], list[Any]]:
+    """Parse and lint the files: their Workflows, the templates they reference that the files do not hold,
+    and those templates as the server answered (None for one it lacks)."""
     from argento.spec import scan_documents, scan_file
     from argento.spec.lint import lint_documents
 
@@ -102,10 +108,24 @@ def _load_workflows(files: Sequence[str], client: ArgoClient) -> list[dict[str, 
     if not workflows:
         kinds = ", ".join(sorted({d.kind for d in docs})) or "no Argo resources"
         raise SpecError(f"{', '.join(files)}: no Workflow to submit (found {kinds})")
-    report = lint_documents(workflows, templates=[*docs, *_server_templates(workflows, docs, client)])
+    wanted: set[tuple[str, bool]] = set()
+    for doc in workflows:
+        _refs(doc.raw, wanted)
+    have = {(name_of(d.raw), d.kind == "ClusterWorkflowTemplate") for d in docs}
+    refs = sorted(wanted - have)
+    fetched = _fetch_templates(refs, client)
+    # Lint resolves templateRef against the server's templates too; one the server lacks stays unresolved
+    # and lint reports it with its file:line, as Argo's submit would refuse it.
+    server = [
+        d
+        for raw in fetched
+        if raw is not None
+        for d in scan_documents(_json(raw), filename=f"<server {raw['kind']} {name_of(raw)}>").documents
+    ]
+    report = lint_documents(workflows, templates=[*docs, *server])
     if report.errors:
         raise SpecErrors(SpecError(p.message, path=p.path, location=p.location) for p in report.errors)
-    return [d.raw for d in workflows]
+    return [d.raw for d in workflows], refs, fetched
 
 
 def _refs(node: Any, out: set[tuple[str, bool]]) -> None:
@@ -121,29 +141,19 @@ def _refs(node: Any, out: set[tuple[str, bool]]) -> None:
             _refs(value, out)
 
 
-def _server_templates(workflows: Sequence[Any], local: Sequence[Any], client: ArgoClient) -> list[Any]:
-    """The (cluster) workflow templates the workflows reference that the files do not hold, from the server.
-
-    Lint resolves ``templateRef`` against them; one that the server lacks stays unresolved and lint
-    reports it with its ``file:line``, as Argo's submit would refuse it.
-    """
-    from argento.spec import scan_documents
-
-    wanted: set[tuple[str, bool]] = set()
-    for doc in workflows:
-        _refs(doc.raw, wanted)
-    have = {(name_of(d.raw), d.kind == "ClusterWorkflowTemplate") for d in local}
-    found = []
-    for name, cluster in sorted(wanted - have):
+def _fetch_templates(refs: Sequence[tuple[str, bool]], client: ArgoClient) -> list[dict[str, Any] | None]:
+    """The referenced (cluster) workflow templates from the server, in order; None for one it lacks."""
+    found: list[dict[str, Any] | None] = []
+    for name, cluster in refs:
         try:
             raw = client.cluster_templates.get(name) if cluster else client.templates.get(name)
         except NotFound:
+            found.append(None)
             continue
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
         raw = {**raw, "apiVersion": raw.get("apiVersion") or "argoproj.io/v1alpha1", "kind": kind}
         raw.pop("status", None)
-        scan = scan_documents(_json(raw), filename=f"<server {kind} {name}>")
-        found.extend(scan.documents)
+        found.append(raw)
     return found
 
 
@@ -180,6 +190,12 @@ def _server_templates(workflows: Sequence[Any], local: Sequence[Any], client: Ar
 @click.option("--watch", is_flag=True, help="Watch the workflow until it completes (live tree).")
 @click.option("--wait", is_flag=True, help="Wait for the workflow to complete.")
 @click.option(
+    "--workdir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder (on the server's machine) relative scripts such as `command: [python, train.py]` are found in.",
+)
+@click.option(
     "--argo-server",
     default=None,
     metavar="URL",
@@ -203,17 +219,21 @@ def submit(
     server_dry_run: bool,
     watch: bool,
     wait: bool,
+    workdir: str | None,
     argo_server: str | None,
     output: str | None,
 ) -> None:
     """Submit workflows from FILES (or `-` for stdin), or from a template with --from.
 
     The files are read and linted locally first. With --wait or --watch the exit code is 0 iff every
-    workflow Succeeded (1 otherwise).
+    workflow Succeeded (1 otherwise); they follow each workflow in the namespace it was created in (the
+    manifest's metadata.namespace, else -n). With --workdir, a step's relative script (`command: [python,
+    train.py]`) is run from that folder.
 
     \b
     Examples:
       argento submit examples/hello-dag.yaml -p message=hi --watch
+      argento submit ml-pipeline.yaml --workdir . --wait
       argento submit --from workflowtemplate/train -p epochs=3 --wait -o name
       argento submit pipeline.yaml --argo-server https://argo.example:2746 --token "$ARGO_TOKEN"
     """
@@ -241,6 +261,13 @@ def submit(
         created.append(client.workflows.submit_from(kind, resource, opts))
     elif files:
         for manifest in _load_workflows(files, client):
+            if workdir:
+                from argento.engine.workdir import ANNOTATION
+
+                manifest = {**manifest, "metadata": dict(manifest.get("metadata") or {})}
+                annotations = dict(manifest["metadata"].get("annotations") or {})
+                annotations[ANNOTATION] = str(Path(workdir).resolve())
+                manifest["metadata"]["annotations"] = annotations
             created.append(
                 client.workflows.create(apply_submit_options(manifest, opts), server_dry_run=server_dry_run)
             )
@@ -256,9 +283,17 @@ def submit(
         for wf in created:  # argo prints what it submitted, then the outcome
             print_workflow(wf, output, tree=False)
             click.echo("")
-    finals = [follow(client, name_of(wf), live=watch, output=output) for wf in created]
+    # Each workflow where it was created: the manifest's namespace may differ from -n (Argo's CLI watches -n).
+    finals = [
+        follow(client, name_of(wf), live=watch, output=output, namespace=_namespace_of(wf, client))
+        for wf in created
+    ]
     if not all((f.get("status") or {}).get("phase") == "Succeeded" for f in finals):
         click.get_current_context().exit(1)
+
+
+def _namespace_of(wf: dict[str, Any], client: ArgoClient) -> str:
+    return str((wf.get("metadata") or {}).get("namespace") or client.namespace)
 
 
 # -- list --------------------------------------------------------------------------------------------------
@@ -350,10 +385,10 @@ def workflow_rows(workflows: Sequence[dict[str, Any]], *, wide: bool) -> list[st
 )
 @click.option(
     "--chunk-size",
-    type=int,
-    default=0,
+    type=click.IntRange(min=0),
+    default=500,
     show_default=True,
-    help="Fetch in pages of this size (0: one request).",
+    help="Fetch in pages of this size, as kubectl does (0: one request).",
 )
 @output_option()
 @connection_options
@@ -376,11 +411,21 @@ def list_(
       argento list -l app=train --completed -o name
     """
     full = output in ("wide", "json", "yaml")
-    items = client.workflows.list(
-        label_selector=_selector(status, completed, running, selector),
-        fields=None if full else LIST_FIELDS,
-        chunk_size=chunk_size,
-    )
+    label_selector = _selector(status, completed, running, selector)
+    try:
+        items = client.workflows.list(
+            label_selector=label_selector, fields=None if full else LIST_FIELDS, chunk_size=chunk_size
+        )
+    except Unavailable:
+        from argento.store.selectors import matches_labels, parse_label_selector
+
+        runs = LocalRuns()
+        kept = runs.list()
+        if not kept:  # nothing here either: the server's error is the answer
+            raise
+        say_local(f"no server answers at {client.http.server}", runs)
+        wanted = parse_label_selector(label_selector)
+        items = [w for w in kept if matches_labels(wanted, (w.get("metadata") or {}).get("labels"))]
     items = [w for w in items if name_of(w).startswith(prefix)]
     if since_:
         horizon = datetime.now(UTC).timestamp() - parse_duration(since_)
@@ -420,7 +465,7 @@ def get(client: ArgoClient, names: tuple[str, ...], output: str | None) -> None:
     for i, name in enumerate(names):
         if i and output not in ("json", "yaml", "name"):
             click.echo("")
-        print_workflow(client.workflows.get(name), output)
+        print_workflow(workflow_or_local(client, name)[0], output)
 
 
 # -- delete ------------------------------------------------------------------------------------------------

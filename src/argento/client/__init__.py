@@ -12,9 +12,7 @@ Every failure is an :class:`argento.errors.ArgentoError` (``NotFound``, ``Unauth
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from argento.client.archive import ArchivedWorkflowsAPI
 from argento.client.cron import CronWorkflowsAPI
@@ -22,6 +20,9 @@ from argento.client.http import DEFAULT_SERVER, DEFAULT_TIMEOUT, AsyncHttpClient
 from argento.client.templates import ClusterWorkflowTemplatesAPI, WorkflowTemplatesAPI
 from argento.client.workflows import LogEntry, SubmitOptions, WatchEvent, WorkflowsAPI, apply_submit_options
 from argento.config import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "ArchivedWorkflowsAPI",
@@ -41,6 +42,10 @@ __all__ = [
 
 class ArgoClient:
     """One server: ``workflows``, ``templates``, ``cluster_templates``, ``cron``, ``archive``, ``info()``."""
+
+    #: Whether ``namespace`` was chosen (``-n``, ``ARGENTO_NAMESPACE``) rather than defaulted: the CLI follows a
+    #: workflow into another namespace only when it was not (`argento.cli.remote.locate`).
+    explicit_namespace: bool = True
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from argento.client.http import HttpClient
+from argento.config import DEFAULT_NAMESPACE
 from argento.errors import SpecError, Unavailable
 
 _BASE = "/api/v1/deployments"
@@ -19,7 +20,7 @@ _BASE = "/api/v1/deployments"
 class DeploymentsAPI:
     """Create, inspect and change deployments on an Argento server."""
 
-    def __init__(self, http: HttpClient, namespace: str = "default") -> None:
+    def __init__(self, http: HttpClient, namespace: str = DEFAULT_NAMESPACE) -> None:
         self.http = http
         self.namespace = namespace
 

@@ -10,9 +10,8 @@ side uses the same classes (``ArgentoError.to_dict``), so a round trip gives bac
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+import sys
+from typing import TYPE_CHECKING, Any
 
 from argento.errors import (
     AlreadyExists,
@@ -24,6 +23,9 @@ from argento.errors import (
     Unauthenticated,
     Unavailable,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 #: gRPC status code -> error class (codes from google.golang.org/grpc/codes).
 BY_GRPC_CODE: dict[int, type[ArgentoError]] = {
@@ -81,7 +83,9 @@ def error_from_body(status: int, body: Any, *, url: str = "") -> ArgentoError:
 
 
 def error_from_response(response: httpx.Response) -> ArgentoError:
-    """The error for a non-2xx ``response``; reads its body (JSON or text)."""
+    """The error for a non-2xx httpx ``response``; reads its body (JSON or text)."""
+    import httpx
+
     try:
         response.read()
         text = response.text
@@ -94,14 +98,15 @@ def error_from_response(response: httpx.Response) -> ArgentoError:
     return error_from_body(response.status_code, body, url=str(response.request.url))
 
 
-def unavailable(server: str, exc: Exception) -> Unavailable:
-    """A one-line :class:`Unavailable` naming the server URL and how to point elsewhere."""
-    if isinstance(exc, httpx.ConnectError):
+def unavailable(server: str, exc: BaseException) -> Unavailable:
+    """A one-line :class:`Unavailable` naming the server URL and how to point elsewhere (``exc``: what the
+    standard library's ``http.client`` or httpx raised)."""
+    why = str(exc) or type(exc).__name__
+    httpx = sys.modules.get("httpx")  # an httpx error means httpx is loaded; never imported for this
+    if isinstance(exc, ConnectionRefusedError) or (httpx is not None and isinstance(exc, httpx.ConnectError)):
         why = "connection refused" if "refused" in str(exc).lower() or not str(exc) else str(exc)
-    elif isinstance(exc, httpx.TimeoutException):
+    elif isinstance(exc, TimeoutError) or (httpx is not None and isinstance(exc, httpx.TimeoutException)):
         why = "timed out"
-    else:
-        why = str(exc) or type(exc).__name__
     return Unavailable(
         f"cannot reach the server at {server} ({why}); start one with `argento server` "
         "or point --server / ARGENTO_SERVER at it"

@@ -5,19 +5,23 @@ calls (workflow watch, events, logs) answer one JSON object per line, ``{"result
 ``{"error": …}`` for a failure in mid-stream. With ``Accept: text/event-stream`` the same messages come as
 SSE ``data:`` lines; :func:`parse_stream_line` reads both so the client works against either form.
 
-:class:`HttpClient` is synchronous (the CLI's commands are one request or one stream each);
-:class:`AsyncHttpClient` is its asyncio twin for callers that follow several streams at once.
+:class:`HttpClient` is synchronous (the CLI's commands are one request or one stream each) and sends over
+the standard library's ``http.client`` (:mod:`argento.client.stdhttp`: a CLI command does not pay for
+importing httpx); over httpx only when given an httpx ``transport`` (tests) or when a proxy is configured.
+:class:`AsyncHttpClient` is its asyncio twin (httpx) for callers that follow several streams at once.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from argento.client.errors import error_from_body, error_from_response, unavailable
+from argento.client.stdhttp import TRANSPORT_ERRORS, Answer, StdlibTransport, proxied
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_SERVER = "http://127.0.0.1:2746"
 DEFAULT_TIMEOUT = 30.0
@@ -79,11 +83,12 @@ def parse_stream_line(line: str) -> tuple[str, Any] | None:
     return ("result", message)  # SSE data carries the message itself
 
 
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
+def _decode(response: httpx.Response | Answer) -> Any:
+    body = response.content if not isinstance(response, Answer) else response.body
+    if not body:
         return {}
     try:
-        return response.json()
+        return json.loads(body)
     except ValueError:
         return response.text
 
@@ -91,8 +96,8 @@ def _decode(response: httpx.Response) -> Any:
 class HttpClient:
     """Synchronous JSON client for one Argo-compatible server.
 
-    ``transport`` replaces the network (tests pass an ``httpx.MockTransport``); ``verify=False`` accepts the
-    self-signed certificate a real Argo Server starts with.
+    ``transport`` replaces the network with an httpx transport (tests pass an ``httpx.MockTransport``);
+    ``verify=False`` accepts the self-signed certificate a real Argo Server starts with.
     """
 
     def __init__(
@@ -105,16 +110,44 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.server = normalize_server(server)
-        self._client = httpx.Client(
-            base_url=self.server,
-            headers={"Accept": "application/json", **auth_header(token)},
-            timeout=timeout,
-            verify=verify,
-            transport=transport,
-        )
+        self._headers = {"Accept": "application/json", **auth_header(token)}
+        self._timeout = timeout
+        self._verify = verify
+        self._transport = transport
+        self._httpx: httpx.Client | None = None
+        self._std: StdlibTransport | None = None
+        if transport is None and not proxied(self.server):
+            self._std = StdlibTransport(self.server, headers=self._headers, timeout=timeout, verify=verify)
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The httpx client, made on first use (an injected transport, a proxy)."""
+        if self._httpx is None:
+            import httpx
+
+            self._httpx = httpx.Client(
+                base_url=self.server,
+                headers=self._headers,
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=self._transport,
+            )
+        return self._httpx
 
     def request(self, method: str, path: str, *, params: Params | None = None, json: Any = None) -> Any:
         """Send one request; the decoded JSON answer, or the mapped :class:`~argento.errors.ArgentoError`."""
+        if self._std is not None:
+            try:
+                answer = self._std.request(method, path, clean_params(params), json)
+            except TRANSPORT_ERRORS as exc:
+                raise unavailable(self.server, exc) from exc
+            if answer.status >= 400:
+                raise error_from_body(
+                    answer.status, _error_body(answer.text), url=self._std.url(path, clean_params(params))
+                )
+            return _decode(answer)
+        import httpx
+
         try:
             response = self._client.request(method, path, params=clean_params(params), json=json)
         except httpx.TransportError as exc:
@@ -145,19 +178,67 @@ class HttpClient:
         No read timeout by default: a followed log or a watch may be quiet for as long as a step runs. With
         ``idle`` the stream simply ends after that many quiet seconds (callers with a deadline re-check it).
         """
+        lines = self._std_lines if self._std is not None else self._httpx_lines
+        stream = lines(path, params, idle)
+        try:
+            for line, url in stream:
+                parsed = parse_stream_line(line)
+                if parsed is None:
+                    continue
+                kind, payload = parsed
+                if kind == "error":
+                    raise error_from_body(0, payload, url=url)
+                yield payload
+        finally:
+            stream.close()  # the stream's connection, now rather than when collected
+
+    def _std_lines(self, path: str, params: Params | None, idle: float | None) -> Iterator[tuple[str, str]]:
+        assert self._std is not None
+        query = clean_params(params)
+        url = self._std.url(path, query)
+        try:
+            conn = self._std.open_stream(path, query, idle=idle)
+        except TRANSPORT_ERRORS as exc:
+            raise unavailable(self.server, exc) from exc
+        try:
+            try:
+                response = conn.getresponse()
+            except TimeoutError as exc:
+                if idle is not None:
+                    return  # no answer within `idle`: the stream ends, as a quiet one does
+                raise unavailable(self.server, exc) from exc
+            except TRANSPORT_ERRORS as exc:
+                raise unavailable(self.server, exc) from exc
+            if response.status >= 400:
+                try:
+                    text = Answer(response.status, response.headers, response.read()).text
+                except TRANSPORT_ERRORS:
+                    text = ""
+                raise error_from_body(response.status, _error_body(text), url=url)
+            while True:
+                try:
+                    raw = response.readline()
+                except TimeoutError:
+                    return  # quiet for `idle` seconds (no timeout is set without it)
+                except TRANSPORT_ERRORS:
+                    return  # the server closed the stream (restart, idle cut): callers reconnect if they care
+                if not raw:
+                    return
+                yield raw.decode("utf-8", errors="replace"), url
+        finally:
+            conn.close()
+
+    def _httpx_lines(self, path: str, params: Params | None, idle: float | None) -> Iterator[tuple[str, str]]:
+        import httpx
+
         timeout = httpx.Timeout(self._client.timeout.connect, read=idle, write=None, pool=None)
         try:
             with self._client.stream("GET", path, params=clean_params(params), timeout=timeout) as response:
                 if response.is_error:
                     raise error_from_response(response)
+                url = str(response.request.url)
                 for line in response.iter_lines():
-                    parsed = parse_stream_line(line)
-                    if parsed is None:
-                        continue
-                    kind, payload = parsed
-                    if kind == "error":
-                        raise error_from_body(0, payload, url=str(response.request.url))
-                    yield payload
+                    yield line, url
         except httpx.TransportError as exc:
             if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
                 return  # the server closed the stream (restart, idle cut): callers reconnect if they care
@@ -166,14 +247,25 @@ class HttpClient:
             raise unavailable(self.server, exc) from exc
 
     def close(self) -> None:
-        """Release the connection pool."""
-        self._client.close()
+        """Release the connections."""
+        if self._std is not None:
+            self._std.close()
+        if self._httpx is not None:
+            self._httpx.close()
 
     def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _error_body(text: str) -> Any:
+    """An error answer's body: its JSON, else (the first 500 characters of) its text."""
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return text[:500]
 
 
 class AsyncHttpClient:
@@ -188,6 +280,8 @@ class AsyncHttpClient:
         verify: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        import httpx
+
         self.server = normalize_server(server)
         self._client = httpx.AsyncClient(
             base_url=self.server,
@@ -199,6 +293,8 @@ class AsyncHttpClient:
 
     async def request(self, method: str, path: str, *, params: Params | None = None, json: Any = None) -> Any:
         """Send one request; the decoded JSON answer, or the mapped error."""
+        import httpx
+
         try:
             response = await self._client.request(method, path, params=clean_params(params), json=json)
         except httpx.TransportError as exc:
@@ -210,6 +306,8 @@ class AsyncHttpClient:
 
     async def stream(self, path: str, params: Params | None = None) -> AsyncIterator[Any]:
         """Each ``result`` of a line stream; an ``error`` line raises."""
+        import httpx
+
         timeout = httpx.Timeout(self._client.timeout.connect, read=None, write=None, pool=None)
         try:
             async with self._client.stream(

@@ -43,7 +43,7 @@ class Client(ArgoClient):
             namespace=namespace or settings.namespace,
             **kwargs,
         )
-        self.deployments = DeploymentsAPI(self.http, "default")
+        self.deployments = DeploymentsAPI(self.http, self.namespace)
 
     def service(self, deployment: str | None = None, **kwargs: Any) -> ServiceClient:
         """A typed client of a service: the one at this URL (``argento serve``), or deployment ``deployment``
@@ -65,10 +65,10 @@ def deploy(
     bento: str | None = None,
     *,
     name: str | None = None,
-    replicas: int = 1,
+    replicas: int | None = None,
     canary: str | None = None,
     canary_weight: float = 10.0,
-    namespace: str = "default",
+    namespace: str | None = None,
     server: str | None = None,
     wait: bool = True,
     timeout: float = 120.0,
@@ -76,9 +76,14 @@ def deploy(
 ) -> dict[str, Any]:
     """Deploy ``bento`` under ``name`` (default: the bento's name) on the server; update it if it exists.
 
+    ``replicas`` is the main variant's count (default 1 for a new deployment); an existing deployment keeps
+    every variant's count unless ``replicas`` is given (then the main variant takes it). A new canary gets
+    one replica; an existing canary keeps its own.
+
     ``argento.deploy("iris-classifier:latest", replicas=2, canary="iris-classifier:v2", canary_weight=10)``
     """
     client = Client(server)
+    namespace = namespace or client.namespace  # ARGENTO_NAMESPACE (a step's: its workflow's), else "argo"
     target = bento or spec.get("service")
     name = name or str(target).split(":")[0].replace("_", "-").replace(".", "-").lower()
     try:
@@ -86,7 +91,7 @@ def deploy(
             name,
             bento,
             namespace=namespace,
-            replicas=replicas,
+            replicas=1 if replicas is None else replicas,
             canary=canary,
             canary_weight=canary_weight,
             wait=wait,
@@ -95,17 +100,25 @@ def deploy(
         )
     except AlreadyExists:
         current = client.deployments.get(name)["spec"]
+        before = {v["name"]: v for v in current.get("variants") or []}
         body = {k: v for k, v in current.items() if k not in ("variants",)}
-        body["replicas"] = replicas
         main: dict[str, Any] = {"name": "main", "weight": 100.0 - (canary_weight if canary else 0.0)}
         main.update(
             {"bento": bento}
             if bento
             else {"service": spec.get("service"), "working_dir": spec.get("working_dir")}
         )
+        if replicas is not None:
+            body["replicas"] = replicas
+        else:  # keep the main variant's own count (a `deployments scale --variant main`), if it has one
+            main.update(_counts(before.get("main")))
         body["variants"] = [main]
         if canary:
-            body["variants"].append(
-                {"name": "canary", "bento": canary, "weight": canary_weight, "replicas": 1}
-            )
+            counts = _counts(before.get("canary")) or {"replicas": 1}
+            body["variants"].append({"name": "canary", "bento": canary, "weight": canary_weight, **counts})
         return client.deployments.update(name, body, wait=wait, timeout=timeout)
+
+
+def _counts(variant: dict[str, Any] | None) -> dict[str, Any]:
+    """A variant's own replica count or autoscaling bounds (empty when it follows the deployment's)."""
+    return {k: variant[k] for k in ("replicas", "autoscaling") if variant and variant.get(k) is not None}

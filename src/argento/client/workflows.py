@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argento.client.http import HttpClient
-from argento.errors import NotFound, SpecError
+from argento.errors import ArgentoError, NotFound, SpecError
+from argento.spec.submit import override_parameters
 
 #: ``argo get @latest`` and friends: the most recently created workflow of the namespace.
 LATEST = "@latest"
@@ -78,7 +79,7 @@ class SubmitOptions:
 def apply_submit_options(workflow: Mapping[str, Any], opts: SubmitOptions) -> dict[str, Any]:
     """A copy of ``workflow`` with ``opts`` applied, as Argo's ``util.ApplySubmitOpts`` does client-side.
 
-    Parameters override same-named ``spec.arguments.parameters`` and the rest are appended; labels and
+    Parameters replace same-named ``spec.arguments.parameters`` and come first (Argo's order); labels and
     annotations are merged; the service account becomes ``spec.serviceAccountName``.
     """
     wf = copy.deepcopy(dict(workflow))
@@ -98,15 +99,7 @@ def apply_submit_options(workflow: Mapping[str, Any], opts: SubmitOptions) -> di
         meta["labels"] = {**(meta.get("labels") or {}), **opts.labels}
     if opts.annotations:
         meta["annotations"] = {**(meta.get("annotations") or {}), **opts.annotations}
-    if opts.parameters:
-        params = (spec.setdefault("arguments", {}) or {}).setdefault("parameters", []) or []
-        spec["arguments"]["parameters"] = params
-        pending = dict(opts.parameters)
-        for param in params:
-            if param.get("name") in pending:
-                param["value"] = pending.pop(param["name"])
-                param.pop("valueFrom", None)
-        params.extend({"name": k, "value": v} for k, v in pending.items())
+    override_parameters(wf, opts.parameters)
     return wf
 
 
@@ -203,10 +196,37 @@ class WorkflowsAPI:
             params["listOptions.continue"] = token
 
     def get(self, name: str, *, namespace: str | None = None, fields: str | None = None) -> dict[str, Any]:
-        """One workflow (``@latest`` is the newest of the namespace)."""
+        """One workflow (``@latest`` is the newest of the namespace). Not found here but in another namespace:
+        the :class:`NotFound` says where."""
         ns = self._ns(namespace)
         name = self.resolve(name, namespace=ns)
-        return self.http.get(f"/api/v1/workflows/{ns}/{name}", {"fields": fields})
+        try:
+            return self.http.get(f"/api/v1/workflows/{ns}/{name}", {"fields": fields})
+        except NotFound as exc:
+            elsewhere = [n for n in self.namespaces_of(name) if n != ns]
+            if not elsewhere:
+                raise
+            where = ", ".join(f'"{n}"' for n in elsewhere)
+            raise NotFound(
+                f'workflow "{name}" not found in namespace "{ns}"; it is in namespace {where} (-n {elsewhere[0]})'
+            ) from exc
+
+    def namespaces_of(self, name: str) -> list[str]:
+        """The namespaces holding a workflow called ``name`` (empty when the server cannot list them all)."""
+        params = {
+            "listOptions.fieldSelector": f"metadata.name={name}",
+            "fields": "items.metadata.name,items.metadata.namespace",
+        }
+        try:
+            page = self.http.get("/api/v1/workflows/", params)
+        except ArgentoError:
+            return []
+        found = {
+            str((item.get("metadata") or {}).get("namespace") or "")
+            for item in page.get("items") or []
+            if (item.get("metadata") or {}).get("name") == name
+        }
+        return sorted(n for n in found if n)
 
     def latest(self, *, namespace: str | None = None) -> str:
         """The name of the most recently created workflow; :class:`NotFound` when there is none."""
@@ -264,6 +284,19 @@ class WorkflowsAPI:
     ) -> dict[str, Any]:
         """A new workflow from this one's spec (``memoized`` reuses its successful steps)."""
         return self._action(name, "resubmit", namespace, memoized=memoized, parameters=list(parameters))
+
+    def rerun(
+        self,
+        name: str,
+        *,
+        from_: Sequence[str] | str,
+        namespace: str | None = None,
+        parameters: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Argento extension: a new workflow that runs ``from_`` (display names, node names or IDs) and
+        what depends on them, reusing the outputs of everything else (``PUT …/rerun``)."""
+        nodes = [from_] if isinstance(from_, str) else list(from_)
+        return self._action(name, "rerun", namespace, **{"from": nodes}, parameters=list(parameters))
 
     def stop(
         self, name: str, *, namespace: str | None = None, message: str = "", node_field_selector: str = ""

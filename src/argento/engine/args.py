@@ -9,7 +9,7 @@ from typing import Any
 from argento.engine.resolve import Template
 from argento.engine.scope import ABSENT, anystr
 from argento.errors import SpecError
-from argento.expr.template import substitute, substitute_obj
+from argento.expr.template import MAX_VALUE_BYTES, substitute, substitute_obj, substitute_obj_left
 
 
 def _by_name(items: list[dict[str, Any]] | None, name: str) -> dict[str, Any] | None:
@@ -28,11 +28,17 @@ def has_location(art: dict[str, Any]) -> bool:
 
 
 def bind_inputs(
-    tmpl: Template, args: dict[str, Any] | None, configmaps: dict[str, dict[str, str]] | None = None
+    tmpl: Template,
+    args: dict[str, Any] | None,
+    configmaps: dict[str, dict[str, str]] | None = None,
+    global_params: dict[str, str] | None = None,
 ) -> Template:
     """Merge ``args`` into ``tmpl.inputs`` (defaults, supplied values, enum and artifact checks)."""
     args = args or {}
-    tmpl = copy.deepcopy(tmpl)
+    # Only ``inputs`` is changed here (and the substitution that follows copies every container it returns).
+    tmpl = dict(tmpl)
+    if tmpl.get("inputs"):
+        tmpl["inputs"] = copy.deepcopy(tmpl["inputs"])
     inputs = tmpl.get("inputs") or {}
     for param in inputs.get("parameters") or []:
         name = param.get("name")
@@ -44,14 +50,16 @@ def bind_inputs(
                 f"inputs.parameters.{name}: {supplied[ABSENT]} is an absent optional: its producer did not run "
                 "and neither the output nor this input declares a default"
             )
-        if supplied is not None:
+        if supplied is not None:  # Argo's overwriteWithArguments: a passed value replaces valueFrom
             if supplied.get("value") is not None:
                 param["value"] = supplied["value"]
+                param.pop("valueFrom", None)
             elif supplied.get("valueFrom") is not None:
                 param["valueFrom"] = supplied["valueFrom"]
+                param.pop("value", None)
         value_from = param.get("valueFrom") or {}
-        if param.get("value") is None and value_from.get("configMapKeyRef"):
-            param["value"] = configmap_value(value_from["configMapKeyRef"], configmaps or {})
+        if value_from.get("configMapKeyRef"):
+            param["value"] = _input_from_configmap(name, value_from, configmaps or {}, global_params or {})
         if param.get("value") is None:
             if value_from.get("supplied") is not None or value_from.get("event"):
                 continue  # suspend templates: supplied on resume
@@ -80,21 +88,59 @@ def bind_inputs(
     return tmpl
 
 
+def _input_from_configmap(
+    name: str,
+    value_from: dict[str, Any],
+    configmaps: dict[str, dict[str, str]],
+    global_params: dict[str, str],
+) -> Any:
+    """Argo's ``substituteAndGetConfigMapValue``: the map's name and key may use the workflow's globals; a
+    missing map or key gives ``valueFrom.default`` when there is one."""
+    ref = dict(value_from["configMapKeyRef"])
+    for field in ("name", "key"):
+        if "{{" in str(ref.get(field, "")):
+            ref[field] = substitute(str(ref[field]), global_params)
+    try:
+        return configmap_value(ref, configmaps)
+    except SpecError as exc:
+        if value_from.get("default") is None:
+            raise SpecError(
+                f"unable to retrieve inputs.parameters.{name} from ConfigMap: {exc.message}"
+            ) from None
+        return value_from["default"]
+
+
 def configmap_value(ref: dict[str, Any], configmaps: dict[str, dict[str, str]]) -> str:
-    """``configMapKeyRef`` resolved from ConfigMaps given with the workflow (there is no cluster)."""
-    cm = configmaps.get(ref.get("name", ""))
-    if cm is None or ref.get("key") not in cm:
-        if ref.get("optional"):
-            return ""
-        raise SpecError(f"ConfigMap '{ref.get('name')}' does not have the key '{ref.get('key')}'")
-    return cm[ref["key"]]
+    """``configMapKeyRef`` resolved from ConfigMaps given with the workflow (there is no cluster), with the
+    messages of Argo's ``GetConfigMapValue`` (``optional`` is not consulted, as in Argo)."""
+    name, key = ref.get("name", ""), ref.get("key", "")
+    cm = configmaps.get(name)
+    if cm is None:
+        raise SpecError(
+            f"ConfigMap '{name}' does not exist. Please make sure it has the label "
+            "workflows.argoproj.io/configmap-type: Parameter to be detectable by the controller"
+        )
+    if key not in cm:
+        raise SpecError(f"ConfigMap '{name}' does not have the key '{key}'")
+    return cm[key]
+
+
+def check_size(value: str, limit: int, what: str) -> None:
+    """A parameter value over ``limit`` bytes (ARGENTO_MAX_PARAMETER_BYTES) fails its node, naming it."""
+    if len(value) * 4 > limit and (size := len(value.encode("utf-8", "surrogatepass"))) > limit:
+        raise SpecError(
+            f"{what} is {size} bytes, more than the {limit} allowed (ARGENTO_MAX_PARAMETER_BYTES)"
+        )
 
 
 def substitute_template(
-    tmpl: Template, global_params: dict[str, str], local_params: dict[str, str]
+    tmpl: Template,
+    global_params: dict[str, str],
+    local_params: dict[str, str],
+    max_bytes: int = MAX_VALUE_BYTES,
 ) -> Template:
     """Argo's ``SubstituteParams``: globals and locals first, then ``inputs.*`` and output paths."""
-    first = substitute_obj(tmpl, {**global_params, **local_params})
+    first, left = substitute_obj_left(tmpl, {**global_params, **local_params}, max_bytes=max_bytes)
     values = dict(global_params)
     values.update(local_params)
     inputs = first.get("inputs") or {}
@@ -103,7 +149,8 @@ def substitute_template(
         if param.get("value") is not None:
             value = anystr(param["value"])
             if "{{" in value:  # an input may be computed from the inputs before it
-                value = param["value"] = substitute(value, values)
+                value = param["value"] = substitute(value, values, max_bytes=max_bytes)
+            check_size(value, max_bytes, f"inputs.parameters.{param['name']}")
             values[f"inputs.parameters.{param['name']}"] = value
     values["inputs.parameters"] = json.dumps(params, separators=(",", ":"))
     for art in inputs.get("artifacts") or []:
@@ -117,7 +164,9 @@ def substitute_template(
         path = (param.get("valueFrom") or {}).get("path")
         if path:
             values[f"outputs.parameters.{param['name']}.path"] = path
-    return substitute_obj(first, values)
+    if not left:  # no tag is left for the inputs and output paths to resolve
+        return first
+    return substitute_obj(first, values, max_bytes=max_bytes)
 
 
 def process_args(
@@ -126,6 +175,10 @@ def process_args(
     global_params: dict[str, str],
     local_params: dict[str, str],
     configmaps: dict[str, dict[str, str]] | None = None,
+    max_bytes: int = MAX_VALUE_BYTES,
 ) -> Template:
-    """Bind and substitute: the template a node runs."""
-    return substitute_template(bind_inputs(tmpl, args, configmaps), global_params, local_params)
+    """Bind and substitute: the template a node runs. A parameter value or ``{{=…}}`` result over
+    ``max_bytes`` is an error naming it (the node fails)."""
+    return substitute_template(
+        bind_inputs(tmpl, args, configmaps, global_params), global_params, local_params, max_bytes
+    )

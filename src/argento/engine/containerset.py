@@ -28,27 +28,28 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from argento.engine.durations import parse_duration
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
-from argento.engine.pod import (
-    _HOSTNAME,
-    DEADLINE_MESSAGE,
-    _raw_inputs,
+from argento.engine.pod import DEADLINE_MESSAGE, finish_pod, note_warnings
+from argento.engine.podspec import (
+    HOSTNAME,
     container_pod_spec,
-    finish_pod,
     pod_timeout,
+    raw_inputs,
     template_output_paths,
     volume_mounts,
 )
 from argento.engine.scope import anystr
 from argento.errors import ArgentoError, SpecError
 from argento.executors.base import StepResult
+from argento.paths import safe_join
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
-    from argento.executors.base import PodSpec, StepHandle
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
+    from argento.executors.base import Adopter, PodSpec, StepHandle
 
 MAIN = "main"
 #: The emissary's exit code when it fails itself (a dependency failed, the command is not found, …).
@@ -61,7 +62,7 @@ TERMINATED = 143
 class _Group:
     """The containers of one pod while it runs."""
 
-    run: WorkflowRunner
+    run: RunContext
     call: Call
     pod: NodeStatus
     order: list[str]  # the template's order
@@ -78,6 +79,8 @@ class _Group:
     handles: dict[str, StepHandle] = field(default_factory=dict)
     running: dict[str, StepHandle] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
+    #: Containers an earlier engine started (a restarted server adopts them instead of starting them).
+    adopted: dict[str, StepHandle] = field(default_factory=dict)
     terminating: bool = False
     kills: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -131,7 +134,7 @@ class _Group:
         """The pod runs once its first container got its resources: every container's emissary is up."""
         state = self.run.state
         if self.pod.phase is NodePhase.PENDING:
-            self.pod.host_node_name = getattr(handle, "host_node_name", "") or _HOSTNAME
+            self.pod.host_node_name = getattr(handle, "host_node_name", "") or HOSTNAME
             state.mark(self.pod, NodePhase.RUNNING)
             ready = self.call.ready
             if ready is not None and not ready.done():
@@ -158,10 +161,11 @@ class _Group:
         result = StepResult(exit_code=0)
         for attempt in range(self.attempts):
             try:
-                handle = await self.run.executor.start(self.specs[name])
+                handle = self.adopted.pop(name, None) or await self.run.executor.start(self.specs[name])
             except ArgentoError as exc:  # the emissary cannot run the command: exit 64 with the reason
                 self.end(name, EMISSARY_ERROR, str(exc))
                 return
+            note_warnings(self.run, handle)
             self.handles[name] = self.running[name] = handle
             if self.terminating:
                 self.kills.append(asyncio.ensure_future(handle.kill(grace=2.0)))
@@ -172,7 +176,12 @@ class _Group:
                 await asyncio.wait({adm, waiter}, return_when=asyncio.FIRST_COMPLETED)
                 adm.cancel()
             self.mark_running(handle)
-            result = await waiter
+            try:
+                result = await waiter
+            except ArgentoError as exc:  # how it ended is unknown (its supervisor vanished)
+                self.running.pop(name, None)
+                self.end(name, EMISSARY_ERROR, str(exc))
+                return
             self.running.pop(name, None)
             if result.exit_code == 0 or result.killed or self.terminating or attempt + 1 >= self.attempts:
                 break
@@ -246,27 +255,33 @@ def _attempts(tmpl: dict[str, Any], time_scale: float) -> tuple[int, float]:
 
 
 async def prepare(
-    run: WorkflowRunner, call: Call, pod: NodeStatus, pod_name: str
+    run: RunContext, call: Call, pod: NodeStatus, pod_name: str, *, adopt: bool = False
 ) -> Callable[[], Awaitable[NodeStatus]]:
-    """Build every container's PodSpec and the Container nodes; returns the coroutine that runs the pod."""
+    """Build every container's PodSpec and the Container nodes; returns the coroutine that runs the pod.
+
+    ``adopt``: an earlier engine left the pod unfinished — its containers that started are adopted (SPEC §6
+    R1); if none did, the pod starts as usual (input artifacts fetched then)."""
     tmpl = call.template
     cset = tmpl["containerSet"]
     containers: list[dict[str, Any]] = list(cset.get("containers") or [])
     if not containers:
         raise SpecError("containerSet.containers must have at least one container")
-    workdir = run.run_dir / pod_name  # the pod's dir: shared volumes and every container's log
+    workdir = safe_join(run.run_dir, pod_name, what="pod name")  # shared volumes and every container's log
     inputs: dict[str, Any] = {}
-    if run.options_artifacts is not None:
-        inputs = await run.options_artifacts.load_inputs(run, call, pod, workdir)
+    if run.artifacts is not None:
+        inputs = await run.artifacts.load_inputs(run, call, pod, workdir, placed=adopt)
     elif (tmpl.get("inputs") or {}).get("artifacts"):
-        inputs = _raw_inputs(tmpl, workdir)
+        inputs = raw_inputs(tmpl, workdir)
     names = [str(c.get("name") or "") for c in containers]
     has_main = MAIN in names
     specs: dict[str, PodSpec] = {}
     deps: dict[str, list[str]] = {}
     for ctr, name in zip(containers, names, strict=True):
         # Argo's GetContainers: the set's volumeMounts are appended to each container's own.
-        merged = {**ctr, "volumeMounts": [*(ctr.get("volumeMounts") or []), *(cset.get("volumeMounts") or [])]}
+        merged = {
+            **ctr,
+            "volumeMounts": [*(ctr.get("volumeMounts") or []), *(cset.get("volumeMounts") or [])],
+        }
         mounts = {**volume_mounts(run, tmpl, merged, workdir), **inputs}
         is_output = name == MAIN or (not has_main and name == names[-1])
         specs[name] = container_pod_spec(
@@ -276,8 +291,8 @@ async def prepare(
             pod_name,
             merged,
             mounts=mounts,
-            log_path=workdir / f"{name}.log",
-            workdir=workdir / "containers" / name,
+            log_path=safe_join(workdir, f"{name}.log", what="container name"),
+            workdir=safe_join(workdir, "containers", name, what="container name"),
             output_paths=template_output_paths(tmpl) if is_output else [],
         )
         deps[name] = [str(d) for d in ctr.get("dependencies") or []]
@@ -285,13 +300,29 @@ async def prepare(
         for dep in wanted:
             if dep not in deps:
                 raise SpecError(f"containerSet.containers.{name} dependency '{dep}' not defined")
-    attempts, delay = _attempts(tmpl, run.options.time_scale)
-    group = _Group(run, call, pod, names, deps, specs, _container_nodes(run, call, pod, names, deps), attempts, delay)
+    attempts, delay = _attempts(tmpl, run.time_scale)
+    if adopt:
+        adopted: dict[str, StepHandle] = {}
+        try:
+            for name in names:
+                handle = await cast("Adopter", run.executor).adopt(specs[name])
+                if handle is not None:
+                    adopted[name] = handle
+        except ArgentoError:
+            await asyncio.gather(*(h.kill(grace=2.0) for h in adopted.values()), return_exceptions=True)
+            raise
+        if not adopted:  # it never started: prepare it afresh (fetching its inputs)
+            return await prepare(run, call, pod, pod_name)
+    group = _Group(
+        run, call, pod, names, deps, specs, _container_nodes(run, call, pod, names, deps), attempts, delay
+    )
+    if adopt:
+        group.adopted = adopted
     return functools.partial(_supervise, group)
 
 
 def _container_nodes(
-    run: WorkflowRunner, call: Call, pod: NodeStatus, names: list[str], deps: dict[str, list[str]]
+    run: RunContext, call: Call, pod: NodeStatus, names: list[str], deps: dict[str, list[str]]
 ) -> dict[str, NodeStatus]:
     """Argo's ``executeContainerSet``: one Pending Container node per container, then the graph's edges."""
     state = run.state
@@ -320,7 +351,7 @@ async def _supervise(group: _Group) -> NodeStatus:
     everything = asyncio.ensure_future(asyncio.gather(*tasks))
     stopper = asyncio.ensure_future(run.stop_event.wait()) if not call.on_exit else None
     watchers: set[asyncio.Future[Any]] = {everything} | ({stopper} if stopper else set())
-    timeout = pod_timeout(run, call.template)
+    timeout = pod_timeout(run, call.template, call.deadline)
     killed_by = ""
     try:
         await asyncio.wait(watchers, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -339,8 +370,11 @@ async def _supervise(group: _Group) -> NodeStatus:
         group.terminate()
         with contextlib.suppress(Exception):
             await asyncio.shield(asyncio.gather(everything, *group.kills, return_exceptions=True))
-        run.state.mark(pod, NodePhase.SUCCEEDED if pod.daemoned else NodePhase.FAILED,
-                       None if pod.daemoned else DEADLINE_MESSAGE)
+        run.state.mark(
+            pod,
+            NodePhase.SUCCEEDED if pod.daemoned else NodePhase.FAILED,
+            None if pod.daemoned else DEADLINE_MESSAGE,
+        )
         raise
     finally:
         if stopper is not None:

@@ -13,21 +13,22 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from argento.config import Settings
 from argento.engine import retry as retry_policy
 from argento.engine.args import process_args
+from argento.engine.call import Call, NodeFailure, int_field
 from argento.engine.durations import parse_duration
+from argento.engine.global_params import GlobalParameterError, substitute_spec, workflow_globals
 from argento.engine.memo import MemoCache
-from argento.engine.nodes import NodePhase, NodeStatus, NodeType, fnv1a_32, now_rfc3339
+from argento.engine.metadata import MetadataError, apply_workflow_metadata, template_label
+from argento.engine.nodes import NodePhase, NodeStatus, NodeType, fnv1a_32, generate_name, now_rfc3339
 from argento.engine.resolve import (
     POD_TYPES,
-    Resolved,
     Template,
     TemplateBase,
     TemplateRegistry,
@@ -38,18 +39,35 @@ from argento.engine.resolve import (
 from argento.engine.scope import Scope, anystr
 from argento.engine.state import Listener, WorkflowState
 from argento.engine.sync import LockManager
-from argento.errors import ArgentoError, SpecError
+from argento.engine.views import RetryStrategy
+from argento.errors import ArgentoError, NotFound, SpecError
+from argento.paths import private_dir, safe_join
 
 if TYPE_CHECKING:
+    from argento.engine.ports import ArtifactDriver, Breakpoints, Resumed, SecretResolver, StepPlatform
     from argento.executors.base import Executor
 
 
-class NodeFailure(Exception):
-    """``executeTemplate`` returned an error: the node exists (phase Error) and callers react as Argo does."""
+class StopEvent(asyncio.Event):
+    """The run's stop signal: an `asyncio.Event` that also hands out one shared future, resolved by `set`, so
+    that every running step can wait for it (``asyncio.wait``) without a task of its own."""
 
-    def __init__(self, node: NodeStatus) -> None:
-        super().__init__(node.message)
-        self.node = node
+    def __init__(self) -> None:
+        super().__init__()
+        self._future: asyncio.Future[bool] | None = None
+
+    def future(self) -> asyncio.Future[bool]:
+        """Done once the event is set (never cancel it: it is shared)."""
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+            if self.is_set():
+                self._future.set_result(True)
+        return self._future
+
+    def set(self) -> None:
+        super().set()
+        if self._future is not None and not self._future.done():
+            self._future.set_result(True)
 
 
 @dataclass
@@ -71,44 +89,26 @@ class RunOptions:
     #: ARGENTO_SLEEP_SCALE multiplies the sleeps of steps, so examples that wait for show run fast and keep
     #: their relative timing (a 10 s timeout on a 15 s sleep still fires).
     time_scale: float = 1.0
-    #: Artifact driver (``load_inputs``/``save_outputs``); None: only ``raw`` inputs are supported.
-    artifacts: Any = None
+    #: Artifact driver (`ports.ArtifactDriver`: ``load_inputs``/``save_outputs``/…); None: only ``raw``
+    #: inputs are supported.
+    artifacts: ArtifactDriver | None = None
     #: Secret resolver (``resolve(namespace, secretKeyRef)``); None: secret references fail clearly.
     secrets: Any = None
-    #: Platform hooks for steps (``argento.tracking.StepPlatform``): ``env(run, node)`` → variables every step
-    #: gets unless its container sets them (ARGENTO_HOME, MLFLOW_TRACKING_URI, …); ``async outputs(run, node)``
-    #: → extra output parameters of a finished step (``mlflow-run-id``). None: neither.
-    platform: Any = None
-
-
-@dataclass(slots=True)
-class Call:
-    """One template invocation: the node it owns and where its references resolve."""
-
-    node_name: str
-    template: Template
-    base: TemplateBase
-    boundary_id: str | None
-    holder: dict[str, Any]
-    resolved: Resolved
-    on_exit: bool = False
-    node_flag: dict[str, bool] | None = None
-    ready: asyncio.Future[NodeStatus] | None = None
-
-    @property
-    def template_name(self) -> str | None:
-        return self.resolved.template_name
-
-    def init_kwargs(self) -> dict[str, Any]:
-        return {
-            "boundary_id": self.boundary_id,
-            "template_name": self.resolved.template_name,
-            "template_ref": self.resolved.template_ref,
-            "template_scope": self.base.scope
-            if self.resolved.template_ref is None
-            else self.resolved.base.scope,
-            "node_flag": self.node_flag,
-        }
+    #: Platform hooks for steps (`ports.StepPlatform`, ``argento.tracking.StepPlatform``): ``env(run, node)`` →
+    #: variables every step gets unless its container sets them (ARGENTO_HOME, MLFLOW_TRACKING_URI, …);
+    #: ``finalize``; ``async outputs(run, node)`` → extra output parameters of a finished step
+    #: (``mlflow-run-id``). None: neither.
+    platform: StepPlatform | None = None
+    #: A rerun's reuse of the original's nodes (``argento.engine.rerun.Reuse``); None: nothing is reused.
+    reuse: Any = None
+    #: Content-addressed step cache of ``argento run --cache`` (``argento.engine.cache.StepCache``).
+    cache: Any = None
+    #: Break points (``argento.engine.debug.Breakpoints``): pause before/after a step; None: Argo's
+    #: ``ARGO_DEBUG_PAUSE_BEFORE/AFTER`` only.
+    debug: Any = None
+    #: Duration estimates (``workflow() -> seconds | None``, ``node(name) -> seconds | None``), as Argo's
+    #: ``estimation.Estimator`` (``argento.server.estimation``); None: no ``estimatedDuration``.
+    estimator: Any = None
 
 
 class WorkflowRunner:
@@ -127,36 +127,72 @@ class WorkflowRunner:
         meta.setdefault("uid", str(uuid.uuid4()))
         meta.setdefault("creationTimestamp", now_rfc3339())
         self.name: str = meta["name"]
+        if options.parameters:  # as `argo submit -p`: the resource itself carries the values
+            from argento.spec.submit import override_parameters
+
+            override_parameters(workflow, options.parameters)
+        #: why the controller refuses the workflow before it starts, as (phase, message): Argo's Error for a
+        #: missing WorkflowTemplate or bad workflowMetadata, Failed "invalid spec: …" / "failed to set global
+        #: parameters: …"; None when it may run
+        self.refusal: tuple[str, str] | None = None
         spec = workflow.get("spec") or {}
         if spec.get("workflowTemplateRef"):
             ref = spec["workflowTemplateRef"]
-            wft = options.registry.get(ref.get("name", ""), cluster=bool(ref.get("clusterScope")))
-            spec = merge_workflow_template(spec, wft.get("spec") or {})
+            try:
+                wft = options.registry.get(ref.get("name", ""), cluster=bool(ref.get("clusterScope")))
+                spec = merge_workflow_template(spec, wft.get("spec") or {})
+            except NotFound as exc:
+                self.refusal = ("Error", exc.message)
         self.spec: dict[str, Any] = spec
         self.state = state or WorkflowState(self.name)
+        if options.estimator is not None:
+            self.state.estimated_duration = options.estimator.workflow()
+            self.state.estimate_node = options.estimator.node
+        #: Pod nodes an earlier engine left unfinished (a restarted server): their steps may still run, or
+        #: have ended while no engine ran; they are adopted, never simply started again (SPEC §6 R1).
+        self._restored: set[str] = {
+            nid for nid, n in self.state.nodes.items() if n.type is NodeType.POD and not n.fulfilled
+        }
         for listener in options.listeners:
             self.state.subscribe(listener)
+        self.registry = options.registry
+        self.memo = options.memo or MemoCache(options.settings.home / "memo")
+        self.locks = options.locks or LockManager(options.configmaps)
+        if options.run_dir is None:
+            private_dir(options.settings.runs_dir)
+        self.run_dir = options.run_dir or safe_join(
+            options.settings.runs_dir, self.name, what="workflow name"
+        )
+        if self.refusal is None:
+            self._check_spec(workflow)
+        template_label(workflow)
+        self.max_parameter_bytes = options.settings.max_parameter_bytes
+        self.global_params = self._global_params_or_refuse()
+        if self.refusal is None:
+            try:
+                apply_workflow_metadata(meta, spec, self.global_params)
+            except MetadataError as exc:
+                self.refusal = ("Error", exc.message)
+        self.spec = spec = substitute_spec(spec, self.global_params)
         self.base = TemplateBase(
             kind="local",
             name=self.name,
             templates={t["name"]: t for t in spec.get("templates") or [] if t.get("name")},
             defaults=spec.get("templateDefaults"),
         )
-        self.registry = options.registry
-        self.memo = options.memo or MemoCache(options.settings.home / "memo")
-        self.locks = options.locks or LockManager(options.configmaps)
-        self.run_dir = options.run_dir or options.settings.runs_dir / self.name
-        self.global_params = self._global_params()
         self.shutdown: str | None = None
         self.deadline_exceeded = False
-        self.stop_event = asyncio.Event()
+        #: The message of an error of the entry template itself (Argo: "error in entry template execution").
+        self.entry_error = ""
+        #: The same of the workflow's exit handler (Argo: "error in exit template execution : …").
+        self.exit_error = ""
+        self.stop_event = StopEvent()
         self._executor = options.executor
-        self.options_artifacts = options.artifacts
-        self.options_secrets = options.secrets
         self._daemons: dict[str, list[asyncio.Task[Any]]] = {}
-        self._pod_slots = asyncio.Semaphore(int(spec["parallelism"])) if spec.get("parallelism") else None
-        self._include_result = "outputs.result" in json.dumps(spec)
-        self._suspended: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._pod_slots: asyncio.Semaphore | None = None
+        #: Some template reads ``outputs.result``: every step records it, not only scripts.
+        self.include_result = "outputs.result" in json.dumps(spec)
+        self._suspended: dict[str, asyncio.Future[Resumed]] = {}
         self.t_start = time.monotonic()
 
     # ------------------------------------------------------------------------------------------------ setup
@@ -168,84 +204,68 @@ class WorkflowRunner:
             self._executor = get_executor(self.options.executor_name, self.settings)
         return self._executor
 
-    def _global_params(self) -> dict[str, str]:
-        meta = self.workflow["metadata"]
-        spec = self.spec
-        created = meta["creationTimestamp"]
-        params: dict[str, str] = {
-            "workflow.name": self.name,
-            "workflow.namespace": meta["namespace"],
-            "workflow.uid": meta["uid"],
-            "workflow.mainEntrypoint": self.options.entrypoint or spec.get("entrypoint", ""),
-            "workflow.serviceAccountName": spec.get("serviceAccountName", ""),
-            "workflow.priority": str(spec.get("priority", 0)),
-            "workflow.creationTimestamp": created,
-            "workflow.creationTimestamp.RFC3339": created,
-            "workflow.status": "Running",
-            "workflow.duration": "0",
-        }
+    @property
+    def executor_name(self) -> str:
+        return self.options.executor_name
+
+    @property
+    def configmaps(self) -> dict[str, dict[str, str]]:
+        return self.options.configmaps
+
+    @property
+    def time_scale(self) -> float:
+        return self.options.time_scale
+
+    @property
+    def artifacts(self) -> ArtifactDriver | None:
+        return self.options.artifacts
+
+    @property
+    def secrets(self) -> SecretResolver | None:
+        return self.options.secrets  # type: ignore[no-any-return]
+
+    @property
+    def platform(self) -> StepPlatform | None:
+        return self.options.platform
+
+    @property
+    def breakpoints(self) -> Breakpoints | None:
+        return self.options.debug  # type: ignore[no-any-return]
+
+    def _check_spec(self, workflow: dict[str, Any]) -> None:
+        from argento.engine.validation import arguments_problem, hooks_problem, merged_spec_problem
+
+        problem = arguments_problem(self.spec) or hooks_problem(self.spec)
+        if problem is None and (workflow.get("spec") or {}).get("workflowTemplateRef"):
+            problem = merged_spec_problem(workflow, self.spec, self.options.registry)
+        if problem is not None:
+            self.refusal = ("Failed", f"invalid spec: {problem}")
+
+    def _global_params_or_refuse(self) -> dict[str, str]:
         try:
-            ts = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            for ch in "aAbBcCdDeFgGhHIjklmMnprRsStTuUVwWxXyYzZ":
-                with contextlib.suppress(ValueError):
-                    params[f"workflow.creationTimestamp.{ch}"] = ts.strftime(f"%{ch}")
-            params["workflow.creationTimestamp.s"] = str(int(ts.timestamp()))
-        except ValueError:
-            pass
-        for key in ("labels", "annotations"):
-            values = meta.get(key) or {}
-            params[f"workflow.{key}"] = params[f"workflow.{key}.json"] = json.dumps(values, separators=(",", ":"))
-            for k, v in values.items():
-                params[f"workflow.{key}.{k}"] = str(v)
-        scheduled = (meta.get("annotations") or {}).get("workflows.argoproj.io/scheduled-time")
-        if scheduled:
-            params["workflow.scheduledTime"] = str(scheduled)
-        args = dict(spec.get("arguments") or {})
-        overrides = dict(self.options.parameters)
-        wf_params = []
-        for param in args.get("parameters") or []:
-            param = dict(param)
-            if param["name"] in overrides:
-                param["value"] = overrides.pop(param["name"])
-            elif param.get("value") is None and (param.get("valueFrom") or {}).get("configMapKeyRef"):
-                from argento.engine.args import configmap_value
+            params, self.arguments = workflow_globals(
+                self.name,
+                self.workflow["metadata"],
+                self.spec,
+                entrypoint=self.options.entrypoint,
+                configmaps=self.options.configmaps,
+                max_bytes=self.max_parameter_bytes,
+            )
+            return params
+        except GlobalParameterError as exc:
+            if self.refusal is None:
+                self.refusal = ("Failed", f"failed to set global parameters: {exc.message}")
+            self.arguments = dict(self.spec.get("arguments") or {})
+            return {"workflow.name": self.name, "workflow.status": "Failed"}
 
-                param["value"] = configmap_value(
-                    param["valueFrom"]["configMapKeyRef"], self.options.configmaps
-                )
-            elif param.get("value") is None and param.get("default") is not None:
-                param["value"] = param["default"]
-            wf_params.append(param)
-        for name, value in overrides.items():
-            wf_params.append({"name": name, "value": value})
-        for param in wf_params:
-            enum = param.get("enum")
-            if (
-                enum
-                and param.get("value") is not None
-                and anystr(param["value"]) not in [anystr(e) for e in enum]
-            ):
-                raise SpecError(
-                    f"value '{anystr(param['value'])}' is not one of the enum values "
-                    f"[{' '.join(anystr(e) for e in enum)}]",
-                    path=f"spec.arguments.parameters.{param['name']}",
-                )
-            if param.get("value") is not None:
-                params[f"workflow.parameters.{param['name']}"] = anystr(param["value"])
-        # Parameter values may themselves use workflow variables ("{{workflow.name}}").
-        from argento.expr.template import substitute
+    def adopting(self, node: NodeStatus) -> bool:
+        """Whether ``node``'s step must be adopted from an earlier engine (asked once per restored node)."""
+        if node.id not in self._restored:
+            return False
+        self._restored.discard(node.id)
+        from argento.executors.base import Adopter
 
-        for key, value in list(params.items()):
-            if key.startswith("workflow.parameters.") and "{{" in value:
-                params[key] = substitute(value, params)
-        for param in wf_params:
-            if param.get("value") is not None:
-                param["value"] = params[f"workflow.parameters.{param['name']}"]
-        params["workflow.parameters.json"] = json.dumps(wf_params, separators=(",", ":"))
-        params["workflow.parameters"] = params["workflow.parameters.json"]  # deprecated spelling
-        args["parameters"] = wf_params
-        self.arguments = args
-        return params
+        return isinstance(self.executor, Adopter)
 
     def pod_name(self, node_name: str, template_name: str | None) -> str:
         """Argo's v2 pod names: ``<wf>-<template>-<fnv32(node name)>``."""
@@ -257,19 +277,29 @@ class WorkflowRunner:
     # ------------------------------------------------------------------------------------------------ run
     async def run(self) -> dict[str, Any]:
         """Run to completion and return the workflow with its final ``status``."""
-        from argento.engine.hooks import run_workflow_exit, run_workflow_hooks
+        from argento.engine.hooks import run_workflow_exit, workflow_hooks
 
+        if self.refusal is not None:  # refused before any node runs (Argo's operator marks it Failed)
+            self._finish(*self.refusal)
+            return self.to_workflow()
         entry = self.options.entrypoint or self.spec.get("entrypoint")
         deadline = self.spec.get("activeDeadlineSeconds")
         timer = None
-        if deadline is not None:
-            seconds = parse_duration(deadline, field="spec.activeDeadlineSeconds") * self.options.time_scale
-            timer = asyncio.get_running_loop().call_later(max(0.0, seconds), self._deadline_hit)
         root: NodeStatus | None = None
         try:
+            if deadline is not None:
+                seconds = (
+                    parse_duration(deadline, field="spec.activeDeadlineSeconds") * self.options.time_scale
+                )
+                timer = asyncio.get_running_loop().call_later(max(0.0, seconds), self._deadline_hit)
+            if self.spec.get("shutdown") in ("Stop", "Terminate") and not self.shutdown:
+                self.stop(self.spec["shutdown"])  # submitted with spec.shutdown set (Argo's ShutdownStrategy)
+            parallelism = int_field(self.spec.get("parallelism"), "spec.parallelism")
+            if parallelism:
+                self._pod_slots = asyncio.Semaphore(parallelism)
             wf_lock = await self.locks.acquire_workflow(self)
             try:
-                await run_workflow_hooks(self, final=False)
+                hooks = workflow_hooks(self)
                 if not entry:
                     raise SpecError("spec.entrypoint is required", path="spec.entrypoint")
                 _check_claims(self.spec)
@@ -279,13 +309,21 @@ class WorkflowRunner:
                     )
                 except NodeFailure as failure:
                     root = failure.node
+                    self.entry_error = failure.node.message
                 await self.kill_daemons(None)
                 phase, message = _workflow_phase(root)
+                if self.entry_error:  # Argo: an error of the entry template itself (not of a child)
+                    phase, message = "Error", f"error in entry template execution: {self.entry_error}"
+                # {{workflow.status}} is known to the exit handler; the workflow's own phase stays Running
+                # until the exit handler is fulfilled (operator.go: the phase is marked only after it).
                 self.global_params["workflow.status"] = phase
-                self.state.phase = phase if phase != "Succeeded" else "Running"
-                await run_workflow_hooks(self, final=True, phase=phase)
+                await hooks.finish(
+                    root
+                )  # Argo waits for the workflow's triggered hooks before the exit handler
                 exit_node = await run_workflow_exit(self, phase)
-                if exit_node is not None and exit_node.phase.failed_or_error and phase == "Succeeded":
+                if self.exit_error:  # operator.go: marks the workflow Error whatever its phase was
+                    phase, message = "Error", f"error in exit template execution : {self.exit_error}"
+                elif exit_node is not None and exit_node.phase.failed_or_error and phase == "Succeeded":
                     phase = "Failed" if exit_node.phase is NodePhase.FAILED else "Error"
                     message = exit_node.message
             finally:
@@ -300,9 +338,8 @@ class WorkflowRunner:
         elif self.deadline_exceeded and phase != "Succeeded":
             message = "Step exceeded its deadline"
         self._finish(phase, message)
-        on_completion = getattr(self.options_artifacts, "on_workflow_completion", None)
-        if on_completion is not None:  # artifact GC strategy OnWorkflowCompletion
-            await on_completion(self)
+        if self.artifacts is not None:  # artifact GC strategy OnWorkflowCompletion
+            await self.artifacts.on_workflow_completion(self)
         return self.to_workflow()
 
     def _finish(self, phase: str, message: str) -> None:
@@ -313,6 +350,7 @@ class WorkflowRunner:
         state.conditions = [
             {"type": "PodRunning", "status": "False"},
             {"type": "Completed", "status": "True"},
+            *(c for c in state.conditions if c.get("type") not in ("PodRunning", "Completed")),
         ]
         for node in state.nodes.values():  # nothing stays Running in a finished workflow
             if not node.fulfilled and not node.daemoned:
@@ -356,6 +394,37 @@ class WorkflowRunner:
                 count += 1
         return count
 
+    def set_suspended(self, node_name: str, resumed: Resumed) -> bool:
+        """Complete the suspension of ``node_name`` with ``resumed`` (Argo's ``set``); False when it is not
+        suspended (or already resumed)."""
+        fut = self._suspended.get(node_name)
+        if fut is None or fut.done():
+            return False
+        fut.set_result(resumed)
+        return True
+
+    @contextlib.contextmanager
+    def suspension(self, node_name: str) -> Iterator[asyncio.Future[Resumed]]:
+        """A future that `resume`/`set_suspended` (or a stop: None) completes, registered for ``node_name``
+        while in the block."""
+        fut: asyncio.Future[Resumed] = asyncio.get_running_loop().create_future()
+        self._suspended[node_name] = fut
+        try:
+            yield fut
+        finally:
+            if self._suspended.get(node_name) is fut:
+                del self._suspended[node_name]
+
+    @contextlib.asynccontextmanager
+    async def pod_slot(self) -> AsyncIterator[None]:
+        """Held while a pod runs: at most ``spec.parallelism`` pods run at once."""
+        slots = self._pod_slots
+        if slots is None:
+            yield
+            return
+        async with slots:
+            yield
+
     def should_run(self, on_exit: bool) -> bool:
         """Argo's ``ShutdownStrategy.ShouldExecute``: exit handlers still run under ``Stop``."""
         if self.shutdown == "Terminate":
@@ -379,7 +448,13 @@ class WorkflowRunner:
         """Run (or resume) the node ``node_name`` for a step/task/hook; return it once fulfilled."""
         existing = self.state.by_name(node_name)
         if existing is not None and (
-            existing.fulfilled or (existing.daemoned and existing.phase is NodePhase.RUNNING)
+            existing.fulfilled
+            # a daemon left running by an earlier engine is adopted (and so killed with its boundary)
+            or (
+                existing.daemoned
+                and existing.phase is NodePhase.RUNNING
+                and existing.id not in self._restored
+            )
         ):
             return existing
         try:
@@ -397,25 +472,46 @@ class WorkflowRunner:
                     node_name, holder, base, boundary_id, f"template '{name}' type is unknown", node_flag
                 )
             )
-        strategy = tmpl.get("retryStrategy") or self.spec.get("retryStrategy")
+        strategy = RetryStrategy.for_template(tmpl, self.spec)
+        # Argo recomputes workflow.duration (seconds, %f) on every reconcile
+        self.global_params["workflow.duration"] = f"{time.monotonic() - self.t_start:.6f}"
         local = {"node.name": node_name}
         if holder.get("name"):  # the step's or task's own name (`steps.name` / `tasks.name`)
             local["steps.name"] = local["tasks.name"] = str(holder["name"])
-        if kind in POD_TYPES and not strategy:
+        if kind in POD_TYPES and strategy is None:
             local["pod.name"] = self.pod_name(node_name, tmpl.get("name"))
         try:
-            processed = process_args(tmpl, args, self.global_params, local, self.options.configmaps)
+            processed = process_args(
+                tmpl, args, self.global_params, local, self.options.configmaps, self.max_parameter_bytes
+            )
         except ArgentoError as exc:
             raise NodeFailure(
                 self._error_node(node_name, holder, base, boundary_id, str(exc), node_flag)
             ) from None
-        call = Call(node_name, processed, resolved.base, boundary_id, holder, resolved, on_exit, node_flag)
+        # Argo resolves retryStrategy from the processed template: `limit: "{{inputs.parameters.n}}"` works.
+        strategy = RetryStrategy.for_template(processed, self.spec)
+        call = Call(
+            node_name, processed, resolved.base, boundary_id, holder, resolved, on_exit, node_flag, scope=base.scope
+        )
+        if self.options.reuse is not None:  # a rerun: keep the original's node when nothing it uses changed
+            reused = self.options.reuse.lookup(self, call, on_exit=on_exit)
+            if reused is not None:
+                return reused
         memo_hit = self._memo_lookup(call)
         if memo_hit is not None:
             return memo_hit
-        lock = await self.locks.acquire_template(self, call)
+        if self.options.cache is not None:  # `argento run --cache`: a content-addressed hit
+            cached = await self.options.cache.lookup(self, call)
+            if cached is not None:
+                return cached
         try:
-            if strategy:
+            lock = await self.locks.acquire_template(self, call)
+        except ArgentoError as exc:  # Argo: a lock that cannot be had is the node's error
+            raise NodeFailure(
+                self._error_node(node_name, holder, base, boundary_id, str(exc), node_flag)
+            ) from None
+        try:
+            if strategy is not None:
                 node = await self._execute_with_retries(call, tmpl, args, strategy, local)
             else:
                 node = await self._execute_once(call)
@@ -423,6 +519,8 @@ class WorkflowRunner:
             self.locks.release(lock)
         if node.phase is NodePhase.SUCCEEDED:
             self._memo_save(call, node)
+            if self.options.cache is not None:
+                await self.options.cache.save(self, call, node)
         return node
 
     def _error_node(
@@ -455,107 +553,135 @@ class WorkflowRunner:
         call: Call,
         tmpl: Template,
         args: dict[str, Any] | None,
-        strategy: dict[str, Any],
+        strategy: RetryStrategy,
         local: dict[str, str],
     ) -> NodeStatus:
+        """Argo's Retry node: attempts ``<node>(0)``, ``<node>(1)``, … run until :func:`retry.decide` ends it.
+
+        A daemon's Retry node is returned once an attempt is daemoned (Running), like any daemon; its attempts
+        go on in a task of the boundary, so a daemon that fails later is retried as a new attempt (within the
+        limit and backoff) until the boundary ends and kills it.
+        """
         retry_node = self.state.by_name(call.node_name) or self.state.init_node(
             call.node_name, NodeType.RETRY, **call.init_kwargs()
         )
-        while True:
-            last = self.state.get(retry_node.children[-1]) if retry_node.children else None
-            if last is None or last.fulfilled:
-                if last is not None:
-                    decision = retry_policy.decide(self, retry_node, last, strategy)
-                    if decision.final is not None:
-                        if last.outputs:
-                            retry_node.outputs = last.outputs
-                        return self.state.mark(retry_node, decision.final, decision.message)
-                    if decision.wait > 0:
-                        self.state.mark(retry_node, retry_node.phase, decision.message)
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self.stop_event.wait(), decision.wait)
-                        self.state.mark(retry_node, retry_node.phase, "")
-                        continue  # re-decide: a stop during the backoff ends the retries
-                attempt = len(retry_node.children)
-                child_name = f"{call.node_name}({attempt})"
-                self.state.add_child(retry_node, child_name)
-            else:
-                attempt = len(retry_node.children) - 1
-                child_name = last.name
-            local_i = {**local, "retries": str(attempt), "node.name": child_name}
-            if attempt > 0:  # the attempt before this one, as retryStrategy.expression sees it
-                prev = self.state.get(retry_node.children[attempt - 1])
-                local_i.update(retry_policy.last_retry(prev))
-            if template_type(tmpl) in POD_TYPES:
-                local_i["pod.name"] = self.pod_name(child_name, tmpl.get("name"))
-            processed = process_args(tmpl, args, self.global_params, local_i, self.options.configmaps)
-            flag = dict(call.node_flag or {})
-            flag["retried"] = True
-            child_call = Call(
-                child_name,
-                processed,
-                call.base,
-                call.boundary_id,
-                call.holder,
-                call.resolved,
-                call.on_exit,
-                flag,
-            )
-            with contextlib.suppress(NodeFailure):
-                await self._execute_once(child_call)
+        if not (call.template.get("daemon") and template_type(call.template) in ("container", "script")):
+            return await self._retry_attempts(call, tmpl, args, strategy, local, retry_node, None)
+        ready: asyncio.Future[NodeStatus] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._retry_attempts(call, tmpl, args, strategy, local, retry_node, ready))
+        self.register_daemon(call.boundary_id, task)
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done():
+            return ready.result()
+        return task.result()
+
+    async def _retry_attempts(
+        self,
+        call: Call,
+        tmpl: Template,
+        args: dict[str, Any] | None,
+        strategy: RetryStrategy,
+        local: dict[str, str],
+        retry_node: NodeStatus,
+        ready: asyncio.Future[NodeStatus] | None,
+    ) -> NodeStatus:
+        state = self.state
+        try:
+            while True:
+                attempts = state.attempts(retry_node)
+                last = attempts[-1] if attempts else None
+                if last is None or last.fulfilled:
+                    if last is not None:
+                        decision = retry_policy.decide(self, attempts, strategy)
+                        if decision.final is not None:
+                            if last.outputs:
+                                retry_node.outputs = last.outputs
+                            retry_node.daemoned = False
+                            return state.mark(retry_node, decision.final, decision.message)
+                        if decision.wait > 0:
+                            if decision.message:
+                                state.mark(retry_node, retry_node.phase, decision.message)
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(self.stop_event.wait(), decision.wait)
+                            if decision.message:
+                                state.mark(retry_node, retry_node.phase, "")
+                            continue  # re-decide: a stop during the backoff ends the retries
+                    attempt = len(attempts)
+                    child_name = f"{call.node_name}({attempt})"
+                    state.add_child(retry_node, child_name)
+                else:
+                    attempt = len(attempts) - 1
+                    child_name = last.name
+                local_i = {
+                    **local,
+                    "retries": str(attempt),
+                    "node.name": child_name,
+                    **retry_policy.last_retry(last),
+                }
+                if template_type(tmpl) in POD_TYPES:
+                    local_i["pod.name"] = self.pod_name(child_name, tmpl.get("name"))
+                flag = dict(call.node_flag or {})
+                flag["retried"] = True
+                try:
+                    processed = process_args(
+                        tmpl,
+                        args,
+                        self.global_params,
+                        local_i,
+                        self.options.configmaps,
+                        self.max_parameter_bytes,
+                    )
+                except ArgentoError as exc:
+                    self._error_node(child_name, call.holder, call.base, call.boundary_id, str(exc), flag)
+                    continue
+                child_call = Call(
+                    child_name,
+                    processed,
+                    call.base,
+                    call.boundary_id,
+                    call.holder,
+                    call.resolved,
+                    call.on_exit,
+                    flag,
+                    # Argo caps every attempt after the first by backoff.maxDuration (processNodeRetries).
+                    deadline=retry_policy.max_duration_deadline(attempts, strategy, self.options.time_scale)
+                    or call.deadline,
+                    scope=call.scope,
+                )
+                if ready is None:
+                    with contextlib.suppress(NodeFailure):
+                        await self._execute_once(child_call)
+                    continue
+                await self._daemon_attempt(child_call, retry_node, ready)
+        except asyncio.CancelledError:
+            # The boundary of a daemon ended (Argo's killDaemonedChildren): the daemon is done.
+            if ready is not None and not retry_node.fulfilled:
+                retry_node.daemoned = False
+                state.mark(retry_node, NodePhase.SUCCEEDED)
+            raise
+
+    async def _daemon_attempt(
+        self, child_call: Call, retry_node: NodeStatus, ready: asyncio.Future[NodeStatus]
+    ) -> None:
+        """Run one attempt of a daemon: the Retry node is daemoned (Running) while the attempt is."""
+        child_call.ready = asyncio.get_running_loop().create_future()
+        job = asyncio.ensure_future(self._execute_once(child_call))
+        await asyncio.wait({job, child_call.ready}, return_when=asyncio.FIRST_COMPLETED)
+        if child_call.ready.done():
+            retry_node.daemoned = True
+            retry_node.pod_ip = child_call.ready.result().pod_ip
+            self.state.mark(retry_node, NodePhase.RUNNING)
+            self.state.changed(retry_node)
+            if not ready.done():
+                ready.set_result(retry_node)
+        with contextlib.suppress(NodeFailure):
+            await job
 
     async def _execute_once(self, call: Call) -> NodeStatus:
-        """Dispatch on the template type (Argo's switch in ``executeTemplate``)."""
-        from argento.engine import dag, pod, steps, suspend
+        """Dispatch on the template type (Argo's switch in ``executeTemplate``): the type's handler."""
+        from argento.engine.handlers import HANDLERS
 
-        kind = template_type(call.template)
-        if kind == "containerSet":
-            return await pod.run_pod(self, call)
-        if kind in ("container", "script"):
-            if call.template.get("daemon"):
-                return await pod.run_daemon(self, call)
-            return await pod.run_pod(self, call)
-        if kind == "steps":
-            runner = steps.execute_steps
-            node_type = NodeType.STEPS
-        elif kind == "dag":
-            runner = dag.execute_dag
-            node_type = NodeType.DAG
-        elif kind == "suspend":
-            return await suspend.execute_suspend(self, call)
-        elif kind == "http":
-            return await suspend.execute_http(self, call)
-        elif kind == "data":
-            from argento.engine.data import execute_data
-
-            return await execute_data(self, call)
-        else:
-            node = self.state.by_name(call.node_name) or self.state.init_node(
-                call.node_name, NodeType.POD, **call.init_kwargs()
-            )
-            reason = {
-                "resource": "resource templates need a Kubernetes cluster",
-                "plugin": "executor plugins need a Kubernetes cluster",
-            }.get(kind or "", f"{kind} templates are not supported")
-            return self.state.mark(node, NodePhase.ERROR, reason)
-        node = self.state.by_name(call.node_name)
-        if node is None:
-            node = self.state.init_node(
-                call.node_name, node_type, inputs=_inputs_of(call.template), **call.init_kwargs()
-            )
-        timeout = _template_timeout(call.template)
-        if timeout is not None:
-            timeout *= self.options.time_scale
-        try:
-            if timeout is None:
-                await runner(self, call, node)
-            else:
-                await asyncio.wait_for(runner(self, call, node), timeout)
-        except TimeoutError:
-            await self.kill_daemons(node.id)
-            self.state.mark(node, NodePhase.FAILED, f"{call.node_name} exceeded its deadline ({timeout:g}s)")
-        await self.kill_daemons(node.id)
-        return node
+        return await HANDLERS.get(template_type(call.template) or "").execute(self, call)
 
     def template_of(self, holder: dict[str, Any], base: TemplateBase) -> Template | None:
         """The template a step/task refers to, or None when it cannot be resolved."""
@@ -652,34 +778,6 @@ class WorkflowRunner:
         self.state.changed(node)
 
 
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def generate_name(prefix: str) -> str:
-    """Kubernetes ``generateName``: the prefix plus five random characters from its alphabet."""
-    import secrets
-
-    return prefix + "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
-
-
-def _inputs_of(tmpl: Template) -> dict[str, Any] | None:
-    """The ``inputs`` a node records: parameters with their bound values, artifacts as given."""
-    inputs = tmpl.get("inputs") or {}
-    out: dict[str, Any] = {}
-    if inputs.get("parameters"):
-        out["parameters"] = [
-            {
-                k: v
-                for k, v in p.items()
-                if k in ("name", "value", "default", "enum", "description", "globalName")
-            }
-            for p in inputs["parameters"]
-        ]
-    if inputs.get("artifacts"):
-        out["artifacts"] = inputs["artifacts"]
-    return out or None
-
-
 _ACCESS_MODES = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
 
 
@@ -694,13 +792,6 @@ def _check_claims(spec: dict[str, Any]) -> None:
                     f"supported values: {', '.join(sorted(_ACCESS_MODES))}",
                     path=f"spec.volumeClaimTemplates[{i}].spec.accessModes",
                 )
-
-
-def _template_timeout(tmpl: Template) -> float | None:
-    value = tmpl.get("timeout")
-    if value in (None, ""):
-        return None
-    return parse_duration(value, field="timeout")
 
 
 def _workflow_phase(root: NodeStatus | None) -> tuple[str, str]:

@@ -17,13 +17,14 @@ from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.outputs import resolve_artifact_args, template_outputs
 from argento.engine.scope import Scope
 from argento.engine.steps import continues_on
+from argento.engine.views import CallSite, DagView, TaskView
 from argento.errors import ArgentoError, SpecError
 from argento.expr.depends import ContinueOn, Depends, TaskStatus, from_dependencies, parse_depends
 from argento.expr.govaluate import evaluate_when
-from argento.expr.template import substitute_obj
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
 
 # A task reference in `depends`: a name, optionally followed by `.Result`.
 _REF = re.compile(r"(?<![\w.\-])([A-Za-z0-9_][\w\-]*)(?:\.(\w+))?")
@@ -34,8 +35,9 @@ def task_depends(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> tupl
 
     Bare names accept what Argo's ``expandDependency`` accepts, widened by the dependency's ``continueOn``.
     """
-    text = task.get("depends")
-    names = [m.group(1) for m in _REF.finditer(str(text))] if text else list(task.get("dependencies") or [])
+    view = TaskView.of(task)
+    text = view.depends
+    names = [m.group(1) for m in _REF.finditer(text)] if text else view.dependencies
     names = list(dict.fromkeys(n for n in names if n in tasks))
     if not text and not names:
         return None, []
@@ -45,7 +47,7 @@ def task_depends(task: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> tupl
         if (c := tasks[n].get("continueOn"))
     }
     if text:
-        return parse_depends(str(text), continue_on=continue_on), names
+        return parse_depends(text, continue_on=continue_on), names
     return from_dependencies(names, continue_on=continue_on), names
 
 
@@ -58,27 +60,27 @@ def leaf_tasks(tasks: dict[str, dict[str, Any]], deps: dict[str, list[str]]) -> 
 class _Dag:
     """Bookkeeping of one DAG node's execution."""
 
-    def __init__(self, run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+    def __init__(self, run: RunContext, call: Call, node: NodeStatus) -> None:
         self.run = run
         self.call = call
         self.node = node
-        dag = call.template.get("dag") or {}
-        self.tasks: dict[str, dict[str, Any]] = {t["name"]: t for t in dag.get("tasks") or []}
+        dag = DagView.of(call.template)
+        self.tasks: dict[str, dict[str, Any]] = dag.tasks
         self.logic: dict[str, Depends | None] = {}
         self.deps: dict[str, list[str]] = {}
         for name, task in self.tasks.items():
             self.logic[name], self.deps[name] = task_depends(task, self.tasks)
-        target = dag.get("target")
-        self.targets = str(target).split(" ") if target else leaf_tasks(self.tasks, self.deps)
+        self.targets = dag.targets or leaf_tasks(self.tasks, self.deps)
         for t in self.targets:
             if t not in self.tasks:
                 raise SpecError(f"target '{t}' is not a task of the DAG", path="dag.target")
-        self.fail_fast = dag.get("failFast") is not False
+        self.fail_fast = dag.fail_fast
         self.scope: Scope = run.workflow_scope(call.template)
         self.values = ChainMap(self.scope.params, run.global_params)
-        self.parallel = (
-            asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None
-        )
+        from argento.engine.call import int_field
+
+        limit = int_field(call.template.get("parallelism"), "parallelism")
+        self.parallel = asyncio.Semaphore(limit) if limit else None
 
     def task_node(self, name: str) -> NodeStatus | None:
         return self.run.state.by_name(f"{self.call.node_name}.{name}")
@@ -137,7 +139,9 @@ class _Dag:
             if node is not None and node.type is not NodeType.TASK_GROUP:
                 self.scope.add_node(state, f"tasks.{name}", node)
                 if node.type is NodeType.SKIPPED:
-                    self.scope.add_skipped(f"tasks.{name}", self.run.template_of(self.tasks[name], self.call.base))
+                    self.scope.add_skipped(
+                        f"tasks.{name}", self.run.template_of(self.tasks[name], self.call.base)
+                    )
                 self.run.add_global_outputs(node.outputs)
             for dependent in dependents[name]:
                 remaining[dependent] -= 1
@@ -187,11 +191,11 @@ class _Dag:
                 completed(name)
 
     def _skip_kwargs(self, name: str) -> dict[str, Any]:
-        task = self.tasks[name]
+        site = CallSite.of(self.tasks[name])
         return {
             "boundary_id": self.node.id,
-            "template_name": task.get("template"),
-            "template_ref": task.get("templateRef"),
+            "template_name": site.template,
+            "template_ref": site.template_ref,
             "template_scope": self.call.base.scope,
         }
 
@@ -201,7 +205,7 @@ class _Dag:
         task = self.tasks[name]
         node_name = f"{self.call.node_name}.{name}"
         try:
-            resolved = substitute_obj(task, self.values)
+            resolved = self.scope.substitute(task, self.run.global_params)
             self.scope.drop_absent_arguments(resolved)
             resolve_artifact_args(resolved, self.scope)
             expanded = expand(resolved, self.values) if should_expand(resolved) else None
@@ -245,19 +249,21 @@ class _Dag:
             jobs.append(self.run_one(child_name, name, child_task))
         await asyncio.gather(*jobs)
         kids = [state.get(c) for c in group.children]
+        # dag.go executeDAGTask: the TaskGroup takes the phase of a Failed/Errored child whatever its continueOn
+        # (continueOn is honoured where the group is used: expandDependency and assessDAGPhase).
         phase = NodePhase.SUCCEEDED
         for kid in kids:
-            if kid.phase.failed_or_error and not continues_on(task, kid.phase):
+            if kid.phase.failed_or_error:
                 phase = kid.phase
         self.scope.add_aggregate(f"tasks.{name}", kids)
         self.scope.add_node(state, f"tasks.{name}", state.mark(group, phase))
 
     def _when(self, node_name: str, name: str, task: dict[str, Any]) -> bool:
-        when = task.get("when")
+        when = CallSite.of(task).when
         if not when:
             return True
         try:
-            if evaluate_when(str(when)):
+            if evaluate_when(when):
                 return True
             phase, message = NodePhase.SKIPPED, f"when '{when}' evaluated false"
         except ArgentoError as exc:
@@ -268,25 +274,30 @@ class _Dag:
         return False
 
     async def run_one(self, node_name: str, name: str, task: dict[str, Any]) -> NodeStatus:
-        from argento.engine.controller import NodeFailure
+        from argento.engine.call import NodeFailure
         from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
 
         if self.parallel is not None:
             await self.parallel.acquire()
         try:
             prefix = f"tasks.{name}"
-            hooks = run_lifecycle_hooks(self.run, self.call, task, node_name, self.node.id, prefix)
+            hooks = run_lifecycle_hooks(
+                self.run, self.call, task, node_name, self.node.id, prefix, self.scope
+            )
             try:
                 node = await self.run.execute_template(
                     node_name,
                     task,
                     self.call.base,
-                    task.get("arguments"),
+                    CallSite.of(task).arguments,
                     boundary_id=self.node.id,
                     on_exit=self.call.on_exit,
                 )
             except NodeFailure as failure:
-                node = failure.node
+                # Argo's executeDAGTask: the task's own error, wrapped
+                node = self.run.state.mark(
+                    failure.node, NodePhase.ERROR, f"task '{node_name}' errored: {failure.node.message}"
+                )
             await hooks.finish(node)
             if node.completed:
                 await run_on_exit(self.run, self.call, task, node, self.node.id, prefix, self.scope)
@@ -322,8 +333,8 @@ class _Dag:
                 if previous is None or not previous.failed_or_error:
                     branch_of[nid] = branch
             children = node.children
-            if node.type is NodeType.RETRY and node.children:
-                children = state.get(node.children[-1]).children
+            if node.type is NodeType.RETRY:
+                children = _retry_children(state, node)
             queue.extend((c, branch) for c in children)
         result = NodePhase.SUCCEEDED
         for nid, name in target_ids.items():
@@ -365,7 +376,22 @@ class _Dag:
         state.mark(self.node, NodePhase.SUCCEEDED)
 
 
-async def execute_dag(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+def _retry_children(state: Any, node: NodeStatus) -> list[str]:
+    """Argo's ``getRetryNodeChildrenIds``: a fulfilled Retry node stands for its attempts, so the walk goes on
+    through the children of its attempts and through its hook (and onExit) nodes themselves."""
+    out: list[str] = []
+    for cid in reversed(node.children):
+        child = state.nodes.get(cid)
+        if child is None:
+            continue
+        if child.node_flag and child.node_flag.get("hooked"):
+            out.append(child.id)
+        else:
+            out.extend(child.children)
+    return out
+
+
+async def execute_dag(run: RunContext, call: Call, node: NodeStatus) -> None:
     """Run the DAG of ``call.template`` under ``node``."""
     if node.phase is NodePhase.PENDING:
         run.state.mark(node, NodePhase.RUNNING)

@@ -23,16 +23,17 @@ from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.errors import ArgentoError, ExpressionError
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
 
 
-async def execute_data(run: WorkflowRunner, call: Call) -> NodeStatus:
+async def execute_data(run: RunContext, call: Call) -> NodeStatus:
     """Run the data template of ``call``: Succeeded with ``outputs.result``, or Error naming what failed."""
-    from argento.engine.controller import _inputs_of
+    from argento.engine.call import inputs_of
 
     state = run.state
     node = state.by_name(call.node_name) or state.init_node(
-        call.node_name, NodeType.POD, inputs=_inputs_of(call.template), **call.init_kwargs()
+        call.node_name, NodeType.POD, inputs=inputs_of(call.template), **call.init_kwargs()
     )
     if node.fulfilled:
         return node
@@ -41,9 +42,11 @@ async def execute_data(run: WorkflowRunner, call: Call) -> NodeStatus:
     art = source.get("artifactPaths")
     if not isinstance(art, dict):
         return state.mark(node, NodePhase.ERROR, "data.source: only artifactPaths is supported")
-    driver = run.options_artifacts
+    driver = run.artifacts
     if driver is None:
-        return state.mark(node, NodePhase.ERROR, "data.source.artifactPaths: no artifact repository is configured")
+        return state.mark(
+            node, NodePhase.ERROR, "data.source.artifactPaths: no artifact repository is configured"
+        )
     state.mark(node, NodePhase.RUNNING)
     try:
         data: Any = await driver.list_keys(run, call, art)

@@ -24,7 +24,9 @@ class RunInputs:
     template_documents: list[Document] = field(default_factory=list)
 
 
-def _collect(path: Path, inputs_docs: list[Document], configmaps: dict[str, dict[str, str]], errors: list[SpecError]) -> None:
+def _collect(
+    path: Path, inputs_docs: list[Document], configmaps: dict[str, dict[str, str]], errors: list[SpecError]
+) -> None:
     scan = scan_file(path)
     errors.extend(scan.errors)
     inputs_docs.extend(scan.documents)
@@ -32,7 +34,9 @@ def _collect(path: Path, inputs_docs: list[Document], configmaps: dict[str, dict
         raw = skipped.raw
         if isinstance(raw, dict) and raw.get("kind") == "ConfigMap":
             name = (raw.get("metadata") or {}).get("name", "")
-            configmaps[name] = {str(k): "" if v is None else str(v) for k, v in (raw.get("data") or {}).items()}
+            configmaps[name] = {
+                str(k): "" if v is None else str(v) for k, v in (raw.get("data") or {}).items()
+            }
 
 
 def load_run_inputs(
@@ -66,5 +70,7 @@ def load_run_inputs(
         registry=registry,
         configmaps=configmaps,
         documents=docs,
-        template_documents=[d for d in docs + extra if d.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")],
+        template_documents=[
+            d for d in docs + extra if d.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")
+        ],
     )

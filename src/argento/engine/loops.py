@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import Any
 
 from argento.engine.scope import anystr
@@ -18,7 +20,8 @@ def should_expand(holder: dict[str, Any]) -> bool:
 def loop_items(holder: dict[str, Any]) -> list[Any]:
     """The items of a loop (``withParam`` must be a JSON list: Argo's error message otherwise)."""
     if holder.get("withItems") is not None:
-        return list(holder["withItems"])
+        # Submitted YAML reaches Argo as JSON through a map (sigs.k8s.io/yaml): nested keys come out sorted.
+        return [_sorted_keys(item) for item in holder["withItems"]]
     if holder.get("withParam"):
         raw = holder["withParam"]
         if isinstance(raw, list):
@@ -56,52 +59,64 @@ def expand_sequence(seq: dict[str, Any]) -> list[str]:
         raise SpecError(f"withSequence.format {fmt!r}: {exc}") from exc
 
 
-def _go_str(value: Any) -> str:
-    """How Go's ``%v`` prints an item value inside a node name."""
-    if isinstance(value, str):
-        return value
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
     if isinstance(value, list):
-        return "[" + " ".join(_go_str(v) for v in value) + "]"
-    return anystr(value)
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
+def item_string(value: Any) -> str:
+    """Argo's ``Item.String()``: the value's compact JSON, a string without its quotes (escapes kept)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text[1:-1] if isinstance(value, str) else text
 
 
 def item_node_name(name: str, index: int, item: Any) -> str:
-    """Argo's ``generateNodeName``: ``name(index:desc)``, parentheses removed from the description."""
+    """Argo's ``generateNodeName``: ``name(index:desc)``, parentheses removed from the description. A map is
+    its ``key:value`` pairs sorted; a list is Go's ``%v`` of its items (``[1 two 3]``)."""
     if isinstance(item, dict):
-        desc = ",".join(sorted(f"{k}:{_go_str(v)}" for k, v in item.items()))
+        desc = ",".join(sorted(f"{k}:{item_string(v)}" for k, v in item.items()))
+    elif isinstance(item, list):
+        desc = "[" + " ".join(item_string(v) for v in item) + "]"
     else:
-        desc = _go_str(item)
+        desc = item_string(item)
     desc = desc.replace("(", "").replace(")", "")
     return f"{name}({index}:{desc})"
 
 
 def item_values(item: Any) -> dict[str, str]:
-    """The ``{{item}}`` / ``{{item.key}}`` values for one item (Argo's ``processItem``)."""
+    """The ``{{item}}`` / ``{{item.key}}`` values for one item (Argo's ``processItem``): a map is its JSON with
+    sorted keys (Go marshals a map so), a key's value is its ``Item.String()``."""
     if isinstance(item, dict):
-        values = {f"item.{k}": anystr(v) for k, v in item.items()}
-        values["item"] = json.dumps(item, separators=(",", ":"))
+        values = {f"item.{k}": item_string(v) for k, v in item.items()}
+        values["item"] = json.dumps(
+            {k: item[k] for k in sorted(item)}, separators=(",", ":"), ensure_ascii=False
+        )
         return values
     if isinstance(item, list):
-        return {"item": json.dumps(item, separators=(",", ":"))}
+        return {"item": json.dumps(item, separators=(",", ":"), ensure_ascii=False)}
     if isinstance(item, str | int | float | bool):
         return {"item": anystr(item)}
     raise SpecError(f"withItems expected string, number, list, or map. received: {item!r}")
 
 
-def expand(holder: dict[str, Any], globals_: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+def expand(holder: dict[str, Any], globals_: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     """Expand a looping step/task into ``(name, holder)`` pairs with ``{{item}}`` substituted."""
     items = loop_items(holder)
     base = {k: v for k, v in holder.items() if k not in ("withItems", "withParam", "withSequence")}
     has_expressions = "{{=" in json.dumps(base)
     out: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(items):
-        values = {**globals_, **item_values(item)}
+        # A view, not a copy: the scope grows with every node that completes, the item's values are few.
+        values = ChainMap(item_values(item), globals_)
         env = None
         if has_expressions:
             from argento.expr.lang import build_env
 
             # Expressions see the item itself (a map stays a map: `get(item, 'type')`), not its JSON text.
-            env = build_env(values)
+            env = build_env(dict(values))
             env["item"] = item
         expanded = substitute_obj(base, values, expr_env=env)
         name = item_node_name(holder["name"], i, item)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -86,8 +86,17 @@ def display_name(node_name: str, boundary_name: str | None) -> str:
 
 
 def now_rfc3339() -> str:
-    """Current time as Argo writes timestamps (second precision, UTC, ``Z``)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Current time as Argo writes timestamps (second precision, UTC, ``Z``); formatted once per second (a
+    step stamps several transitions, and ``strftime`` was a visible part of its cost)."""
+    global _stamp
+    now = int(time.time())
+    stamp = _stamp
+    if stamp[0] != now:
+        stamp = _stamp = (now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+    return stamp[1]
+
+
+_stamp: tuple[int, str] = (-1, "")
 
 
 @dataclass(slots=True, eq=False)
@@ -106,6 +115,8 @@ class NodeStatus:
     message: str = ""
     started_at: str | None = None
     finished_at: str | None = None
+    #: Seconds the same node took in the last successful run of its template (Argo's estimator).
+    estimated_duration: int | None = None
     progress: str | None = None
     resources_duration: dict[str, int] | None = None
     pod_ip: str | None = None
@@ -151,6 +162,8 @@ class NodeStatus:
             d["message"] = self.message
         d["startedAt"] = self.started_at
         d["finishedAt"] = self.finished_at
+        if self.estimated_duration:
+            d["estimatedDuration"] = self.estimated_duration
         if self.progress:
             d["progress"] = self.progress
         if self.resources_duration:
@@ -193,6 +206,7 @@ class NodeStatus:
             message=d.get("message", ""),
             started_at=d.get("startedAt"),
             finished_at=d.get("finishedAt"),
+            estimated_duration=d.get("estimatedDuration"),
             progress=d.get("progress"),
             resources_duration=d.get("resourcesDuration"),
             pod_ip=d.get("podIP"),
@@ -206,3 +220,13 @@ class NodeStatus:
             memoization_status=d.get("memoizationStatus"),
             synchronization_status=d.get("synchronizationStatus"),
         )
+
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def generate_name(prefix: str) -> str:
+    """Kubernetes ``generateName``: the prefix plus five random characters from its alphabet."""
+    import secrets
+
+    return prefix + "".join(secrets.choice(_NAME_CHARS) for _ in range(5))

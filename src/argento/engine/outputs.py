@@ -10,10 +10,10 @@ from argento.engine.scope import Scope, anystr
 from argento.errors import ArgentoError, SpecError
 
 if TYPE_CHECKING:
-    from argento.engine.controller import WorkflowRunner
+    from argento.engine.ports import RunContext
 
 
-def resolve_parameter(value_from: dict[str, Any], scope: Scope, run: WorkflowRunner) -> str:
+def resolve_parameter(value_from: dict[str, Any], scope: Scope, run: RunContext) -> str:
     """Argo's ``resolveParameter``: ``expression`` (expr-lang) or ``parameter`` (a ``{{…}}`` reference)."""
     if value_from.get("expression"):
         from argento.expr.lang import build_env, evaluate
@@ -40,7 +40,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def template_outputs(run: WorkflowRunner, tmpl: Template, scope: Scope) -> dict[str, Any] | None:
+def template_outputs(run: RunContext, tmpl: Template, scope: Scope) -> dict[str, Any] | None:
     """Argo's ``getTemplateOutputsFromScope``."""
     spec = tmpl.get("outputs") or {}
     if not spec.get("parameters") and not spec.get("artifacts"):
@@ -87,7 +87,7 @@ def template_outputs(run: WorkflowRunner, tmpl: Template, scope: Scope) -> dict[
     return outputs
 
 
-def _artifact_from(art: dict[str, Any], scope: Scope, run: WorkflowRunner) -> dict[str, Any]:
+def _artifact_from(art: dict[str, Any], scope: Scope, run: RunContext) -> dict[str, Any]:
     if art.get("fromExpression"):
         from argento.expr.lang import build_env, evaluate
 

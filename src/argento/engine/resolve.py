@@ -11,31 +11,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argento.errors import NotFound, SpecError
+from argento.template_kinds import POD_TYPES, TEMPLATE_TYPES, kind_of
 
 Template = dict[str, Any]
 
-# Every template type Argo knows; exactly one is set on a template.
-TEMPLATE_TYPES = (
-    "container",
-    "script",
-    "dag",
-    "steps",
-    "suspend",
-    "resource",
-    "http",
-    "containerSet",
-    "data",
-    "plugin",
-)
-POD_TYPES = frozenset({"container", "script", "containerSet", "resource", "data"})
+__all__ = [
+    "POD_TYPES",
+    "TEMPLATE_TYPES",
+    "Resolved",
+    "Template",
+    "TemplateBase",
+    "TemplateRegistry",
+    "merge_defaults",
+    "merge_workflow_template",
+    "resolve",
+    "template_type",
+]
 
 
 def template_type(tmpl: Template) -> str | None:
-    """The type of a template (``container``, ``steps``, …) or None."""
-    for kind in TEMPLATE_TYPES:
-        if tmpl.get(kind) is not None:
-            return kind
-    return None
+    """The type of a template (``container``, ``steps``, …) or None (``argento.template_kinds``)."""
+    return kind_of(tmpl)
 
 
 @dataclass
@@ -122,11 +118,42 @@ def resolve(holder: dict[str, Any], base: TemplateBase, registry: TemplateRegist
     return Resolved(merge_defaults(tmpl, base.defaults), base, name, None)
 
 
+#: Lists that Kubernetes' strategic merge patch merges by a key (``patchMergeKey`` of the API types) instead of
+#: replacing: a container's ``env`` by name, ``volumeMounts`` by mount path, ….
+_MERGE_KEYS = {
+    "env": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+    "volumes": "name",
+    "sidecars": "name",
+    "initContainers": "name",
+    "tolerations": "key",
+    "hostAliases": "ip",
+}
+
+
 def merge_defaults(tmpl: Template, defaults: Template | None) -> Template:
-    """Argo's ``templateDefaults``: the template's own values win; maps merge, lists are replaced."""
+    """Argo's ``templateDefaults`` (``mergedTemplateDefaultsInto`` in workflow/controller/operator.go): a strategic
+    merge patch of the template onto the defaults — the template's values win, maps merge, the keyed lists of
+    :data:`_MERGE_KEYS` merge by key (a default ``env`` variable stays beside the template's), other lists are
+    replaced."""
     if not defaults:
         return tmpl
-    return _merge(copy.deepcopy(defaults), tmpl)
+    return _strategic(copy.deepcopy(defaults), tmpl)
+
+
+def _strategic(base: Any, over: Any, key: str = "") -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for name, value in over.items():
+            out[name] = _strategic(base[name], value, name) if name in base else value
+        return out
+    merge_key = _MERGE_KEYS.get(key)
+    if merge_key and isinstance(base, list) and isinstance(over, list):
+        mine = {item.get(merge_key): item for item in over if isinstance(item, dict)}
+        kept = [item for item in base if not (isinstance(item, dict) and item.get(merge_key) in mine)]
+        return kept + list(over)
+    return over
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -154,7 +181,12 @@ def merge_workflow_template(spec: dict[str, Any], wft_spec: dict[str, Any]) -> d
             (spec.get("arguments") or {}).get(key) or []
         ):
             if item.get("name") in by_name:
-                by_name[item["name"]] = {**by_name[item["name"]], **item}
+                merged_item = {**by_name[item["name"]], **item}
+                if key == "parameters" and any(f in merged_item for f in ("value", "valueFrom", "default")):
+                    # "if Value, ValueFrom and Default are set in different places … only keep the one with
+                    # the greatest priority": the Workflow's parameter, whole (merge.go:JoinWorkflowSpec)
+                    merged_item = dict(item)
+                by_name[item["name"]] = merged_item
             else:
                 by_name[item["name"]] = dict(item)
         if by_name:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from argento.engine.nodes import NodePhase, NodeStatus, NodeType
+from argento.engine.nodes import NodePhase, NodeStatus
 from argento.engine.state import WorkflowState
 from argento.errors import SpecError
 
@@ -45,6 +45,20 @@ class Scope:
             flat.setdefault(key, None)
         return flat
 
+    def substitute(self, obj: Any, global_params: dict[str, str]) -> Any:
+        """Substitute a step/task/hook from this scope. Expression tags see absent outputs as nil
+        (Argo's ``getParametersAny``: ``{{= tasks.p.outputs.parameters.x ?? 'fallback'}}`` falls back)."""
+        from collections import ChainMap
+
+        from argento.expr.template import substitute_obj
+
+        env = None
+        if self.absent and "{{=" in json.dumps(obj):
+            from argento.expr.lang import build_env
+
+            env = build_env(self.expr_flat(global_params))
+        return substitute_obj(obj, ChainMap(self.params, global_params), expr_env=env)
+
     def drop_absent_arguments(self, holder: dict[str, Any]) -> None:
         """References to absent outputs: an argument that is exactly one counts as not supplied (the input's
         default applies, else the node fails as an "absent optional"); a ``withParam`` that is one fails."""
@@ -52,7 +66,9 @@ class Scope:
             return
         ref = _absent_ref(holder.get("withParam"), self.absent)
         if ref:
-            raise SpecError(f"withParam {ref} is an absent optional: its producer did not run and declares no default")
+            raise SpecError(
+                f"withParam {ref} is an absent optional: its producer did not run and declares no default"
+            )
         for param in (holder.get("arguments") or {}).get("parameters") or []:
             ref = _absent_ref(param.get("value"), self.absent)
             if ref:
@@ -61,8 +77,7 @@ class Scope:
 
     def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
         """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
-        if node.type is NodeType.RETRY and node.children:
-            node = state.get(node.children[-1])
+        node = state.last_attempt(node) or node  # a Retry node's values are its newest attempt's
         p = self.params
         p[f"{prefix}.id"] = node.id
         if node.pod_ip:
@@ -95,7 +110,11 @@ class Scope:
     def add_aggregate(self, prefix: str, children: list[NodeStatus]) -> None:
         """Argo's ``processAggregateNodeOutputs`` for loops: JSON lists of results and parameters."""
         # Hooks and retry attempts are not items of the loop (a Retry node carries its last attempt's outputs).
-        children = [c for c in children if not (c.node_flag and (c.node_flag.get("hooked") or c.node_flag.get("retried")))]
+        children = [
+            c
+            for c in children
+            if not (c.node_flag and (c.node_flag.get("hooked") or c.node_flag.get("retried")))
+        ]
         children.sort(key=lambda c: c.t_start)
         param_list: list[dict[str, str]] = []
         values: dict[str, list[str]] = {}
@@ -135,7 +154,12 @@ ABSENT = "__argento_absent__"
 
 
 def _absent_ref(value: Any, absent: set[str]) -> str:
-    if isinstance(value, str) and value.startswith("{{") and value.endswith("}}") and value[2:-2].strip() in absent:
+    if (
+        isinstance(value, str)
+        and value.startswith("{{")
+        and value.endswith("}}")
+        and value[2:-2].strip() in absent
+    ):
         return value
     return ""
 

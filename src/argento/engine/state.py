@@ -6,6 +6,7 @@ the store that commits every transition before its effect) see each transition e
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,29 @@ from typing import Any
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType, display_name, node_id, now_rfc3339
 
 Listener = Callable[["WorkflowState", NodeStatus], None]
+
+#: Argo's ``executable`` node types (workflow/progress/updater.go): their progress is their own, not a sum.
+EXECUTABLE = frozenset({NodeType.POD, NodeType.CONTAINER, NodeType.HTTP, NodeType.PLUGIN, NodeType.SUSPEND})
+#: From this many children on, `WorkflowState.add_child` checks membership in a set instead of the list.
+_CHILD_SET_FROM = 32
+_COMPLETE_PHASES = frozenset({NodePhase.SUCCEEDED, NodePhase.SKIPPED, NodePhase.OMITTED})
+
+
+def parse_progress(text: str) -> tuple[int, int]:
+    """Argo's ``Progress``: ``N/M`` is valid when ``0 <= N <= M`` and ``M > 0``; a part that is not an integer
+    reads as 0 (Go's ``ParseInt`` error ignored). Invalid values are ``(0, 0)``."""
+    head, sep, tail = text.partition("/")
+    n, m = _go_int(head), _go_int(tail)
+    if not sep or m <= 0 or n < 0 or n > m:
+        return 0, 0
+    return n, m
+
+
+def _go_int(text: str) -> int:
+    return int(text) if _GO_INT.fullmatch(text) else 0
+
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
 
 
 class WorkflowState:
@@ -30,11 +54,28 @@ class WorkflowState:
         self.conditions: list[dict[str, str]] = []
         #: ``status.artifactRepositoryRef``: the repository the workflow's key-only artifacts live in.
         self.artifact_repository_ref: dict[str, Any] | None = None
+        #: ``status.estimatedDuration`` and the estimate of a node by name (Argo's estimator: the last
+        #: successful run of the same template or cron workflow); None: no baseline.
+        self.estimated_duration: int | None = None
+        self.estimate_node: Callable[[str], int | None] | None = None
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[NodeStatus], None]]] = {}
+        #: node name → ID (the FNV-1a hash of every lookup is computed once per name)
+        self._ids: dict[str, str] = {}
+        self._child_sets: dict[str, set[str]] = {}
         for raw in (nodes or {}).values():
             node = NodeStatus.from_dict(raw)
             self.nodes[node.id] = node
+
+    def warn(self, message: str) -> None:
+        """Record a ``SpecWarning`` condition (Argo's ``ConditionTypeSpecWarning``), each message once.
+
+        Argo keeps a node's ``message`` for why it failed; something the user should know about a run that
+        may well succeed (an image running without a local mapping) is a workflow condition instead.
+        """
+        condition = {"type": "SpecWarning", "status": "True", "message": message}
+        if condition not in self.conditions:
+            self.conditions.append(condition)
 
     # -- listeners ---------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -62,13 +103,36 @@ class WorkflowState:
 
     # -- lookup ------------------------------------------------------------------------------------------
     def id_of(self, name: str) -> str:
-        return node_id(self.workflow_name, name)
+        nid = self._ids.get(name)
+        if nid is None:
+            nid = self._ids[name] = node_id(self.workflow_name, name)
+        return nid
 
     def by_name(self, name: str) -> NodeStatus | None:
-        return self.nodes.get(node_id(self.workflow_name, name))
+        return self.nodes.get(self.id_of(name))
 
     def get(self, nid: str) -> NodeStatus:
         return self.nodes[nid]
+
+    def attempts(self, node: NodeStatus) -> list[NodeStatus]:
+        """Argo's ``getChildNodeIdsRetried``: the attempts of a Retry node, in order.
+
+        A Retry node's children also hold its hooks (``<node>.hooks.<name>``) and its ``onExit`` node; only
+        the children flagged ``retried`` are attempts. A child linked but not yet created is skipped.
+        """
+        out = []
+        for cid in node.children:
+            child = self.nodes.get(cid)
+            if child is not None and child.node_flag and child.node_flag.get("retried"):
+                out.append(child)
+        return out
+
+    def last_attempt(self, node: NodeStatus) -> NodeStatus | None:
+        """Argo's ``possiblyGetRetryChildNode``: the newest attempt of a Retry node (None for other nodes)."""
+        if node.type is not NodeType.RETRY or (node.memoization_status or {}).get("hit"):
+            return None
+        attempts = self.attempts(node)
+        return attempts[-1] if attempts else None
 
     # -- mutation ----------------------------------------------------------------------------------------
     def init_node(
@@ -86,7 +150,7 @@ class WorkflowState:
         inputs: dict[str, Any] | None = None,
     ) -> NodeStatus:
         """Argo's ``initializeNode``: create a node (idempotent: an existing node is returned as is)."""
-        nid = node_id(self.workflow_name, name)
+        nid = self.id_of(name)
         existing = self.nodes.get(nid)
         if existing is not None:
             return existing
@@ -108,6 +172,8 @@ class WorkflowState:
             inputs=inputs or None,
             t_start=time.monotonic(),
         )
+        if self.estimate_node is not None:
+            node.estimated_duration = self.estimate_node(name)
         if phase.fulfilled:
             node.finished_at = now
             node.t_finish = node.t_start
@@ -132,15 +198,27 @@ class WorkflowState:
 
     def add_child(self, parent: NodeStatus, child_name: str) -> None:
         """Argo's ``addChildNode``: link ``child`` under ``parent`` once."""
-        cid = node_id(self.workflow_name, child_name)
-        if cid not in parent.children:
-            parent.children.append(cid)
-            self.changed(parent)
+        cid = self.id_of(child_name)
+        children = parent.children
+        if len(children) < _CHILD_SET_FROM:
+            if cid in children:
+                return
+        else:  # a wide fan-out: a set of the children, so that linking n of them is not O(n²)
+            seen = self._child_sets.get(parent.id)
+            if seen is None or len(seen) != len(children):
+                seen = self._child_sets[parent.id] = set(children)
+            if cid in seen:
+                return
+            seen.add(cid)
+        children.append(cid)
+        self.changed(parent)
 
     # -- Argo's outbound-node rule -------------------------------------------------------------------------
     def outbound_nodes(self, nid: str) -> list[str]:
         """Argo's ``getOutboundNodes``: the nodes a successor attaches to."""
-        node = self.nodes[nid]
+        node = self.nodes.get(nid)
+        if node is None:  # linked before it was created (Argo links a retry attempt first, too)
+            return []
         if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN, NodeType.POD):
             return [node.id]
         if node.type is NodeType.TASK_GROUP:
@@ -152,6 +230,8 @@ class WorkflowState:
             return out
         if node.type is NodeType.RETRY:
             return [node.children[-1]] if node.children else [node.id]
+        if node.type in (NodeType.STEPS, NodeType.DAG) and (node.memoization_status or {}).get("hit"):
+            return [node.id]  # a cache hit has no children: it is its own outbound node
         out = []
         for oid in node.outbound_nodes or []:
             onode = self.nodes.get(oid)
@@ -165,18 +245,28 @@ class WorkflowState:
 
     # -- progress & status ---------------------------------------------------------------------------------
     def compute_progress(self) -> str:
-        """Argo's ``UpdateProgress``: Pod nodes are "1/1" once Succeeded (else "0/1"); every other node sums
-        the Pod nodes reachable through its children; the workflow sums all Pod nodes. A containerSet's
-        Container nodes are executable nodes too (Argo's ``executable``), so they count like Pods."""
-        pod_types = (NodeType.POD, NodeType.HTTP, NodeType.CONTAINER)
+        """Argo's ``UpdateProgress`` (workflow/progress/updater.go).
+
+        Executable nodes (Pod, Container, HTTP, Plugin, Suspend) carry their own progress: ``0/1`` by default,
+        or what the step reported (``ARGO_PROGRESS_FILE``, the ``workflows.argoproj.io/progress``
+        annotation); Succeeded, Skipped and Omitted ones are complete (``M/M``); an invalid value is not
+        counted. Every other node sums the executable nodes below it (each counted once); the workflow sums
+        all executable nodes.
+        """
         done = total = 0
         for node in self.nodes.values():
-            if node.type in pod_types:
-                node.progress = "1/1" if node.phase is NodePhase.SUCCEEDED else "0/1"
-                total += 1
-                done += node.phase is NodePhase.SUCCEEDED
+            if node.type not in EXECUTABLE:
+                continue
+            n, m = parse_progress(node.progress or "0/1")
+            if m <= 0:
+                continue  # Argo ignores a corrupt value
+            if node.phase in _COMPLETE_PHASES:
+                n = m
+            node.progress = f"{n}/{m}"
+            done += n
+            total += m
         for node in self.nodes.values():
-            if node.type in pod_types:
+            if node.type in EXECUTABLE:
                 continue
             n = m = 0
             visited: set[str] = set()
@@ -190,10 +280,13 @@ class WorkflowState:
                 if child is None:
                     continue
                 stack.extend(child.children)
-                if child.type in pod_types:
-                    m += 1
-                    n += child.phase is NodePhase.SUCCEEDED
-            node.progress = f"{n}/{m}" if m else None
+                if child.type in EXECUTABLE and child.progress:
+                    cn, cm = parse_progress(child.progress)
+                    if cm > 0:
+                        n += cn
+                        m += cm
+            if m > 0:
+                node.progress = f"{n}/{m}"
         return f"{done}/{total}"
 
     def to_status(self) -> dict[str, Any]:
@@ -204,6 +297,8 @@ class WorkflowState:
             "startedAt": self.started_at,
             "finishedAt": self.finished_at,
         }
+        if self.estimated_duration:
+            status["estimatedDuration"] = self.estimated_duration
         status["progress"] = progress
         if self.message:
             status["message"] = self.message

@@ -10,32 +10,37 @@ from argento.engine.loops import expand, should_expand
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.outputs import resolve_artifact_args, template_outputs
 from argento.engine.scope import Scope
+from argento.engine.views import CallSite, step_groups
 from argento.errors import ArgentoError
-from argento.expr.govaluate import evaluate_when
-from argento.expr.template import substitute_obj
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
 
 
 def continues_on(holder: dict[str, Any], phase: NodePhase) -> bool:
     """Argo's ``ContinuesOn``: ``continueOn.failed`` covers Failed, ``continueOn.error`` covers Error."""
-    cont = holder.get("continueOn") or {}
-    return bool(
-        (phase is NodePhase.FAILED and cont.get("failed")) or (phase is NodePhase.ERROR and cont.get("error"))
+    site = CallSite.of(holder)
+    return (phase is NodePhase.FAILED and site.continue_on_failed) or (
+        phase is NodePhase.ERROR and site.continue_on_error
     )
 
 
-async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+async def execute_steps(run: RunContext, call: Call, node: NodeStatus) -> None:
     """Run the step groups of ``call.template`` under ``node``."""
+    from argento.engine.call import int_field
+
     state = run.state
     if node.phase is NodePhase.PENDING:
         state.mark(node, NodePhase.RUNNING)
     scope = run.workflow_scope(call.template)
-    groups = call.template.get("steps") or []
-    parallel = (
-        asyncio.Semaphore(int(call.template["parallelism"])) if call.template.get("parallelism") else None
-    )
+    groups = step_groups(call.template)
+    try:
+        limit = int_field(call.template.get("parallelism"), "parallelism")
+    except ArgentoError as exc:
+        state.mark(node, NodePhase.ERROR, str(exc))
+        return
+    parallel = asyncio.Semaphore(limit) if limit else None
     for i, group in enumerate(groups):
         sg_name = f"{call.node_name}[{i}]"
         sg = state.by_name(sg_name) or state.init_node(
@@ -51,9 +56,8 @@ async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> No
         await _execute_group(run, call, node, sg, group or [], scope, parallel)
         if not sg.phase.completed or sg.phase is not NodePhase.SUCCEEDED:
             _update_outbound(run, call, node)
-            state.mark(
-                node, NodePhase.FAILED if sg.phase is not NodePhase.ERROR else NodePhase.ERROR, sg.message
-            )
+            # Argo's executeSteps: a failed or errored step group rolls up to the steps node as Failed
+            state.mark(node, NodePhase.FAILED, sg.message)
             return
         for step in group or []:
             child_name = f"{sg_name}.{step['name']}"
@@ -68,6 +72,7 @@ async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> No
                     and state.get(cid).type is not NodeType.SKIPPED
                 ]
                 scope.add_aggregate(prefix, kids)
+                scope.add_node(state, prefix, sg)  # Argo: a loop step's id, status, … are its step group's
                 continue
             scope.add_node(state, prefix, child)
             if child.type is NodeType.SKIPPED:
@@ -85,10 +90,10 @@ async def execute_steps(run: WorkflowRunner, call: Call, node: NodeStatus) -> No
     state.mark(node, NodePhase.SUCCEEDED)
 
 
-def _update_outbound(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
+def _update_outbound(run: RunContext, call: Call, node: NodeStatus) -> None:
     """Argo's ``updateOutboundNodes``: outbound nodes of the last step group that was started."""
     state = run.state
-    for i in range(len(call.template.get("steps") or []) - 1, -1, -1):
+    for i in range(len(step_groups(call.template)) - 1, -1, -1):
         sg = state.by_name(f"{call.node_name}[{i}]")
         if sg is not None:
             out: list[str] = []
@@ -100,7 +105,7 @@ def _update_outbound(run: WorkflowRunner, call: Call, node: NodeStatus) -> None:
 
 
 async def _execute_group(
-    run: WorkflowRunner,
+    run: RunContext,
     call: Call,
     steps_node: NodeStatus,
     sg: NodeStatus,
@@ -116,11 +121,14 @@ async def _execute_group(
     expanded: list[tuple[str, dict[str, Any]]] = []
     try:
         for step in group:
-            resolved = substitute_obj(step, values)
+            resolved = scope.substitute(step, run.global_params)
             scope.drop_absent_arguments(resolved)
             resolve_artifact_args(resolved, scope)
             if should_expand(resolved):
-                expanded.extend(expand(resolved, values))
+                items = expand(resolved, values)
+                if not items:  # Argo's expandStepGroup: an empty loop is one Skipped node
+                    _skip_empty_loop(run, call, steps_node, sg, resolved)
+                expanded.extend(items)
             else:
                 expanded.append((resolved["name"], resolved))
     except ArgentoError as exc:
@@ -132,17 +140,20 @@ async def _execute_group(
     for name, step in expanded:
         child_name = f"{sg.name}.{name}"
         holders[state.id_of(child_name)] = step
-        when = step.get("when")
+        site = CallSite.of(step)
+        when = site.when
         if when:
+            from argento.expr.govaluate import evaluate_when  # loaded by the first `when`
+
             try:
-                proceed = evaluate_when(str(when))
+                proceed = evaluate_when(when)
             except ArgentoError as exc:
                 state.init_node(
                     child_name,
                     NodeType.SKIPPED,
                     phase=NodePhase.ERROR,
                     boundary_id=steps_node.id,
-                    template_name=step.get("template"),
+                    template_name=site.template,
                     template_scope=call.base.scope,
                     message=str(exc),
                 )
@@ -156,8 +167,8 @@ async def _execute_group(
                         NodeType.SKIPPED,
                         phase=NodePhase.SKIPPED,
                         boundary_id=steps_node.id,
-                        template_name=step.get("template"),
-                        template_ref=step.get("templateRef"),
+                        template_name=site.template,
+                        template_ref=site.template_ref,
                         template_scope=call.base.scope,
                         message=f"when '{when}' evaluated false",
                     )
@@ -171,7 +182,7 @@ async def _execute_group(
     if jobs:
         await asyncio.gather(*jobs)
     if errored:
-        state.mark(sg, NodePhase.ERROR, f"child '{errored[0]}' errored")
+        state.mark(sg, NodePhase.ERROR, errored[0])  # Argo's executeStepGroup wording
         return
     for cid in sg.children:
         child = state.get(cid)
@@ -182,8 +193,27 @@ async def _execute_group(
     state.mark(sg, NodePhase.SUCCEEDED)
 
 
+def _skip_empty_loop(
+    run: RunContext, call: Call, steps_node: NodeStatus, sg: NodeStatus, step: dict[str, Any]
+) -> None:
+    child_name = f"{sg.name}.{step['name']}"
+    site = CallSite.of(step)
+    if run.state.by_name(child_name) is None:
+        run.state.init_node(
+            child_name,
+            NodeType.SKIPPED,
+            phase=NodePhase.SKIPPED,
+            boundary_id=steps_node.id,
+            template_name=site.template,
+            template_ref=site.template_ref,
+            template_scope=call.base.scope,
+            message="Skipped, empty params",
+        )
+        run.state.add_child(sg, child_name)
+
+
 async def _run_step(
-    run: WorkflowRunner,
+    run: RunContext,
     call: Call,
     steps_node: NodeStatus,
     sg: NodeStatus,
@@ -193,7 +223,7 @@ async def _run_step(
     parallel: asyncio.Semaphore | None,
     errored: list[str],
 ) -> None:
-    from argento.engine.controller import NodeFailure
+    from argento.engine.call import NodeFailure
     from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
 
     state = run.state
@@ -203,17 +233,19 @@ async def _run_step(
         state.add_child(sg, child_name)
         prefix = f"steps.{step['name'].split('(')[0]}"
         try:
-            hooks = run_lifecycle_hooks(run, call, step, child_name, steps_node.id, prefix)
+            hooks = run_lifecycle_hooks(run, call, step, child_name, steps_node.id, prefix, scope)
             node = await run.execute_template(
                 child_name,
                 step,
                 call.base,
-                step.get("arguments"),
+                CallSite.of(step).arguments,
                 boundary_id=steps_node.id,
                 on_exit=call.on_exit,
             )
-        except NodeFailure:
-            errored.append(child_name)
+        except NodeFailure as failure:
+            errored.append(
+                f"step group deemed errored due to child {child_name} error: {failure.node.message}"
+            )
             return
         await hooks.finish(node)
         if node.completed:

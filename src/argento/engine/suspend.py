@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from argento.engine.durations import parse_duration
@@ -14,55 +12,67 @@ from argento.engine.scope import anystr
 from argento.errors import ArgentoError
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
 
 
-async def execute_suspend(run: WorkflowRunner, call: Call) -> NodeStatus:
+def _stopped_message(run: RunContext) -> str:
+    """Argo's ``failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`` for an active suspend node."""
+    if run.deadline_exceeded and not run.shutdown:
+        return "Step exceeded its deadline"
+    return f"Stopped with strategy '{run.shutdown or 'Stop'}'"
+
+
+async def execute_suspend(run: RunContext, call: Call) -> NodeStatus:
     """A Suspend node: Running until resumed (or its ``duration`` elapses); supplies output parameters."""
-    from argento.engine.controller import _inputs_of
+    from argento.engine.call import inputs_of
 
     state = run.state
     node = state.by_name(call.node_name) or state.init_node(
-        call.node_name, NodeType.SUSPEND, inputs=_inputs_of(call.template), **call.init_kwargs()
+        call.node_name, NodeType.SUSPEND, inputs=inputs_of(call.template), **call.init_kwargs()
     )
     if node.fulfilled:
         return node
     if not run.should_run(call.on_exit):
-        return state.mark(
-            node, NodePhase.FAILED, f"workflow shutdown with strategy: {run.shutdown or 'Stop'}"
-        )
-    fut: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
-    run._suspended[node.name] = fut
+        return state.mark(node, NodePhase.FAILED, _stopped_message(run))
     duration = (call.template.get("suspend") or {}).get("duration")
-    timeout = (
-        parse_duration(duration, field="suspend.duration") * run.options.time_scale if duration else None
-    )
-    try:
-        resumed = await asyncio.wait_for(asyncio.shield(fut), timeout)
-    except TimeoutError:
-        resumed = {"outputs": {}}
-    finally:
-        run._suspended.pop(node.name, None)
+    timeout = parse_duration(duration, field="suspend.duration") * run.time_scale if duration else None
+    with run.suspension(node.name) as fut:
+        resumed: dict[str, Any] | None
+        try:
+            resumed = await asyncio.wait_for(asyncio.shield(fut), timeout)
+        except TimeoutError:
+            resumed = {"outputs": {}}
     if resumed is None:
-        return state.mark(
-            node, NodePhase.FAILED, f"workflow shutdown with strategy: {run.shutdown or 'Stop'}"
-        )
+        return state.mark(node, NodePhase.FAILED, _stopped_message(run))
     if resumed.get("phase") in ("Failed", "Error"):  # Argo's `set` action (`argo node set --phase Failed`)
         return state.mark(node, NodePhase(resumed["phase"]), resumed.get("message") or "")
     supplied = resumed.get("outputs") or {}
+    # Argo's addRawOutputFields: a supplied output without a default takes the default of the input of the same
+    # name; OverrideOutputParametersWithDefault then fills what was not supplied, or errors.
+    input_defaults = {
+        p.get("name"): p["default"]
+        for p in (call.template.get("inputs") or {}).get("parameters") or []
+        if p.get("default") is not None
+    }
     params = []
     for param in (call.template.get("outputs") or {}).get("parameters") or []:
         out = {k: v for k, v in param.items() if k != "valueFrom"}
         value_from = param.get("valueFrom") or {}
+        default = value_from.get("default")
+        if default is None and value_from.get("supplied") is not None:
+            default = input_defaults.get(param["name"])
         if param["name"] in supplied:
             out["value"] = supplied[param["name"]]
-        elif value_from.get("default") is not None:
-            out["value"] = anystr(value_from["default"])
+        elif default is not None:
+            out["value"] = anystr(default)
         elif param.get("value") is not None:
             out["value"] = anystr(param["value"])
         else:
             return state.mark(
-                node, NodePhase.ERROR, f"outputs.parameters.{param['name']}: no value supplied on resume"
+                node,
+                NodePhase.ERROR,
+                f"raw output parameter '{param['name']}' has not been set and does not have a default value",
             )
         params.append(out)
     if params:
@@ -71,13 +81,13 @@ async def execute_suspend(run: WorkflowRunner, call: Call) -> NodeStatus:
     return state.mark(node, NodePhase.SUCCEEDED)
 
 
-async def execute_http(run: WorkflowRunner, call: Call) -> NodeStatus:
+async def execute_http(run: RunContext, call: Call) -> NodeStatus:
     """An HTTP node: one request; ``successCondition`` (expr-lang on ``response``) decides the phase."""
-    from argento.engine.controller import _inputs_of
+    from argento.engine.call import inputs_of
 
     state = run.state
     node = state.by_name(call.node_name) or state.init_node(
-        call.node_name, NodeType.HTTP, inputs=_inputs_of(call.template), **call.init_kwargs()
+        call.node_name, NodeType.HTTP, inputs=inputs_of(call.template), **call.init_kwargs()
     )
     if node.fulfilled:
         return node
@@ -85,6 +95,9 @@ async def execute_http(run: WorkflowRunner, call: Call) -> NodeStatus:
     headers = {h["name"]: anystr(h.get("value", "")) for h in spec.get("headers") or [] if h.get("name")}
     body = spec.get("body")
     data = body.encode() if isinstance(body, str) else None
+    import urllib.error  # http.client, email: only HTTP templates pay for them
+    import urllib.request
+
     request = urllib.request.Request(
         str(spec.get("url", "")), data=data, headers=headers, method=spec.get("method") or "GET"
     )

@@ -15,7 +15,8 @@ from argento.engine.nodes import NodePhase, NodeType
 from argento.errors import SpecError
 
 if TYPE_CHECKING:
-    from argento.engine.controller import Call, WorkflowRunner
+    from argento.engine.call import Call
+    from argento.engine.ports import RunContext
 
 
 @dataclass
@@ -97,7 +98,7 @@ class LockManager:
         for key, holder in held or []:
             self._release(key, holder)
 
-    async def acquire_template(self, run: WorkflowRunner, call: Call) -> Held:
+    async def acquire_template(self, run: RunContext, call: Call) -> Held:
         """Acquire a template's locks; the node shows Pending with Argo's message while it waits."""
         tmpl = call.template
         sync = tmpl.get("synchronization")
@@ -136,7 +137,7 @@ class LockManager:
             run.state.mark(node, NodePhase.PENDING, "")
         return held
 
-    async def acquire_workflow(self, run: WorkflowRunner) -> Held:
+    async def acquire_workflow(self, run: RunContext) -> Held:
         """Workflow-level ``spec.synchronization``."""
         keys = self._keys(run.workflow["metadata"]["namespace"], run.spec.get("synchronization"))
         holder = f"{run.workflow['metadata']['namespace']}/{run.name}"
@@ -146,5 +147,5 @@ class LockManager:
             held.append((key, holder))
         return held
 
-    def release_workflow(self, run: WorkflowRunner, held: Held) -> None:
+    def release_workflow(self, run: RunContext, held: Held) -> None:
         self.release(held)

@@ -2,38 +2,31 @@
 
 A pod is admitted when its requests fit in what is left of the machine; otherwise it waits in a FIFO queue
 (the engine shows it ``Pending``). FIFO is strict among pods that request something — a big pod at the head is
-not starved by a stream of small ones. Pods that request nothing are BestEffort and never wait, as in
-Kubernetes. A pod that asks for more than the whole machine fails at once with the scheduler's message.
+not starved by a stream of small ones. Pods that request nothing are BestEffort and do not wait for cpu or
+memory, as in Kubernetes. A pod that asks for more than the whole machine fails at once with the scheduler's
+message.
 
 Requests default to limits when only limits are given (Kubernetes' rule).
+
+The machine also has a number of pods it can hold (the kubelet's ``maxPods``): here what its open-file limit
+allows, since each running step holds a few descriptors (`pod_capacity`). Past it every pod, BestEffort
+included, waits in the same queue — a 10,000-item fan-out runs as fast as slots free up instead of failing
+its later steps with "Too many open files".
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
-import re
+import resource
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from argento.resources import parse_quantity
+
 from .base import Unschedulable
-
-_SUFFIX = {
-    "": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-}
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
-
-
-def parse_quantity(value: str | int | float) -> float:
-    """A Kubernetes quantity (``500m``, ``2``, ``64Mi``, ``1e9``, ``1.5G``) as a number."""
-    if isinstance(value, int | float):
-        return float(value)
-    m = _QUANTITY.match(str(value).strip())
-    if not m:
-        raise ValueError(f"invalid quantity {value!r}")
-    return float(m.group(1)) * _SUFFIX[m.group(2) or ""]
 
 
 @dataclass(frozen=True)
@@ -81,12 +74,28 @@ class Resources:
         return out
 
 
-class Admission:
-    """A fair (FIFO) admission queue over a fixed capacity."""
+#: Descriptors a running step may hold (stdout/stderr pipes, log and its index, pidfd, a sidecar's log, …), and
+#: those kept for everything else of the process (sockets, the database, the store's files).
+FDS_PER_POD = 8
+RESERVED_FDS = 512
 
-    def __init__(self, capacity: Resources | None = None) -> None:
+
+def pod_capacity() -> float:
+    """How many steps this process can run at once by its open-file limit (at least 16; inf if unlimited)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return math.inf
+    return float(max(16, (soft - RESERVED_FDS) // FDS_PER_POD))
+
+
+class Admission:
+    """A fair (FIFO) admission queue over a fixed capacity (cpu and memory) and a number of pods."""
+
+    def __init__(self, capacity: Resources | None = None, max_pods: float = math.inf) -> None:
         self.capacity = capacity or Resources.of_machine()
         self.used = Resources()
+        self.max_pods = max_pods
+        self.pods = 0
         self._waiters: deque[tuple[Resources, asyncio.Future[None]]] = deque()
 
     @property
@@ -105,12 +114,14 @@ class Admission:
             raise Unschedulable(f"Unschedulable: 0/1 nodes are available: {', '.join(short)}.")
 
     def try_acquire(self, request: Resources) -> bool:
-        """Take ``request`` now if it fits and nobody is queued ahead; never waits."""
-        if not request:
-            return True
-        if self._waiters or not request.fits_in(self.capacity - self.used):
+        """Take ``request`` (and a pod) now if it fits and nobody is queued ahead; never waits."""
+        if self.pods >= self.max_pods:
             return False
-        self.used = self.used + request
+        if request:
+            if self._waiters or not request.fits_in(self.capacity - self.used):
+                return False
+            self.used = self.used + request
+        self.pods += 1
         return True
 
     async def acquire(self, request: Resources) -> None:
@@ -130,11 +141,17 @@ class Admission:
                 self._wake()
             raise
 
+    def take(self, request: Resources) -> None:
+        """Count a pod that already runs (adopted from an earlier engine), even beyond capacity: it uses the
+        machine whether or not it fits. Give it back with `release`."""
+        self.used = self.used + request
+        self.pods += 1
+
     def release(self, request: Resources) -> None:
-        """Give back what `try_acquire`/`acquire` took."""
-        if not request:
-            return
-        self.used = self.used - request
+        """Give back what `try_acquire`/`acquire`/`take` took."""
+        self.pods -= 1
+        if request:
+            self.used = self.used - request
         self._wake()
 
     def _wake(self) -> None:
@@ -143,8 +160,9 @@ class Admission:
             if fut.done():
                 self._waiters.popleft()
                 continue
-            if not request.fits_in(self.capacity - self.used):
+            if self.pods >= self.max_pods or not request.fits_in(self.capacity - self.used):
                 return
             self._waiters.popleft()
             self.used = self.used + request
+            self.pods += 1
             fut.set_result(None)

@@ -96,19 +96,42 @@ class StepHandle(Protocol):
         ...
 
     def host_path(self, container_path: str) -> Path:
-        """Where a file the step wrote at an absolute container path lives on the host."""
+        """Where a file the step wrote at an absolute container path lives on the host.
+
+        Symbolic links are followed as the step sees them; one that leads outside the step's own files raises
+        `UnsafeOutputPath` (an `ExecutorError`)."""
         ...
 
 
 @runtime_checkable
 class Executor(Protocol):
-    """Runs Pod-type nodes."""
+    """Runs Pod-type nodes.
+
+    An executor whose steps are not processes writing host folders (the ``fake``) may set the class
+    attribute ``runs_processes = False``: the engine then makes no per-step folder for it."""
 
     name: str
 
     async def start(self, pod: PodSpec) -> StepHandle: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Adopter(Protocol):
+    """An executor whose steps can outlive the engine that started them (SPEC §6 R1).
+
+    A restarted engine calls ``adopt`` for each Pod node that was unfinished when the previous one stopped,
+    with the node's `PodSpec` rebuilt (input artifacts are not fetched again). It returns a handle on the
+    step the earlier engine started — still running, or already ended, with its recorded result — or None
+    when that step never started (then the engine starts it). It raises `StepLost` when the step started but
+    how it ended can no longer be known. ``detach`` lets go of the running steps without stopping them (a
+    server shutting down).
+    """
+
+    async def adopt(self, pod: PodSpec) -> StepHandle | None: ...
+
+    def detach(self) -> None: ...
 
 
 ScriptFn = Callable[[PodSpec], "StepResult | Awaitable[StepResult]"]
@@ -122,8 +145,28 @@ class UnknownImage(ExecutorError):
         self.image = image
 
 
+class CommandNotFound(ExecutorError):
+    """The container's command cannot be executed (not found on the image's PATH, or not executable).
+
+    ``str()`` is Go's ``exec.LookPath`` error (``exec: "x": executable file not found in $PATH``); the engine
+    reports it as Argo's emissary does: the main container exits 64 and the node Fails with that reason.
+    """
+
+
+class UnsafeOutputPath(ExecutorError):
+    """An output path reached through a symbolic link that leads outside the step's own files."""
+
+
 class Unschedulable(ExecutorError):
     """The pod asks for more cpu/memory than the whole machine has (Kubernetes' scheduler message)."""
+
+
+class StepLost(ExecutorError):
+    """How a started step ended cannot be known: its supervisor vanished without recording it.
+
+    Raised by `StepHandle.wait` (and by an executor's ``adopt``); the engine marks the node ``Error`` with
+    the message, as Argo's controller marks the node of a pod that disappeared (``pod deleted``).
+    """
 
 
 def exit_message(exit_code: int, *, timed_out: bool = False) -> str:

@@ -47,7 +47,7 @@ def fake_host_path(pod: PodSpec, container_path: str) -> Path:
 class FakeHandle:
     """A step of `FakeExecutor`."""
 
-    __slots__ = ("_ex", "_future", "_started", "_timer", "admitted", "pid", "pod")
+    __slots__ = ("_ex", "_future", "_started", "_task", "_timer", "admitted", "pid", "pod")
 
     def __init__(self, executor: FakeExecutor, pod: PodSpec) -> None:
         self._ex = executor
@@ -56,6 +56,7 @@ class FakeHandle:
         self._started = time.time()
         self._future: asyncio.Future[StepResult] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Future[StepResult] | None = None
         self.admitted = executor._admitted
 
     def host_path(self, container_path: str) -> Path:
@@ -64,8 +65,15 @@ class FakeHandle:
     async def wait(self) -> StepResult:
         if self._future is None:
             if self._ex.delay <= 0:
-                return await self._finish()
-            self._arm()
+                result = self._ex.script(self.pod)
+                if not inspect.isawaitable(result):
+                    return self._settle(result)
+                # An async script runs beside the wait, so that `kill` ends the step while it is running.
+                self._future = asyncio.get_running_loop().create_future()
+                self._task = asyncio.ensure_future(result)
+                self._task.add_done_callback(self._relay)
+            else:
+                self._arm()
         return await asyncio.shield(self._future)  # type: ignore[arg-type]
 
     def _arm(self) -> None:
@@ -78,7 +86,8 @@ class FakeHandle:
         self._timer = None
         result = self._ex.script(self.pod)
         if inspect.isawaitable(result):
-            asyncio.ensure_future(result).add_done_callback(self._relay)
+            self._task = asyncio.ensure_future(result)
+            self._task.add_done_callback(self._relay)
         else:
             self._settle(result)
 
@@ -91,12 +100,6 @@ class FakeHandle:
                 fut.set_exception(task.exception())  # type: ignore[arg-type]
             return
         self._settle(task.result())
-
-    async def _finish(self) -> StepResult:
-        result = self._ex.script(self.pod)
-        if inspect.isawaitable(result):
-            result = await result
-        return self._settle(result)
 
     def _settle(self, result: StepResult) -> StepResult:
         files = self._ex.files
@@ -126,6 +129,8 @@ class FakeHandle:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._task is not None:
+            self._task.cancel()
         if fut is None:
             fut = self._future = asyncio.get_running_loop().create_future()
         fut.set_result(StepResult(exit_code=143, message="", started_at=self._started,
@@ -136,6 +141,9 @@ class FakeExecutor:
     """Runs nothing; finishes each step with the result the test scripted."""
 
     name = "fake"
+    #: No process runs, so nothing writes to the host folders a step is given: the engine makes none for it
+    #: (a scripted ``files`` result makes the folders of its own files).
+    runs_processes = False
 
     def __init__(self, script: Script = _succeed, *, files: Files | None = None, delay: float = 0.0,
                  record: bool = True) -> None:

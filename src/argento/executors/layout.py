@@ -15,8 +15,14 @@ container path is provided and answers `Layout.host_path` for outputs. Two modes
   directories inside it; a host directory on such a path (``/``, ``/mnt``) is *grafted*: rebuilt inside the
   root with each host entry bind-mounted back (``rbind``, symlinks copied). New files land in the private
   root; files that exist on the host stay the host's (a step that rewrites ``/etc/hosts`` writes the host's).
-- Host paths the executor itself needs (``ARGENTO_HOME``, the interpreter) stay visible at their own path even
-  when ``/tmp`` is replaced (homes under ``/tmp`` are common in tests and CI).
+- Host paths the executor itself needs (the interpreter, the step's workdir) stay visible at their own path
+  even when ``/tmp`` is replaced (homes under ``/tmp`` are common in tests and CI). ``ARGENTO_HOME`` is replaced
+  by the step's view of it (``home_view``, see `homeview`): bound over the home last, after every bind whose
+  source lies inside it.
+- Programs the image provides at container paths (``programs``) are bound at their path where the host has
+  nothing there, which makes their directory private like an output's.
+- Outputs are read back through `Layout.resolve_output`: symbolic links are followed as the step sees them and
+  must end in the step's own files.
 
 **rewrite** (no namespaces available): occurrences of the known container paths in command, args, env values
 and script source are rewritten to host paths: ``/tmp`` -> ``workdir/tmp``, mounts -> their host dirs, each
@@ -33,14 +39,21 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+MS_RDONLY = 1
+MS_REMOUNT = 32
 MS_BIND = 4096
 MS_REC = 16384
 
 _PATH_CHAR = r"[\w.~-]"
+_MAX_LINKS = 40  # Linux's MAXSYMLINKS
+
+
+def _identity(path: str) -> str:
+    return path
 
 
 def _norm(path: str, cwd: str = "/") -> str:
@@ -85,6 +98,9 @@ class Layout:
     ops: list[tuple[bytes, bytes, bytes | None, int, bytes | None]] = field(default_factory=list)
     #: Container working dir (what relative container paths resolve against).
     container_cwd: str = "/"
+    #: Host dirs holding the step's own files (its workdir, private /tmp, volumes, input artifacts): where an
+    #: output reached through a symbolic link may lead (`resolve_output`).
+    own: list[str] = field(default_factory=list)
     _rewrite_rx: re.Pattern[str] | None = None
     _rewrite_map: dict[str, str] = field(default_factory=dict)
 
@@ -104,7 +120,7 @@ class Layout:
         bind = self._bind_for(path)
         if bind is not None:
             c, h = bind
-            return Path(h + path[len(c):])
+            return Path(h + path[len(c) :])
         if self.root is None:
             return Path(path)
         path = _canon(path)
@@ -121,9 +137,62 @@ class Layout:
             if d in self.grafted:
                 if d == path:
                     return Path(self.root + path)
-                child = (d.rstrip("/") + "/" + path[len(d):].lstrip("/").split("/", 1)[0])
+                child = d.rstrip("/") + "/" + path[len(d) :].lstrip("/").split("/", 1)[0]
                 return Path(path) if child in self.bound_entries else Path(self.root + path)
         return Path(path)
+
+    # -- outputs ----------------------------------------------------------------------------------------
+    def resolve_output(self, container_path: str) -> Path:
+        """The host file behind ``container_path`` with its symbolic links followed *as the step sees them*.
+
+        Argo's executor archives an output from inside the container, so a link resolves in the container's
+        filesystem. Here each link is read through this layout (an absolute target is a container path, ``..``
+        stops at the step's root; in rewrite mode links hold host paths). A path reached through a link must
+        lie in the step's own files (`own`); otherwise `UnsafeOutputPath` is raised — a link to
+        ``/etc/passwd`` or to ``<home>/secrets/key`` is never read from the host.
+        """
+        from .base import UnsafeOutputPath
+
+        if self.mode == "rewrite":
+            start, mapping = str(self.host_path(container_path)), _identity
+        else:
+            start, mapping = _norm(container_path, self.container_cwd), self.host_path
+        pending = [p for p in start.split("/") if p]
+        done, hops = "/", 0
+        while pending:
+            part = pending.pop(0)
+            if part == ".":
+                continue
+            if part == "..":
+                done = posixpath.dirname(done)
+                continue
+            path = posixpath.join(done, part)
+            host = mapping(path)
+            if not os.path.islink(host):
+                done = path
+                continue
+            hops += 1
+            if hops > _MAX_LINKS:
+                raise UnsafeOutputPath(f"{container_path}: too many levels of symbolic links")
+            target = os.readlink(host)
+            pending = [p for p in target.split("/") if p] + pending
+            if target.startswith("/"):
+                done = "/"
+        final = Path(mapping(done))
+        if hops and not self._owns(final):
+            raise UnsafeOutputPath(
+                f"{container_path}: a symbolic link leads to {done}, outside the step's own files "
+                "(its /tmp, volumes, artifacts and private root)"
+            )
+        return final
+
+    def _owns(self, host: Path) -> bool:
+        real = os.path.realpath(host)
+        for own in self.own:
+            base = os.path.realpath(own)
+            if real == base or real.startswith(base.rstrip("/") + "/"):
+                return True
+        return False
 
     # -- rewrite mode -----------------------------------------------------------------------------------
     def rewrite(self, text: str) -> str:
@@ -145,7 +214,7 @@ def _canon(path: str) -> str:
 
 
 def _host_kind(path: str) -> str | None:
-    """"dir", "file", "link" or None (missing) for a host path."""
+    """ "dir", "file", "link" or None (missing) for a host path."""
     try:
         st = os.lstat(path)
     except OSError:
@@ -178,18 +247,38 @@ def plan_namespace(
     overlay: str = "none",
     overlay_options: str = "",
     host_mounts: Iterable[str] = (),
+    programs: Mapping[str, str] | None = None,
+    home_view: Mapping[str, str] | None = None,
+    read_only: Iterable[str] = (),
+    private: Callable[[], tuple[str, str, Iterable[str]]] | None = None,
 ) -> Layout:
     """Plan a namespace-mode layout (creates the host-side dirs and mountpoints it needs).
 
     ``overlay`` says how a host directory is made private: ``any`` (privileged: overlayfs on any dir, host
     submounts bound back on top), ``plain`` (unprivileged: overlayfs on dirs without submounts), ``none``
     (graft: rebuild the dir with each entry bind-mounted). ``host_mounts``: the host's mount points.
+    ``programs``: files the image provides at container paths (placed where the host has nothing).
+    ``home_view``: the binds that replace ``ARGENTO_HOME`` (`homeview.HomeView.binds`; the first key is the
+    home itself). ``read_only``: container paths of binds remounted read-only. ``private``, when given,
+    returns ``(overlay, overlay_options, host_mounts)`` in their place, called only for a step that needs a
+    private root (the usual step does not: the executor probes overlayfs only once one does).
     """
     binds = _binds(workdir, mounts)
     # Mount targets outside /tmp are resolved through host symlinks (/bin/kubectl -> /usr/bin/kubectl).
     binds = {(c if _under(c, "/tmp") else _canon(c)): h for c, h in binds.items()}
+    own = [str(workdir), *binds.values()]
     container_cwd = _norm(working_dir) if working_dir else "/"
     layout = Layout("namespace", workdir, [], cwd=container_cwd, container_cwd=container_cwd)
+    layout.own = own
+    home = next(iter(home_view)) if home_view else None
+    for c, h in (home_view or {}).items():
+        binds.setdefault(c, h)
+    for c, h in (programs or {}).items():
+        # The image's file at its path: only where the host has nothing (a host /bin/sh stays the host's).
+        parent = posixpath.dirname(c)
+        target = posixpath.join(parent if _under(parent, "/tmp") else _canon(parent), posixpath.basename(c))
+        if _host_kind(target) is None and not any(_under(target, b) for b in binds):
+            binds[target] = h
 
     # Executor paths hidden by a bind (ARGENTO_HOME under /tmp) are bound back at their own path.
     for path in keep_visible:  # real, existing host paths
@@ -202,11 +291,14 @@ def plan_namespace(
         return layout._bind_for(path) is not None
 
     # Which container dirs must be private and do not come from a bind?
+    bind_map = dict(layout.binds)
+    outer_of = {c: _outer_host(layout, c, bind_map) for c in bind_map}
+    source_is_dir = {h: os.path.isdir(h) for h in bind_map.values()}
     need: set[str] = set()
     for c, h in layout.binds:
-        if any(b != c and _under(c, b) for b, _ in layout.binds):
+        if outer_of[c] is not None:
             continue  # its mountpoint is made inside the outer bind's host dir
-        if _host_kind(c) != ("dir" if os.path.isdir(h) else "file"):
+        if _host_kind(c) != ("dir" if source_is_dir[h] else "file"):
             need.add(posixpath.dirname(c))
     for path in output_paths:
         path = _norm(path, container_cwd)
@@ -221,33 +313,52 @@ def plan_namespace(
     if working_dir and not covered(container_cwd) and _host_kind(container_cwd) != "dir":
         need.add(_canon(container_cwd))
     if need:
+        if private is not None:
+            overlay, overlay_options, host_mounts = private()
         _plan_private_root(layout, need, overlay, overlay_options, sorted(set(host_mounts)))
 
     # Mountpoints, created where they will be seen (inside a bind's host dir, or in the private root).
     for c, h in layout.binds:
-        host = _premount_location(layout, c)
+        host = _premount_location(layout, c, outer_of[c])
         if host is None:
             continue  # exists on the host
-        if os.path.isdir(h):
-            os.makedirs(host, exist_ok=True)
+        if source_is_dir[h]:
+            if not os.path.isdir(host):  # most exist already (the run's home view): one stat, no EEXIST
+                os.makedirs(host, exist_ok=True)
         elif not os.path.exists(host):
             os.makedirs(os.path.dirname(host), exist_ok=True)
             open(host, "a").close()
+    if working_dir and covered(container_cwd):
+        # The container runtime makes a missing workingDir (Docker's WORKDIR rule); under a bind (the step's
+        # private /tmp, a volume) it is made in the bind's host dir.
+        os.makedirs(layout.host_path(container_cwd), exist_ok=True)
     # Deepest first: a nested bind is mounted at its place inside the outer bind's *host* dir, and the outer
     # bind (recursive) then carries it along. Mounting outer-first would shadow sources living under it
     # (an ARGENTO_HOME or artifact dir under the host's /tmp).
     prefix = layout.root or ""
+    last = None
+    frozen = set(read_only)
     for c, h in sorted(layout.binds, key=lambda kv: -kv[0].count("/")):
-        outer = _outer_host(layout, c)
+        outer = outer_of[c]
         target = outer if outer is not None else prefix + c
-        layout.ops.append((h.encode(), target.encode(), None, MS_BIND | MS_REC, None))
+        op = (h.encode(), target.encode(), None, MS_BIND | MS_REC, None)
+        if c == home and outer is None and not prefix:
+            last = op  # bound over the real home: after every bind whose source lies in it
+        else:
+            layout.ops.append(op)
+        if c in frozen:  # before an outer bind copies it (a copy keeps the flag)
+            layout.ops.append((b"none", target.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY, None))
+    if last is not None:
+        layout.ops.append(last)
     if layout.root is None and not working_dir:
         # Relative paths of a step without workingDir land in its private workdir, not in the host's /.
         layout.cwd = layout.container_cwd = str(workdir)
     return layout
 
 
-def _plan_private_root(layout: Layout, need: set[str], overlay: str, options: str, host_mounts: list[str]) -> None:
+def _plan_private_root(
+    layout: Layout, need: set[str], overlay: str, options: str, host_mounts: list[str]
+) -> None:
     """Decide, per directory on the way to each needed path, how it is made private; emit the mounts."""
     workdir = layout.workdir
     covered = layout._bind_for
@@ -341,21 +452,27 @@ def _depth(path: str) -> int:
 
 def _upper_path(layout: Layout, o: str, path: str) -> str:
     """Where ``path`` (under overlay ``o``) is written: inside that overlay's upper dir."""
-    return layout.overlays[o] + (path if o == "/" else path[len(o):])
+    return layout.overlays[o] + (path if o == "/" else path[len(o) :])
 
 
-def _outer_host(layout: Layout, c: str) -> str | None:
-    """Host location of ``c`` inside the innermost bind that contains it, if any."""
-    best: tuple[str, str] | None = None
-    for b, h in layout.binds:
-        if b != c and _under(c, b) and (best is None or len(b) > len(best[0])):
-            best = (b, h)
-    return None if best is None else best[1] + c[len(best[0]):]
+def _outer_host(layout: Layout, c: str, binds: Mapping[str, str] | None = None) -> str | None:
+    """Host location of ``c`` inside the innermost bind that contains it, if any (``binds``: the layout's
+    binds as a dict, when the caller has it). Walks ``c``'s ancestors, deepest first (bind keys are
+    normalised absolute paths)."""
+    if binds is None:
+        binds = dict(layout.binds)
+    path = c
+    while path != "/":
+        path = path.rsplit("/", 1)[0] or "/"
+        host = binds.get(path)
+        if host is not None:
+            return host + c[len(path) :]
+    return None
 
 
-def _premount_location(layout: Layout, c: str) -> str | None:
-    """Host location of mountpoint ``c`` before the child mounts anything (None: it exists on the host)."""
-    outer = _outer_host(layout, c)
+def _premount_location(layout: Layout, c: str, outer: str | None) -> str | None:
+    """Host location of mountpoint ``c`` before the child mounts anything (None: it exists on the host);
+    ``outer``: `_outer_host` of ``c``."""
     if outer is not None:
         return outer
     if layout.root is not None:
@@ -374,12 +491,18 @@ def plan_rewrite(
     output_paths: Iterable[str] = (),
     working_dir: str | None = None,
     keep: Iterable[str] = (),
+    programs: Mapping[str, str] | None = None,
 ) -> Layout:
-    """Plan a rewrite-mode layout: a container-path -> host-path map applied to the step's strings."""
+    """Plan a rewrite-mode layout: a container-path -> host-path map applied to the step's strings.
+
+    ``programs`` (files the image provides at container paths) join the map where the host has nothing at
+    that path: ``sh -c "…; /argosay"`` is rewritten to the shim's host path.
+    """
     binds = _binds(workdir, mounts)
     root = workdir / "root"
     container_cwd = _norm(working_dir) if working_dir else "/"
     layout = Layout("rewrite", workdir, [], cwd=str(workdir), container_cwd=container_cwd)
+    layout.own = [str(workdir), *binds.values()]
     layout.binds = sorted(binds.items(), key=lambda kv: len(kv[0]))
 
     def privatize(path: str, *, is_dir: bool) -> None:
@@ -404,6 +527,10 @@ def plan_rewrite(
         os.makedirs(layout.cwd, exist_ok=True)
     else:
         layout.container_cwd = str(workdir)
+    for c, h in (programs or {}).items():
+        if _host_kind(c) is None and layout._bind_for(c) is None:
+            layout.binds.append((c, h))
+    layout.binds.sort(key=lambda kv: len(kv[0]))
 
     keep = list(keep)  # real host paths
     exempt = set(keep)
@@ -421,6 +548,10 @@ def _rewrite_regex(keys: tuple[str, ...], exempt: tuple[str, ...]) -> re.Pattern
     by_len = sorted(keys, key=len, reverse=True)
     keep = sorted(exempt, key=len, reverse=True)
     return re.compile(
-        "(?P<keep>" + "|".join(re.escape(e) for e in keep) + ")"
-        + f"|(?<!{_PATH_CHAR})(?P<hit>" + "|".join(re.escape(k) for k in by_len) + f")(?!{_PATH_CHAR})"
+        "(?P<keep>"
+        + "|".join(re.escape(e) for e in keep)
+        + ")"
+        + f"|(?<!{_PATH_CHAR})(?P<hit>"
+        + "|".join(re.escape(k) for k in by_len)
+        + f")(?!{_PATH_CHAR})"
     )

@@ -6,7 +6,7 @@ Driver side (this module, in the engine's process): `RayExecutor.start` checks t
 table, turns the pod's requests and node selector into a `ray_cluster.Placement`, and returns a `RayHandle` at
 once. The handle submits the pod as a streaming-generator task (`ray_worker.run_step`) with those resources
 and follows what the task yields: *started* (the handle is ``admitted``: the engine shows the node Running,
-``hostNodeName`` = the Ray node id), *log* chunks (appended to ``pod.log_path`` while the step runs), *done*
+``hostNodeName`` = the Ray node id), *log* chunks (appended to ``pod.log_path`` while the step runs, their arrival time in its index), *done*
 (exit code, ``outputs.result``, the output files that `RayHandle.host_path` serves). Output artifacts are
 saved by the engine's artifact driver from those files, so they reach the configured repository whatever
 node ran the step.
@@ -41,6 +41,7 @@ from argento.errors import ExecutorError
 
 from .base import PodSpec, StepResult
 from .images import ImageTable, Runtime, _load_source, _parse
+from .logcap import RECORD, index_path
 from .ray_cluster import CLUSTER, Cluster, Placement, unschedulable_message
 from .ray_worker import KV_NAMESPACE, StepRequest, kill_key, pack, run_step, unpack
 
@@ -198,10 +199,16 @@ class RayHandle:
         if fd is None:
             path = self._log_paths[index]
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = self._log_fds[index] = os.open(path, _LOG_FLAGS, 0o644)
+            fd = self._log_fds[index] = os.open(path, _LOG_FLAGS, 0o600)  # the owner's only
+            if index == 0:  # the main log's chunks are indexed when they arrive (stream unknown here)
+                self._log_fds[-1] = os.open(index_path(path), _LOG_FLAGS, 0o600)
+        if index == 0:
+            with contextlib.suppress(OSError):
+                record = RECORD.pack(os.fstat(fd).st_size, time.time_ns(), 0)
+                os.write(self._log_fds[-1], record)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
 
     async def _post_kill(self, grace: float) -> None:
         from ray.experimental import internal_kv
@@ -209,7 +216,10 @@ class RayHandle:
         self._kill_posted = True
         with contextlib.suppress(Exception):
             await asyncio.to_thread(
-                internal_kv._internal_kv_put, kill_key(self.token), str(grace).encode(), namespace=KV_NAMESPACE
+                internal_kv._internal_kv_put,
+                kill_key(self.token),
+                str(grace).encode(),
+                namespace=KV_NAMESPACE,
             )
 
     def _killed_result(self) -> StepResult:
@@ -312,7 +322,9 @@ class RayExecutor:
         """Kill every running step. The Ray connection is the process's and stays (see `ray_cluster`)."""
         live = list(self._live)
         if live:
-            await asyncio.gather(*(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True)
+            await asyncio.gather(
+                *(h.kill(grace=min(self.kill_grace, 1.0)) for h in live), return_exceptions=True
+            )
 
     def _image_table(self) -> ImageTable:
         if self._images is None:

@@ -41,8 +41,8 @@ from types import ModuleType
 from typing import Any
 
 from argento.errors import ExecutorError
+from argento.resources import parse_quantity
 
-from .admission import parse_quantity
 from .base import PodSpec
 
 _GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
@@ -191,7 +191,9 @@ class Cluster:
                 try:
                     self._init_in_keeper(opts)
                 except Exception as e:  # ConnectionError, RuntimeError, ValueError: all mean "no cluster"
-                    where = f"the Ray cluster at {address!r} (ARGENTO_RAY_ADDRESS)" if address else "a local Ray"
+                    where = (
+                        f"the Ray cluster at {address!r} (ARGENTO_RAY_ADDRESS)" if address else "a local Ray"
+                    )
                     raise ExecutorError(f"cannot start or reach {where}: {e}") from e
                 self.started_here = not address and "address" not in (init_options or {})
             context = ray.get_runtime_context()

@@ -246,8 +246,11 @@ def run_step(req: StepRequest) -> Iterator[tuple[Any, ...]]:
                 return
             if req.stage_in:
                 unpack(req.stage_in, root)
-        pod = replace(pod, env={**_ray_auth_env(), **pod.env, "ARGENTO_RAY_NODE_ID": node},
-                      mounts={**_ray_session_mount(ray), **pod.mounts})
+        pod = replace(
+            pod,
+            env={**_ray_auth_env(), **pod.env, "ARGENTO_RAY_NODE_ID": node},
+            mounts={**_ray_session_mount(ray), **pod.mounts},
+        )
         settings = Settings(home=home, images=req.images, sleep_scale=req.sleep_scale)
         yield from _supervise(ray, req, pod, settings, node, shared)
     finally:
@@ -302,15 +305,22 @@ def _supervise(
     for tail in tails:
         while data := tail.read():
             yield ("log", tail.index, data)
-    found = {str(i): handle.host_path(p) for i, p in enumerate(pod.output_paths)}
-    found = {k: v for k, v in found.items() if v.exists()}
+    found: dict[str, Path] = {}
+    for i, p in enumerate(pod.output_paths):
+        with contextlib.suppress(ExecutorError):  # a link leading outside the step's files is not sent back
+            host = handle.host_path(p)
+            if host.exists():
+                found[str(i)] = host
     if shared:
         yield ("done", asdict(result), {k: str(v) for k, v in found.items()})
         return
     total = sum(_size(p) for p in found.values())
     if total > req.max_output_bytes:
-        yield ("error", f"the step's outputs are {total} bytes, more than the {req.max_output_bytes} a Ray task "
-                        "sends back: write large outputs to an S3 artifact repository from the step")
+        yield (
+            "error",
+            f"the step's outputs are {total} bytes, more than the {req.max_output_bytes} a Ray task "
+            "sends back: write large outputs to an S3 artifact repository from the step",
+        )
         return
     yield ("done", asdict(result), pack(found) if found else b"")
 

@@ -36,7 +36,6 @@ import resource
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -395,6 +394,8 @@ def _restore_cwd(fd: int | None) -> None:
 
 def _userns_works() -> bool:
     """Probe once: can a child enter a user+mount namespace and bind a dir?"""
+    import tempfile  # probes only: not on every run's import path
+
     with tempfile.TemporaryDirectory() as d:
         layout = Layout("namespace", Path(d), [], cwd="/", ops=[(d.encode(), d.encode(), None, MS_BIND, None)])
         return _runs(UsernsSpawner(), layout)
@@ -428,6 +429,8 @@ def probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
 
 def _probe_overlay(spawner: Spawner, scratch: Path) -> tuple[str, str]:
     scratch.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".overlay-probe-") as d:
         for sub in ("lower", "upper", "work", "merged"):
             os.mkdir(os.path.join(d, sub))

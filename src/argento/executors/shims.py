@@ -135,7 +135,7 @@ def _render(template: str, *, scale: float, sleep: str) -> str:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_executable(path: Path, text: str) -> None:
     """Write an executable file so that concurrent writers and readers never see a partial one."""
     if path.exists() and path.read_text() == text:
         return
@@ -148,10 +148,10 @@ def _write_atomic(path: Path, text: str) -> None:
 def install(bin_dir: Path, *, sleep_scale: float, host_sleep: str) -> None:
     """Write the shims into ``bin_dir`` (idempotent). ``host_sleep`` is the absolute path of the real sleep."""
     bin_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(bin_dir / "argosay", _render(_ARGOSAY, scale=sleep_scale, sleep=host_sleep))
-    _write_atomic(bin_dir / "cowsay", _COWSAY)
+    write_executable(bin_dir / "argosay", _render(_ARGOSAY, scale=sleep_scale, sleep=host_sleep))
+    write_executable(bin_dir / "cowsay", _COWSAY)
     sleep_shim = bin_dir / "sleep"
     if sleep_scale != 1:
-        _write_atomic(sleep_shim, _render(_SLEEP, scale=sleep_scale, sleep=host_sleep))
+        write_executable(sleep_shim, _render(_SLEEP, scale=sleep_scale, sleep=host_sleep))
     elif sleep_shim.exists():
         sleep_shim.unlink()

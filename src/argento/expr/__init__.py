@@ -8,17 +8,21 @@
 This package imports nothing else of Argento but :mod:`argento.errors`.
 """
 
-from argento.expr.depends import (
-    TASK_RESULTS,
-    ContinueOn,
-    Decision,
-    Depends,
-    TaskStatus,
-    from_dependencies,
-    parse_depends,
-)
-from argento.expr.govaluate import WhenExpr, evaluate_when, parse_when
-from argento.expr.template import Tag, find_tags, substitute, substitute_obj, unresolved_tags
+from __future__ import annotations
+
+from argento import lazy
+
+#: Each re-exported name and its submodule, imported on first use (PEP 562): a run that substitutes
+#: ``{{…}}`` tags loads neither the ``depends`` grammar nor govaluate's parser until a DAG or ``when`` needs them.
+_EXPORTS = {
+    **dict.fromkeys(
+        ("TASK_RESULTS", "ContinueOn", "Decision", "Depends", "TaskStatus", "from_dependencies", "parse_depends"),
+        ".depends",
+    ),
+    **dict.fromkeys(("WhenExpr", "evaluate_when", "parse_when"), ".govaluate"),
+    **dict.fromkeys(("Tag", "find_tags", "substitute", "substitute_obj", "unresolved_tags"), ".template"),
+}
+
 
 __all__ = [
     "TASK_RESULTS",
@@ -37,3 +41,5 @@ __all__ = [
     "substitute_obj",
     "unresolved_tags",
 ]
+
+__getattr__, __dir__ = lazy.exports(__name__, _EXPORTS, globals())

@@ -34,7 +34,6 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any
@@ -769,30 +768,6 @@ _OPERATORS: dict[str, Callable[[_Stage, Any, Any], Any]] = {
 # --- Go formatting (%v) ---------------------------------------------------------------------------------------
 
 
-def _go_float(value: float) -> str:
-    """``fmt.Sprint(float64)``: strconv 'g' with the shortest digits, exponent from 1e+06 and below 1e-04."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
-    assert isinstance(exponent, int)
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    point = len(digit_tuple) + exponent
-    exp = point - 1
-    if exp < -4 or exp >= 6:
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
 def _go_v(value: Any) -> str:
     """Go's ``%v`` for the values govaluate handles."""
     if value is None:
@@ -802,7 +777,9 @@ def _go_v(value: Any) -> str:
     if value is False:
         return "false"
     if type(value) is float:
-        return _go_float(value)
+        from argento.expr.lang.gofmt import format_float  # expr-lang's package only when a float is printed
+
+        return format_float(value)
     if type(value) is list:
         return "[" + " ".join(_go_v(v) for v in value) + "]"
     return str(value)

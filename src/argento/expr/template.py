@@ -25,6 +25,11 @@ variable is absent is left for a later pass, and so is any expression that fails
 yields nil; in strict mode each of these is an error. A string result is inserted as is; any other result as
 Go's compact ``json.Marshal`` text (``{{=1+1}}`` → ``2``, ``{{=1.0*3}}`` → ``3``, ``{{=true}}`` → ``true``,
 ``{{=[1,2]}}`` → ``[1,2]``).
+
+Size: an expression's result may not be longer than ``max_bytes`` (the engine passes
+ARGENTO_MAX_PARAMETER_BYTES, 256 KiB by default), and string-building functions refuse to build more before
+they allocate it (``sprig.repeat(100000000, "a")`` made 100 MB per node). Unlike other failures this is an
+error in every mode: leaving the tag unresolved would only postpone it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from argento.errors import ExpressionError
+
+#: Default cap on an expression's result (``outputs.result``'s 256 kB; the engine passes its setting).
+MAX_VALUE_BYTES = 256 * 1024
 
 __all__ = ["Tag", "find_tags", "substitute", "substitute_obj", "unresolved_tags"]
 
@@ -139,16 +147,18 @@ def substitute(
     expr_env: Mapping[str, Any] | None = None,
     strict: bool = False,
     path: str = "",
+    max_bytes: int = MAX_VALUE_BYTES,
 ) -> str:
     """Replace the tags of ``text`` with Argo's rules (see the module docstring).
 
     ``values`` maps simple tag names (``inputs.parameters.x``) to strings. ``expr_env`` is the expr-lang
     environment for ``{{=…}}`` tags; when ``None`` it is built from ``values`` (only if an expression tag is
-    present). ``strict=True`` is Argo's ``allowUnresolved=false``. ``path`` names the field in errors.
+    present). ``strict=True`` is Argo's ``allowUnresolved=false``. ``path`` names the field in errors;
+    ``max_bytes`` caps an expression's result.
     """
     if _OPEN not in text:
         return text
-    return _Substitution(values, expr_env, strict).text(text, path)
+    return _Substitution(values, expr_env, strict, max_bytes).text(text, path)
 
 
 def substitute_obj(
@@ -158,12 +168,22 @@ def substitute_obj(
     expr_env: Mapping[str, Any] | None = None,
     strict: bool = False,
     path: str = "",
+    max_bytes: int = MAX_VALUE_BYTES,
 ) -> Any:
     """Substitute every string of a JSON-like structure, dict keys included, as Argo does on its JSON text.
 
     Returns a new structure (lists and dicts are copied); other scalars are returned as they are.
     """
-    return _Substitution(values, expr_env, strict).obj(obj, path)
+    return _Substitution(values, expr_env, strict, max_bytes).obj(obj, path)
+
+
+def substitute_obj_left(
+    obj: Any, values: Mapping[str, str], *, max_bytes: int = MAX_VALUE_BYTES
+) -> tuple[Any, bool]:
+    """`substitute_obj`, and whether any string of the result still holds ``{{`` (a tag left unresolved, or
+    one a value brought in): when none does, a later pass over the result would change nothing."""
+    sub = _Substitution(values, None, False, max_bytes)
+    return sub.obj(obj, ""), sub.left
 
 
 def unresolved_tags(obj: Any, path: str = "") -> list[tuple[str, Tag]]:
@@ -187,6 +207,26 @@ def _child(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+class _Key:
+    """A dict key that is not a string, in a trail of `_Substitution._walk` (ints there are list indices)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: object) -> None:
+        self.key = key
+
+
+def _spell(base: str, trail: list[Any]) -> str:
+    """The field path of ``base`` followed by the keys and indices of ``trail`` (as `_child` writes them)."""
+    path = base
+    for seg in trail:
+        if seg.__class__ is int:
+            path = f"{path}[{seg}]"
+        else:
+            path = _child(path, seg.key if isinstance(seg, _Key) else seg)
+    return path
+
+
 def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(obj, str):
         yield path, obj
@@ -204,13 +244,22 @@ def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
 class _Substitution:
     """One substitution pass: the values, the lazily built expr-lang environment and the mode."""
 
-    __slots__ = ("_env", "_env_built", "strict", "values")
+    __slots__ = ("_env", "_env_built", "left", "max_bytes", "strict", "values")
 
-    def __init__(self, values: Mapping[str, str], expr_env: Mapping[str, Any] | None, strict: bool) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, str],
+        expr_env: Mapping[str, Any] | None,
+        strict: bool,
+        max_bytes: int = MAX_VALUE_BYTES,
+    ) -> None:
         self.values = values
         self.strict = strict
+        self.max_bytes = max_bytes
         self._env = expr_env
         self._env_built = expr_env is not None
+        #: A string of the result still holds ``{{``.
+        self.left = False
 
     @property
     def env(self) -> Mapping[str, Any]:
@@ -223,20 +272,39 @@ class _Substitution:
         return self._env
 
     def obj(self, obj: Any, path: str) -> Any:
+        return self._walk(obj, path, [])
+
+    def _walk(self, obj: Any, base: str, trail: list[Any]) -> Any:
+        # ``trail`` holds the keys and indices below ``base``; the field path is only spelled out for a
+        # string that has a tag (most strings of a template have none, and the walk is per node).
         if isinstance(obj, str):
-            return self.text(obj, path) if _OPEN in obj else obj
+            return self.text(obj, _spell(base, trail)) if _OPEN in obj else obj
         if isinstance(obj, Mapping):
             out = {}
             for key, value in obj.items():
-                where = _child(path, key)
+                if (
+                    value.__class__ is str
+                    and _OPEN not in value
+                    and not (key.__class__ is str and _OPEN in key)
+                ):
+                    out[key] = value
+                    continue
+                trail.append(key if key.__class__ is str else _Key(key))
                 if isinstance(key, str) and _OPEN in key:
-                    key = self.text(key, where)
-                out[key] = self.obj(value, where)
+                    key = self.text(key, _spell(base, trail))
+                out[key] = self._walk(value, base, trail)
+                trail.pop()
             return out
-        if isinstance(obj, list):
-            return [self.obj(v, f"{path}[{i}]") for i, v in enumerate(obj)]
-        if isinstance(obj, tuple):
-            return tuple(self.obj(v, f"{path}[{i}]") for i, v in enumerate(obj))
+        if isinstance(obj, list | tuple):
+            items = []
+            for i, v in enumerate(obj):
+                if v.__class__ is str and _OPEN not in v:
+                    items.append(v)
+                    continue
+                trail.append(i)
+                items.append(self._walk(v, base, trail))
+                trail.pop()
+            return items if isinstance(obj, list) else tuple(items)
         return obj
 
     def text(self, text: str, path: str) -> str:
@@ -251,7 +319,10 @@ class _Substitution:
             else:
                 out.append(self._expression(tag, path))
             out.append(piece)
-        return "".join(out)
+        result = "".join(out)
+        if _OPEN in result:
+            self.left = True
+        return result
 
     def _simple(self, tag: Tag, path: str) -> str:
         # simple_template.go `simpleReplace`
@@ -280,34 +351,59 @@ class _Substitution:
             for variable in _LATE_VARIABLES:
                 if _mentions(source, variable) and not _has_var(env, variable):
                     return tag.raw
+        from argento.expr.lang.errors import ExpressionTooLarge
+        from argento.expr.lang.runtime import STRING_BUDGET
+
+        budget = STRING_BUDGET.set(self.max_bytes)
         try:
             program = _compile(source)
             result = program.run(env)
+        except ExpressionTooLarge as exc:  # not "unresolved": the same expression would fail again
+            raise self._size_error(tag, path, exc.message) from None
         except Exception as exc:  # Argo: "any error can be unresolved"
             if allow:
                 return tag.raw
             if isinstance(exc, ExpressionError):
                 reason = exc.message
+                missing = _UNKNOWN_NAME.match(reason)
+                if missing:  # expressionReplaceStrict: the first identifier absent from the env
+                    reason = f"{missing.group(1)} is missing"
             else:
                 reason = str(exc) or type(exc).__name__
             raise ExpressionError(f"failed to evaluate expression: {reason}", path=path) from exc
+        finally:
+            STRING_BUDGET.reset(budget)
         if result is None:
             if allow:
                 return tag.raw
             raise ExpressionError(f"failed to evaluate expression {_go_quote(source)}", path=path)
         if isinstance(result, str):
-            return result
+            return self._sized(result, tag, path)
         from argento.expr.lang import marshal_json
 
         try:
-            return marshal_json(result)
+            return self._sized(marshal_json(result), tag, path)
         except ValueError as exc:
             if allow:
                 return tag.raw
             raise ExpressionError(f"failed to marshal evaluated expression: {exc}", path=path) from exc
 
+    def _sized(self, text: str, tag: Tag, path: str) -> str:
+        limit = self.max_bytes
+        if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            raise self._size_error(tag, path, f"the result is {size} bytes, more than the {limit} allowed")
+        return text
+
+    def _size_error(self, tag: Tag, path: str, detail: str) -> ExpressionError:
+        shown = tag.raw if len(tag.raw) <= 80 else tag.raw[:77] + "..."
+        return ExpressionError(
+            f"expression {shown} is too large: {detail} (ARGENTO_MAX_PARAMETER_BYTES)", path=path
+        )
+
 
 _MISSING: Any = object()
+_UNKNOWN_NAME = re.compile(r'^unknown name "([^"]+)"')
 
 
 class _CompileFailure:

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
+from argento.client.http import auth_header
 from argento.config import Settings
 from argento.errors import ArgentoError
+from argento.yamlsafe import safe_load
 
 PIPELINE = Path(__file__).with_name("pipeline.yaml")
 
@@ -46,6 +47,8 @@ class Result:
     mlflow_run_id: str = ""
     mlflow_run_url: str = ""
     endpoint: str = ""
+    #: Where the deployment landed: the workflow's namespace, as every step's deployment (``argo`` by default).
+    deployment_namespace: str = ""
     predictions: list[dict[str, Any]] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -54,7 +57,7 @@ class Result:
 
 def manifest(parameters: dict[str, str] | None = None) -> dict[str, Any]:
     """The embedded workflow with ``parameters`` overriding its defaults."""
-    wf = yaml.safe_load(PIPELINE.read_text())
+    wf = safe_load(PIPELINE.read_text(), str(PIPELINE))
     for param in wf["spec"]["arguments"]["parameters"]:
         if parameters and param["name"] in parameters:
             param["value"] = str(parameters[param["name"]])
@@ -80,7 +83,9 @@ def run_quickstart(
     wf = manifest(parameters)
     if "server" in urls:
         final = _on_server(settings, urls["server"], wf, echo, timeout)
-        result.urls["ui"] = f"{urls['server']}/workflows/{final['metadata']['namespace']}/{final['metadata']['name']}"
+        result.urls["ui"] = (
+            f"{urls['server']}/workflows/{final['metadata']['namespace']}/{final['metadata']['name']}"
+        )
     else:
         final = _in_process(settings, wf)
     if "mlflow" in urls:
@@ -93,14 +98,26 @@ def run_quickstart(
         for p in ((nodes.get("train") or {}).get("outputs") or {}).get("parameters") or []
     }
     result.model = params.get("model", "")
-    result.mlflow_run_id, result.mlflow_run_url = params.get("mlflow-run-id", ""), params.get("mlflow-run-url", "")
+    result.mlflow_run_id, result.mlflow_run_url = (
+        params.get("mlflow-run-id", ""),
+        params.get("mlflow-run-url", ""),
+    )
     if result.phase != "Succeeded":
-        failed = [f"{n}: {v.get('message', '')}" for n, v in nodes.items() if v.get("phase") in ("Failed", "Error")]
+        failed = [
+            f"{n}: {v.get('message', '')}" for n, v in nodes.items() if v.get("phase") in ("Failed", "Error")
+        ]
         raise ArgentoError(f"the quickstart workflow {result.workflow} {result.phase}: {'; '.join(failed)}")
     deploy = nodes.get("deploy") or {}
     if "server" in urls and deploy.get("phase") == "Succeeded":
         name = wf["spec"]["arguments"]["parameters"][1]["value"]
         result.endpoint = f"{urls['server']}/deployments/{name}/predict"
+        result.deployment_namespace = str(
+            httpx.get(
+                f"{urls['server']}/api/v1/deployments/{name}", timeout=30, headers=auth_header(settings.token)
+            )
+            .json()
+            .get("namespace")
+        )
         result.predictions = predict(result.endpoint)
     elif deploy.get("phase") == "Skipped":
         result.notes.append("evaluate did not pass the threshold: nothing was deployed")

@@ -55,4 +55,9 @@ def quickstart(
     click.echo("")
     click.echo("\n".join(report(result)))
     if not down_after:
-        click.echo("Argento and MLflow keep running: `argento down` stops them.")
+        from argento.cli.prog import activate_hint, argento_command
+
+        click.echo(f"Argento and MLflow keep running: `{argento_command()} down` stops them.")
+        hint = activate_hint()
+        if hint:
+            click.echo(f"To type `argento` alone, first: {hint}")

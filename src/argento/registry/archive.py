@@ -29,12 +29,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from argento.errors import ArgentoError, NotFound, SpecError, Unavailable
 from argento.registry.model import MANIFEST, Model, Tag, normalise_labels
 from argento.registry.store import ModelStore
 from argento.registry.versions import validate_name, validate_version
+from argento.yamlsafe import safe_load
 
 SUFFIX = ".argento-model"
 FORMAT = 1
@@ -160,7 +159,7 @@ def read_archive(store: ModelStore, fh: Any, source: str) -> Model:
         if info.get("format") != FORMAT:
             raise SpecError(f"{source}: unsupported model archive format {info.get('format')!r}")
         staged = staged_root / _PREFIX
-        manifest = yaml.safe_load((staged / MANIFEST).read_text())
+        manifest = safe_load((staged / MANIFEST).read_text(), MANIFEST)
         (staged / MANIFEST).unlink()  # the store writes the manifest it publishes
         if not isinstance(manifest, dict) or not manifest.get("created_at"):
             raise SpecError(f"{source}: {MANIFEST} is incomplete")

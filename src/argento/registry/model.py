@@ -1,5 +1,5 @@
-"""What the store hands out: :class:`Tag` (a parsed ``name[:version|alias|latest]``), :class:`Model` (one
-immutable saved version) and :class:`ModelRef` (a lazy reference a service declares and a bento records).
+"""What the store hands out: :class:`Tag` (a parsed ``name[:version|alias|latest]``) and :class:`Model` (one
+immutable saved version). A lazy reference (``ModelRef``) is :mod:`argento.registry.refs`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,26 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from argento.errors import SpecError
 from argento.registry.versions import LATEST, validate_name, validate_reference
 
 if TYPE_CHECKING:
     from argento.registry.runner import ModelRunner
-    from argento.registry.store import ModelStore
+
+
+class Tagged(Protocol):
+    """Anything naming a model by its ``tag`` (a :class:`~argento.registry.refs.ModelRef`)."""
+
+    tag: str
+
+
+class LabelStore(Protocol):
+    """What a :class:`Model` asks of the store that handed it out (:class:`~argento.registry.store.ModelStore`)."""
+
+    def set_labels(self, tag: str, labels: dict[str, Any], *, replace: bool = False) -> Model: ...
+
 
 MANIFEST = "model.yaml"
 CUSTOM_OBJECTS = "custom_objects.pkl"
@@ -33,14 +45,14 @@ class Tag:
     version: str | None = None
 
     @classmethod
-    def parse(cls, value: str | Tag | Model | ModelRef) -> Tag:
+    def parse(cls, value: str | Tag | Model | Tagged) -> Tag:
         """Parse ``iris``, ``iris:latest``, ``iris:v1.0.0`` or ``iris:production`` (BentoML's tag grammar)."""
         if isinstance(value, Tag):
             return value
         if isinstance(value, Model):
             return cls(value.name, value.version)
-        if isinstance(value, ModelRef):
-            value = value.tag
+        if not isinstance(value, str) and isinstance(getattr(value, "tag", None), str):
+            value = value.tag  # a ModelRef (argento.registry.refs)
         if not isinstance(value, str):
             raise SpecError(f"a model tag must be a string like 'iris:v1', not {type(value).__name__}")
         name, sep, ref = value.strip().partition(":")
@@ -153,7 +165,7 @@ class Model:
     options: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     size_bytes: int = 0
-    store: ModelStore | None = field(default=None, repr=False)
+    store: LabelStore | None = field(default=None, repr=False)
 
     @property
     def tag(self) -> str:
@@ -162,7 +174,7 @@ class Model:
 
     @classmethod
     def from_manifest(
-        cls, data: dict[str, Any], path: Path, labels: dict[str, str] | None, store: ModelStore | None
+        cls, data: dict[str, Any], path: Path, labels: dict[str, str] | None, store: LabelStore | None
     ) -> Model:
         """Build from a parsed ``model.yaml``; ``labels`` are the current (mutable) labels if any were set."""
         return cls(
@@ -206,8 +218,11 @@ class Model:
 
     def set_labels(self, labels: dict[str, Any], *, replace: bool = False) -> Model:
         """Change this version's labels in the store (merged; a ``None`` value removes a key)."""
-        store = self.store if self.store is not None else _default_store()
-        updated = store.set_labels(self.tag, labels, replace=replace)
+        if self.store is None:
+            raise SpecError(
+                f"model {self.tag} was not handed out by a model store: set labels through the store"
+            )
+        updated = self.store.set_labels(self.tag, labels, replace=replace)
         self.labels = updated.labels
         return self
 
@@ -236,66 +251,3 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model(tag={self.tag!r}, framework={self.framework!r}, path={str(self.path)!r})"
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A lazy reference to a model, e.g. ``argento.models.ref("iris:production")`` in a service class body.
-
-    Nothing is read until :meth:`resolve` or :meth:`load`; an alias is resolved at that moment, so packaging
-    (``argento build``) can record the concrete version it resolved to.
-    """
-
-    tag: str
-
-    @classmethod
-    def of(cls, tag: str | Tag) -> ModelRef:
-        """Validate ``tag`` now (so a typo fails at import time) and keep it as ``name:ref``.
-
-        An MLflow model URI (``mlflow:models:/iris@champion``, ``models:/…``, ``runs:/…``) is kept as given;
-        it is imported into the store when resolved (``argento.tracking.bridge``).
-        """
-        from argento.tracking.uris import PREFIX, MlflowURI, is_mlflow_ref
-
-        if is_mlflow_ref(tag):
-            uri = str(tag).strip()
-            MlflowURI.parse(uri)
-            return cls(uri if uri.startswith(PREFIX) else PREFIX + uri)
-        parsed = Tag.parse(tag)
-        return cls(f"{parsed.name}:{parsed.version or LATEST}")
-
-    @property
-    def is_mlflow(self) -> bool:
-        """Whether this reference names an MLflow model (``mlflow:models:/…``)."""
-        return self.tag.startswith("mlflow:")
-
-    @property
-    def name(self) -> str:
-        """The model name (for an MLflow URI: the store name its import gets, when the URI tells it)."""
-        if self.is_mlflow:
-            from argento.tracking.uris import MlflowURI, store_name
-
-            uri = MlflowURI.parse(self.tag)
-            return store_name(uri.name or uri.path or uri.ref)
-        return Tag.parse(self.tag).name
-
-    def resolve(self, store: ModelStore | None = None) -> Model:
-        """The version this reference points to now (in ``store``, the default store otherwise)."""
-        if self.is_mlflow:
-            from argento.tracking.bridge import resolve_ref
-
-            return resolve_ref(self.tag, store if store is not None else _default_store())
-        return (store if store is not None else _default_store()).get(self.tag)
-
-    def load(self, store: ModelStore | None = None, **kwargs: Any) -> Any:
-        """Resolve and load the object."""
-        return self.resolve(store).load(**kwargs)
-
-    def __str__(self) -> str:
-        return self.tag
-
-
-def _default_store() -> ModelStore:
-    from argento.registry.store import default_store
-
-    return default_store()

@@ -9,10 +9,19 @@ is the serving runtime's job (``@argento.api(batchable=True)``), not the runner'
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from argento.registry.model import Model
+
+class RunnableModel(Protocol):
+    """What a runner needs of a :class:`~argento.registry.model.Model` (which makes runners)."""
+
+    name: str
+    signatures: dict[str, dict[str, Any]]
+
+    @property
+    def tag(self) -> str: ...
+
+    def load(self, **kwargs: Any) -> Any: ...
 
 
 class RunnerMethod:
@@ -39,7 +48,7 @@ class RunnerMethod:
 class ModelRunner:
     """The loaded object of one model version plus a :class:`RunnerMethod` per signature."""
 
-    def __init__(self, model: Model, **load_kwargs: Any) -> None:
+    def __init__(self, model: RunnableModel, **load_kwargs: Any) -> None:
         self.model = model
         self.name = model.name
         self.obj = model.load(**load_kwargs)

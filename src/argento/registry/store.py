@@ -38,6 +38,7 @@ import yaml
 
 from argento.config import Settings
 from argento.errors import AlreadyExists, Conflict, NotFound, SpecError
+from argento.paths import safe_join
 from argento.registry.aliases import AliasEvent, AliasLog, as_utc
 from argento.registry.atomic import FileLock, Staging, atomic_write, fsync_dir, fsync_tree, rename_dir
 from argento.registry.model import (
@@ -56,8 +57,8 @@ from argento.registry.versions import (
     validate_name,
     validate_version,
 )
+from argento.yamlsafe import safe_load
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -87,24 +88,31 @@ class ModelStore:
 
     # -- layout -------------------------------------------------------------------------------------------
 
+    # Every path is built with `safe_join`: names are validated on the way in, and this holds regardless.
     def _dir(self, name: str) -> Path:
-        return self.root / name
+        return safe_join(self.root, name, what="model name")
 
     def _version_dir(self, name: str, version: str) -> Path:
-        return self.root / name / "versions" / version
+        return safe_join(self.root, name, "versions", version, what="model version")
 
     def _labels_file(self, name: str, version: str) -> Path:
-        return self.root / name / "labels" / f"{version}.json"
+        return safe_join(self.root, name, "labels", f"{version}.json", what="model version")
 
     def _lock(self, name: str) -> FileLock:
-        return FileLock(self.root / name / ".lock")
+        return FileLock(self._dir(name) / ".lock")
 
     def _log(self, name: str) -> AliasLog:
-        return AliasLog(self.root / name / "history.jsonl", name)
+        return AliasLog(self._dir(name) / "history.jsonl", name)
+
+    def _require(self, name: str) -> None:
+        """NotFound for a model that was never saved: before a lock would create its folder (and a stray
+        ``.lock``), and for its history."""
+        if not self._versions(name) and not (self._dir(name) / "history.jsonl").exists():
+            raise NotFound(f"model {name!r} not found")
 
     def _versions(self, name: str) -> builtins.list[str]:
         try:
-            entries = os.listdir(self.root / name / "versions")
+            entries = os.listdir(self._dir(name) / "versions")
         except FileNotFoundError:
             return []
         return [e for e in entries if not e.startswith(".")]
@@ -119,7 +127,7 @@ class ModelStore:
         cached = self._manifests.get(file)
         if cached and cached[0] == key:
             return cached[1]
-        data = yaml.load(file.read_text(), Loader=_Loader)
+        data = safe_load(file.read_text(), str(file))
         self._manifests[file] = (key, data)
         return data
 
@@ -151,8 +159,19 @@ class ModelStore:
         return max(dated)[1]
 
     def resolve(self, tag: str | Tag | Model) -> Tag:
-        """The concrete ``name:version`` that ``tag`` (a version, an alias, ``latest`` or a bare name) means."""
+        """The concrete ``name:version`` that ``tag`` (a version, an alias, ``latest`` or a bare name) means.
+
+        A pinned tag (:func:`pinned`, a bento's recorded models) means its pinned version; every resolution is
+        seen by the active :func:`recording` blocks (what ``argento build`` packages)."""
         parsed = Tag.parse(tag)
+        asked = ref_key(parsed)
+        pin = _pins().get(asked)
+        resolved = self._resolve(Tag.parse(pin) if pin else parsed)
+        for seen in _RECORDINGS:
+            seen.setdefault(asked, str(resolved))
+        return resolved
+
+    def _resolve(self, parsed: Tag) -> Tag:
         versions = self._versions(parsed.name)
         if not versions:
             raise NotFound(f"model {parsed.name!r} not found")
@@ -344,7 +363,7 @@ class ModelStore:
                 trash.append(bin_dir)
                 with contextlib.suppress(FileNotFoundError):
                     self._labels_file(parsed.name, version).unlink()
-            fsync_dir(self.root / parsed.name / "versions")
+            fsync_dir(self._dir(parsed.name) / "versions")
         for bin_dir in trash:
             self.staging.discard(bin_dir)
         return [f"{parsed.name}:{v}" for v in targets]
@@ -370,6 +389,7 @@ class ModelStore:
         history entry (the existing one when the alias already pointed there)."""
         parsed = Tag.parse(tag)
         alias = validate_alias(alias)
+        self._require(parsed.name)
         with self._lock(parsed.name):
             version = self.resolve(parsed).version
             assert version is not None
@@ -387,6 +407,7 @@ class ModelStore:
         """Remove ``alias`` from model ``name``."""
         name = validate_name(Tag.parse(name).name)
         alias = validate_alias(alias)
+        self._require(name)
         with self._lock(name):
             log = self._log(name)
             previous = log.resolve(alias)
@@ -399,6 +420,7 @@ class ModelStore:
     def history(self, name: str, alias: str | None = None) -> builtins.list[AliasEvent]:
         """The alias history of ``name`` (of one alias if given), oldest first."""
         name = validate_name(Tag.parse(name).name)
+        self._require(name)
         return self._log(name).events(validate_alias(alias) if alias is not None else None)
 
     def resolve_at(self, tag: str | Tag, when: datetime) -> str:
@@ -418,9 +440,56 @@ class ModelStore:
 
 
 def _argento_version() -> str:
-    from argento import __version__
+    from argento.version import __version__
 
     return __version__
+
+
+#: The model tags a bento serves, ``{"name:ref": "name:version"}`` as JSON (set by the bento's runner; inherited by
+#: its workers and dependency processes).
+PINS_ENV = "ARGENTO_MODEL_PINS"
+_RECORDINGS: builtins.list[dict[str, str]] = []
+_PIN_CACHE: tuple[str, dict[str, str]] = ("", {})
+
+
+def ref_key(tag: str | Tag | Model) -> str:
+    """A tag as it was asked for, normalised: ``iris`` and ``iris:latest`` are both ``iris:latest``."""
+    parsed = Tag.parse(tag)
+    return f"{parsed.name}:{parsed.version or 'latest'}"
+
+
+def _pins() -> dict[str, str]:
+    global _PIN_CACHE
+    raw = os.environ.get(PINS_ENV, "")
+    if raw != _PIN_CACHE[0]:
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            raise SpecError(f"{PINS_ENV} is not a JSON object of model tags") from None
+        _PIN_CACHE = (raw, {ref_key(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+    return _PIN_CACHE[1]
+
+
+def pin_env(pins: dict[str, str]) -> dict[str, str]:
+    """The environment that makes every store of a process resolve ``pins`` (``{"iris:production": "iris:v3"}``).
+
+    Refs that are no store tags (``mlflow:models:/…``) are left out: the class attribute is pinned instead."""
+    out = {}
+    for ref, tag in sorted(pins.items()):
+        with contextlib.suppress(SpecError):
+            out[ref_key(ref)] = str(Tag.parse(tag))
+    return {PINS_ENV: json.dumps(out)}
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[str, str]]:
+    """Collect ``{"name:ref": "name:version"}`` of every model resolved in this process while the block runs."""
+    seen: dict[str, str] = {}
+    _RECORDINGS.append(seen)
+    try:
+        yield seen
+    finally:
+        _RECORDINGS.remove(seen)
 
 
 _STORES: dict[Path, ModelStore] = {}
@@ -435,4 +504,4 @@ def default_store(settings: Settings | None = None) -> ModelStore:
     return store
 
 
-__all__ = ["Draft", "ModelStore", "default_store"]
+__all__ = ["Draft", "ModelStore", "default_store", "pin_env", "recording", "ref_key"]

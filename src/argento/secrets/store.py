@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from argento.errors import AlreadyExists, ArgentoError, NotFound, SpecError
+from argento.names import check_namespace, check_subdomain
+from argento.paths import safe_join
 
-#: Kubernetes' DNS-1123 subdomain (secret names) and its config-key rule (secret data keys).
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+#: Kubernetes' config-key rule (secret data keys); names are DNS-1123 (`argento.names`).
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 
 
 class SecretNotFound(NotFound):
@@ -46,9 +47,8 @@ class SecretInfo:
 
 
 def check_name(name: str, what: str = "secret name") -> str:
-    if not _NAME.match(name or ""):
-        raise SpecError(f"invalid {what} {name!r}: use lower-case letters, digits, '-' and '.' (DNS-1123)")
-    return name
+    """A secret's name (a DNS-1123 subdomain) or its namespace (a DNS-1123 label), as Kubernetes checks them."""
+    return check_namespace(name, what) if what == "namespace" else check_subdomain(name, what)
 
 
 class SecretStore:
@@ -88,15 +88,17 @@ class SecretStore:
 
     # -- operations --------------------------------------------------------------------------------------
     def _path(self, namespace: str, name: str) -> Path:
-        return self.root / check_name(namespace, "namespace") / check_name(name)
+        return safe_join(self.root, check_name(namespace, "namespace"), check_name(name), what="secret")
 
     def create(self, namespace: str, name: str, data: Mapping[str, str], *, overwrite: bool = False) -> None:
         """Store a secret; `AlreadyExists` unless ``overwrite``."""
         path = self._path(namespace, name)
         if not data:
-            raise SpecError("a secret needs at least one key (--from-literal KEY=VALUE or --from-file KEY=PATH)")
+            raise SpecError(
+                "a secret needs at least one key (--from-literal KEY=VALUE or --from-file KEY=PATH)"
+            )
         for key in data:
-            if not _DATA_KEY.match(key):
+            if not _DATA_KEY.fullmatch(key):
                 raise SpecError(f"invalid secret key {key!r}: use letters, digits, '-', '_' and '.'")
         if path.exists() and not overwrite:
             raise AlreadyExists(f'secret "{name}" already exists in namespace "{namespace}"')
@@ -133,14 +135,16 @@ class SecretStore:
         spaces = [namespace] if namespace else sorted(p.name for p in self.root.iterdir() if p.is_dir())
         out = []
         for ns in spaces:
-            folder = self.root / check_name(ns, "namespace")
+            folder = safe_join(self.root, check_name(ns, "namespace"), what="namespace")
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
                 if path.name.startswith(".") or not path.is_file():
                     continue
                 payload = self._load(ns, path.name)
-                out.append(SecretInfo(ns, path.name, sorted(payload["data"]), payload.get("creationTimestamp", "")))
+                out.append(
+                    SecretInfo(ns, path.name, sorted(payload["data"]), payload.get("creationTimestamp", ""))
+                )
         return out
 
     def delete(self, namespace: str, name: str) -> None:

@@ -5,6 +5,6 @@ transition; :mod:`.cron`, :mod:`.events`, :mod:`.metrics` and :mod:`.auth` are t
 plane; :mod:`.routes` holds one module per Argo service.
 """
 
-from argento.server.app import context_of, create_app
+from argento.server.app import context_of, create_app, starlette_app
 
-__all__ = ["context_of", "create_app"]
+__all__ = ["context_of", "create_app", "starlette_app"]

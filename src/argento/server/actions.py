@@ -13,7 +13,11 @@ from argento.engine.nodes import node_id
 from argento.errors import SpecError
 
 #: Labels the controller owns: not copied to a resubmitted workflow.
-CONTROLLER_LABELS = ("workflows.argoproj.io/phase", "workflows.argoproj.io/completed")
+CONTROLLER_LABELS = (
+    "workflows.argoproj.io/phase",
+    "workflows.argoproj.io/completed",
+    "workflows.argoproj.io/workflow-archiving-status",
+)
 
 _CONTAINERS = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup"})
 _SELECTOR = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(==|=|!=)\s*(.*?)\s*$")
@@ -179,20 +183,12 @@ def resubmitted(workflow: dict[str, Any], parameters: list[str]) -> dict[str, An
 
 
 def apply_parameters(workflow: dict[str, Any], parameters: list[str], path: str = "parameters") -> None:
-    """``["name=value", …]`` override (or add) ``spec.arguments.parameters``."""
-    if not parameters:
-        return
-    args = workflow.setdefault("spec", {}).setdefault("arguments", {})
-    plist = list(args.get("parameters") or [])
+    """``["name=value", …]`` replace (or add) ``spec.arguments.parameters`` (Argo's ``overrideParameters``)."""
+    from argento.spec.submit import override_parameters, parse_parameter
+
     for i, item in enumerate(parameters):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SpecError(f"parameter {item!r} must be NAME=VALUE", path=f"{path}[{i}]")
-        for p in plist:
-            if p.get("name") == key.strip():
-                p["value"] = value
-                p.pop("valueFrom", None)
-                break
-        else:
-            plist.append({"name": key.strip(), "value": value})
-    args["parameters"] = plist
+        try:
+            parse_parameter(item)
+        except SpecError as exc:
+            raise SpecError(exc.message, path=f"{path}[{i}]") from None
+    override_parameters(workflow, parameters)

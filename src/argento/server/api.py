@@ -78,7 +78,7 @@ def _wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return error_response(exc)
         except Exception:
             log.exception("internal error in %s %s", request.method, request.url.path)
-            return JSONResponse({"code": 13, "message": "internal error"}, status_code=500)
+            return error_response(ArgentoError("internal error"))  # the trace is in the log, not the answer
         if isinstance(result, Response):
             return result
         return JSONResponse(result)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,14 +22,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from argento import __version__
 from argento.config import Settings
 from argento.errors import ArgentoError, MethodNotAllowed, NotFound
 from argento.server.api import Endpoint, openapi, starlette_routes
-from argento.server.auth import ArgoMiddleware, Auth
+from argento.server.auth import ArgoMiddleware, Auth, credential
 from argento.server.context import Context
 from argento.server.cron import Clock, CronController
 from argento.server.events import EventDispatcher
+from argento.server.guard import Guard
 from argento.server.hub import Hub
 from argento.server.manager import WorkflowManager
 from argento.server.metrics import ARGO_VERSION, Metrics
@@ -36,6 +37,8 @@ from argento.server.ui import ui_routes
 from argento.server.validate import Catalog
 from argento.server.wire import error_response
 from argento.store import Store, open_store
+from argento.tracking import sources as _sources  # noqa: F401  (registers MLflow's model source: `mlflow:models:/…`)
+from argento.version import __version__
 
 log = logging.getLogger("argento.server")
 
@@ -50,11 +53,12 @@ def endpoints() -> list[Endpoint]:
         files,
         info,
         models,
+        monitoring,
         templates,
         workflows,
     )
 
-    modules = (info, workflows, templates, cron, archive, deployments, bentos, models, files)
+    modules = (info, workflows, templates, cron, archive, deployments, bentos, models, files, monitoring)
     return [ep for module in modules for ep in module.api.endpoints]
 
 
@@ -81,17 +85,27 @@ def create_app(
     cron_interval: float = 1.0,
     run_crons: bool = True,
     deployments: Any = None,
+    stop_replicas: bool = False,
+    disk_reserve: int = 0,
+    host: str = "127.0.0.1",
 ) -> Any:
     """Build the server. ``store``/``executor``/``clock`` are injectable for tests (fakes); ``deployments`` is
-    the :class:`~argento.deploy.plane.DeploymentPlane` (default: one on ``settings``)."""
-    from argento.deploy.plane import DeploymentPlane
-    from argento.deploy.state import ResourceStateStore
+    the :class:`~argento.deployments.plane.DeploymentPlane` (default: one on ``settings``). ``stop_replicas``: stop
+    the deployments' replica processes at shutdown (``argento server``); else they keep serving and the next
+    start re-adopts them. ``disk_reserve``: bytes the SQLite store keeps in reserve to record end states when
+    the disk is full (`argento.store.reserve`). ``host`` is the address the server is bound to (the ``Host``
+    names it answers depend on it, see :mod:`argento.server.guard`)."""
+    from argento.deployments.plane import DeploymentPlane
+    from argento.deployments.state import ResourceStateStore
     from argento.server.routes.deployments import mount as mount_deployments
 
     owned = store is None
     store = store if store is not None else open_store(settings)
+    if owned and disk_reserve and hasattr(store, "keep_reserve"):
+        store.keep_reserve(disk_reserve)
     auth = Auth(store, auth_mode)
-    if auth.step_token:  # steps authenticate with the server's step token (ARGENTO_TOKEN in their environment)
+    # Steps authenticate with the server's step token (ARGENTO_TOKEN in their environment).
+    if auth.step_token:
         settings = dataclasses.replace(settings, token=auth.step_token)
     catalog = Catalog(store)
     hub = Hub()
@@ -114,6 +128,8 @@ def create_app(
         state = ResourceStateStore(store.resources, settings.home / "deployments")
         deployments = DeploymentPlane(settings, state=state)
     plane = deployments
+    if auth.mode == "client":  # a deployment's own gateway port asks for the same tokens as the server
+        plane.gateway.authorize = functools.partial(_own_port_authorized, auth)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -129,7 +145,7 @@ def create_app(
                 cron_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await cron_task
-            await plane.close()  # replicas keep serving; the next start re-adopts them
+            await plane.close(stop_replicas=stop_replicas)  # kept ones are re-adopted by the next start
             await manager.close()
             if owned:
                 store.close()
@@ -141,9 +157,24 @@ def create_app(
     )
     app.state.ctx = context
     mount_deployments(app, plane)  # /api/v1/deployments state + the gateway at /deployments/<name>/<api>
-    return ArgoMiddleware(app, auth, ARGO_VERSION)
+    return Guard(ArgoMiddleware(app, auth, ARGO_VERSION), settings, host)
+
+
+def starlette_app(app: Any) -> Starlette:
+    """The Starlette app inside the middlewares of an app made by :func:`create_app`."""
+    while not isinstance(app, Starlette):
+        app = app.app
+    return app
 
 
 def context_of(app: Any) -> Context:
     """The :class:`Context` of an app made by :func:`create_app` (tests reach the manager through it)."""
-    return app.app.state.ctx  # type: ignore[no-any-return]
+    return starlette_app(app).state.ctx  # type: ignore[no-any-return]
+
+
+def _own_port_authorized(auth: Auth, headers: list[tuple[bytes, bytes]]) -> bool:
+    """A deployment's own port takes the token from the ``Authorization`` header only. Browsers send cookies to
+    every port of a host, so the UI's ``authorization`` cookie would let any page on localhost (another port,
+    another origin) call the deployment with the user's session; the port has no CSRF token to stop that."""
+    token, from_cookie = credential(dict(headers))
+    return bool(token) and not from_cookie and auth.verify(token) is not None

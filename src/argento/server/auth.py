@@ -9,10 +9,22 @@ that time and the per-request cost is one hash.
 Steps reach the server too (``argento deploy`` in a pipeline, like a pod's service-account token): in
 ``client`` mode the server holds one random *step token*, never stored, valid only while this server process
 lives, handed to every step as ``ARGENTO_TOKEN``; requests made with it have the subject ``argento-steps``.
+
+Cookie sessions (the UI) also need an anti-CSRF token on every state-changing request: the browser attaches
+the ``authorization`` cookie to any request to this origin, so the cookie alone proves nothing about who
+wrote the request. The token is an HMAC of the session token under a key of this server process, handed to
+the UI in the ``argento-csrf`` cookie (readable by the UI's script, which sends it back as the
+``X-CSRF-Token`` header). Another origin can neither read that cookie nor compute the HMAC, and a cookie it
+plants does not match the session. Bearer-header clients (CLI, Hera, steps) need no such token: a page cannot
+make a browser send an ``Authorization`` header cross-site.
+
+A stream (logs, watches) re-checks its token every :data:`CACHE_SECONDS` (``request.state.credential``),
+so a revoked token stops an open stream too.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -22,7 +34,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import unquote
 
-from argento.errors import SpecError, Unauthenticated
+from argento.errors import ArgentoError, PermissionDenied, SpecError, Unauthenticated
 from argento.server.ui import is_ui_path
 from argento.server.wire import dumps
 from argento.store import Store, TokenRecord
@@ -30,6 +42,9 @@ from argento.store import Store, TokenRecord
 CACHE_SECONDS = 5.0
 STEP_SUBJECT = "argento-steps"
 PUBLIC_PATHS = frozenset({"/healthz"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_COOKIE = "argento-csrf"
+CSRF_HEADER = b"x-csrf-token"
 MODES = ("server", "client")
 
 
@@ -55,23 +70,37 @@ def check_bind(host: str, mode: str) -> None:
         )
 
 
-def bearer_token(headers: dict[bytes, bytes]) -> str:
-    """The token of ``Authorization: Bearer …`` or of the ``authorization`` cookie."""
+def _cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
+    if b"cookie" not in headers:
+        return {}
+    cookie: SimpleCookie = SimpleCookie()
+    try:
+        cookie.load(headers[b"cookie"].decode("latin-1"))
+    except Exception:  # a malformed cookie header carries nothing
+        return {}
+    return {k: unquote(m.value) for k, m in cookie.items()}
+
+
+def credential(headers: dict[bytes, bytes]) -> tuple[str, bool]:
+    """The token of ``Authorization: Bearer …`` or of the ``authorization`` cookie, and whether it came
+    from the cookie."""
     raw = headers.get(b"authorization")
-    if raw is None and b"cookie" in headers:
-        cookie = SimpleCookie()
-        try:
-            cookie.load(headers[b"cookie"].decode("latin-1"))
-        except Exception:  # a malformed cookie header is no credential
-            return ""
-        morsel = cookie.get("authorization")
-        raw = unquote(morsel.value).encode() if morsel is not None else None
+    from_cookie = False
+    if raw is None:
+        value = _cookies(headers).get("authorization")
+        raw = value.encode("latin-1", "replace") if value is not None else None
+        from_cookie = raw is not None
     if not raw:
-        return ""
+        return "", False
     text = raw.decode("latin-1").strip()
     if text.lower().startswith("bearer "):
         text = text[7:].strip()
-    return text
+    return text, from_cookie
+
+
+def bearer_token(headers: dict[bytes, bytes]) -> str:
+    """The token of ``Authorization: Bearer …`` or of the ``authorization`` cookie."""
+    return credential(headers)[0]
 
 
 class Auth:
@@ -86,6 +115,12 @@ class Auth:
         #: What steps send back (client mode only); see the module docstring.
         self.step_token = secrets.token_urlsafe(32) if mode == "client" else ""
         self._step_record = TokenRecord(id="steps", name=STEP_SUBJECT, created_at="")
+        self._csrf_key = secrets.token_bytes(32)
+
+    def csrf_token(self, token: str) -> str:
+        """The anti-CSRF token of a cookie session (see the module docstring)."""
+        mac = hmac.new(self._csrf_key, b"argento-csrf\0" + token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def verify(self, token: str) -> TokenRecord | None:
         """The token's record, or None if it is unknown or revoked."""
@@ -129,21 +164,58 @@ class ArgoMiddleware:
 
         if self.auth.mode == "client" and scope["path"] not in PUBLIC_PATHS and not is_ui_path(scope["path"]):
             headers = dict(scope.get("headers") or [])
-            record = self.auth.verify(bearer_token(headers))
+            token, from_cookie = credential(headers)
+            record = self.auth.verify(token)
             if record is None:
-                body = dumps(Unauthenticated("token not valid (use `argento auth token create`)").to_dict())
-                await send_with_version(
-                    {
-                        "type": "http.response.start",
-                        "status": Unauthenticated.http_status,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"www-authenticate", b"Bearer"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                error = Unauthenticated("token not valid (use `argento auth token create`)")
+                await _refuse(send_with_version, error, [(b"www-authenticate", b"Bearer")])
                 return
-            scope.setdefault("state", {})["subject"] = record.name
+            state = scope.setdefault("state", {})
+            state["subject"] = record.name
+            state["credential"] = lambda: self.auth.verify(token) is not None
+            if from_cookie:
+                expected = self.auth.csrf_token(token)
+                set_cookie = (
+                    _csrf_cookie(expected) if _cookies(headers).get(CSRF_COOKIE) != expected else None
+                )
+                if scope["method"] not in SAFE_METHODS and not hmac.compare_digest(
+                    headers.get(CSRF_HEADER, b""), expected.encode()
+                ):
+                    error = PermissionDenied(
+                        "missing or invalid CSRF token: send the argento-csrf cookie's value as X-CSRF-Token"
+                    )
+                    await _refuse(send_with_version, error, [set_cookie] if set_cookie else [])
+                    return
+                if set_cookie is not None:
+                    send_with_version = _with_header(send_with_version, set_cookie)
         await self.app(scope, receive, send_with_version)
+
+
+def _csrf_cookie(value: str) -> tuple[bytes, bytes]:
+    # Not HttpOnly: the UI's script reads it to send it back as a header (that is the point).
+    return b"set-cookie", f"{CSRF_COOKIE}={value}; Path=/; SameSite=Strict".encode()
+
+
+def _with_header(send: Any, extra: tuple[bytes, bytes]) -> Any:
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), extra]
+        await send(message)
+
+    return sending
+
+
+async def _refuse(send: Any, error: ArgentoError, headers: list[tuple[bytes, bytes]]) -> None:
+    body = dumps(error.to_dict())
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

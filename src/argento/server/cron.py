@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from argento.errors import AlreadyExists, ArgentoError, NotFound
-from argento.server.cronspec import parse_schedule
+from argento.spec.cron import parse_schedule
 from argento.store.base import COMPLETED_PHASES
 
 if TYPE_CHECKING:
@@ -181,6 +181,11 @@ class CronController:
             or _parse_time(cron["metadata"].get("creationTimestamp"))
             or now
         )
+        deadline = spec.get("startingDeadlineSeconds")
+        window = timedelta(seconds=float(deadline)) if deadline is not None else GRACE
+        # An activation older than the window is never run, so none before it needs enumerating (a cron idle
+        # for years — a paused server, a clock jump — would otherwise walk every missed minute).
+        since = max(since, now - window - timedelta(seconds=1))
         schedules = list(spec.get("schedules") or []) or ([spec["schedule"]] if spec.get("schedule") else [])
         latest: datetime | None = None
         for i, text in enumerate(schedules):
@@ -190,8 +195,6 @@ class CronController:
                 latest = times[-1]
         if latest is None:
             return None
-        deadline = spec.get("startingDeadlineSeconds")
-        window = timedelta(seconds=float(deadline)) if deadline is not None else GRACE
         if now - latest > window:
             return None
         return latest

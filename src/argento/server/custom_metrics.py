@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from argento.errors import ArgentoError
 from argento.expr import evaluate_when, substitute
-from argento.server.promtext import Registry
+from argento.promtext import Registry
 
 if TYPE_CHECKING:
     from argento.engine.nodes import NodeStatus
-    from argento.server.manager import Run
+    from argento.server.runs import Run
 
 log = logging.getLogger("argento.server.metrics")
 PREFIX = "argo_workflows_"

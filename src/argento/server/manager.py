@@ -4,15 +4,22 @@ Each workflow is a :class:`Run`: a :class:`~argento.engine.WorkflowRunner` whose
 commits every node transition to the store *before* the engine goes on (the listener is called
 synchronously from inside the transition). Status is served from memory while a workflow runs and from the
 store once it is done; the final status is written once, and the workflow archived.
+
+When the store cannot take a write (a full disk, SPEC §6 R5; a database that went away) nothing is lost and
+nothing acts on the unrecorded state: the write is kept (its latest version) and retried with backoff, new
+steps of every workflow wait meanwhile (running ones go on: their end is recorded by their supervisor), and
+a finished workflow stays here until its end state is recorded. On a full disk the first retry gives up the
+SQLite store's disk reserve (`argento.store.reserve`) — by then the steps that failed on the full disk have
+ended and no new one starts — so the end states get recorded even while the disk stays full.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from argento.config import Settings
@@ -20,11 +27,13 @@ from argento.engine import RunOptions, WorkflowRunner
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.state import WorkflowState
 from argento.engine.sync import LockManager
-from argento.errors import ArgentoError, Conflict, NotFound, SpecError
+from argento.errors import ArgentoError, Conflict, DiskFull, NotFound, SpecError, Unavailable
+from argento.paths import private_dir, safe_join
 from argento.server import actions, recovery
 from argento.server.hub import Hub
 from argento.server.metrics import Metrics
-from argento.server.validate import Catalog
+from argento.server.runs import Run
+from argento.server.validate import Catalog, create_named
 from argento.store import ListQuery, Page, Store
 from argento.store.base import COMPLETED_PHASES, now_rfc3339
 from argento.tracking import StepPlatform
@@ -33,60 +42,38 @@ log = logging.getLogger("argento.server")
 
 PHASE_LABEL = "workflows.argoproj.io/phase"
 COMPLETED_LABEL = "workflows.argoproj.io/completed"
+ARCHIVING_LABEL = "workflows.argoproj.io/workflow-archiving-status"
+#: ``maxNameGenerationCreateAttempts`` of the Kubernetes API server (``registry/generic/registry/store.go``).
 
 
 class GatedExecutor:
-    """The shared executor, behind a per-workflow gate: a suspended workflow starts no new steps."""
+    """The shared executor, behind a per-workflow gate (a suspended workflow starts no new steps) and the
+    server's ``writable`` event (no step starts while workflow state cannot be recorded)."""
 
-    def __init__(self, inner: Any, gate: asyncio.Event) -> None:
+    def __init__(self, inner: Any, gate: asyncio.Event, writable: asyncio.Event | None = None) -> None:
         self.inner = inner
         self.gate = gate
+        self.writable = writable
         self.name = getattr(inner, "name", "local")
+        self.runs_processes = getattr(inner, "runs_processes", True)  # the fake runs none (`executors.base`)
 
     async def start(self, pod: Any) -> Any:
-        if not self.gate.is_set():
+        while not self.gate.is_set() or (self.writable is not None and not self.writable.is_set()):
             await self.gate.wait()
+            if self.writable is not None:
+                await self.writable.wait()
         return await self.inner.start(pod)
+
+    async def adopt(self, pod: Any) -> Any:
+        """A step started by an earlier server runs already: no gate (None when the executor cannot adopt)."""
+        adopt = getattr(self.inner, "adopt", None)
+        return None if adopt is None else await adopt(pod)
+
+    def detach(self) -> None:
+        """The shared executor outlives every workflow; the manager detaches it when the server stops."""
 
     async def close(self) -> None:
         """The shared executor outlives every workflow; the manager closes it."""
-
-
-@dataclass
-class Run:
-    """One workflow being run by this server."""
-
-    uid: str
-    namespace: str
-    name: str
-    workflow: dict[str, Any]
-    runner: WorkflowRunner
-    gate: asyncio.Event
-    task: asyncio.Task[None] | None = None
-    #: Set when the server shuts down or the workflow is deleted: transitions are no longer recorded.
-    detached: bool = False
-    pods: dict[str, str] = field(default_factory=dict)  # node id -> last phase seen (metrics, logs)
-
-    def snapshot(self) -> dict[str, Any]:
-        """The workflow with its live status (unset status fields omitted, see :func:`omit_unset`)."""
-        wf = self.runner.to_workflow()
-        wf["metadata"] = dict(wf["metadata"])
-        wf["status"] = omit_unset(wf.get("status") or {})
-        return wf
-
-
-def omit_unset(value: Any) -> Any:
-    """``value`` without null-valued object keys, recursively.
-
-    Argo's swagger declares no nullable field, and the ``argo-workflows`` SDK checks response types against
-    it: the ``"finishedAt": null`` of a running workflow or node (which Argo Server itself writes, a known
-    SDK breakage, argoproj/argo-workflows#9122) fails there, while an absent field is fine for every client.
-    """
-    if isinstance(value, dict):
-        return {k: omit_unset(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [omit_unset(v) for v in value]
-    return value
 
 
 class WorkflowManager:
@@ -113,6 +100,10 @@ class WorkflowManager:
         self.locks = LockManager()
         self.runs: dict[str, Run] = {}
         self._names: dict[tuple[str, str], str] = {}
+        #: Cleared while workflow state cannot be recorded: no new step starts (see the module doc).
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self._retrying: asyncio.Task[None] | None = None
         metrics.busy_workers = lambda: len(self.runs)
 
     @property
@@ -120,21 +111,30 @@ class WorkflowManager:
         if self._executor is None:
             from argento.executors import get_executor
 
-            self._executor = get_executor(self.executor_name, self.settings)
+            # The server's steps outlive it and are adopted by the next one (SPEC §6 R1).
+            options = {"durable": True} if self.executor_name == "local" else {}
+            self._executor = get_executor(self.executor_name, self.settings, **options)
         return self._executor
 
     # ------------------------------------------------------------------------------------------- lifecycle
     def recover(self) -> int:
         """Re-adopt every unfinished workflow of the store (after a crash or a restart)."""
         count = 0
+        # Durable steps ran on without us and are adopted; other executors' leftovers would run twice.
+        executor = self._executor  # not built here: a Ray executor connects to its cluster when built
+        durable = (
+            bool(getattr(executor, "durable", False))
+            if executor is not None
+            else self.executor_name == "local"
+        )
         for stored in self.store.workflows.unfinished():
             meta = stored["metadata"]
             if meta["uid"] in self.runs:
                 continue
-            killed = recovery.kill_orphans(meta["uid"])
+            killed = 0 if durable else recovery.kill_orphans(meta["uid"])
             resource, nodes, status = recovery.restorable(stored)
             try:
-                run = self._new_run(resource, nodes=nodes, status=status)
+                run = self._new_run(resource, nodes=nodes, status=status, reuse=self._saved_reuse(resource))
             except ArgentoError as exc:
                 stored["status"] = {
                     **status,
@@ -155,7 +155,21 @@ class WorkflowManager:
         return count
 
     async def close(self) -> None:
-        """Stop driving workflows without recording anything: they resume on the next start."""
+        """Stop driving workflows without recording anything: they resume on the next start.
+
+        Running durable steps are left running (detached): the next server adopts them, as Argo's pods
+        outlive a restarted controller."""
+        detach = getattr(self._executor, "detach", None)
+        if detach is not None:
+            detach()
+        if self._retrying is not None:  # a last try to record what could not be (end states first of all)
+            self._retrying.cancel()
+            try:
+                self._flush()
+            except Unavailable as exc:
+                log.error(
+                    "workflow state not recorded at shutdown (%s): those workflows resume at start", exc
+                )
         runs = list(self.runs.values())
         for run in runs:
             run.detached = True
@@ -168,7 +182,12 @@ class WorkflowManager:
 
     # -------------------------------------------------------------------------------------------- create
     def create(
-        self, workflow: dict[str, Any], *, dry_run: bool = False, nodes: dict[str, Any] | None = None
+        self,
+        workflow: dict[str, Any],
+        *,
+        dry_run: bool = False,
+        nodes: dict[str, Any] | None = None,
+        reuse: Any = None,
     ) -> dict[str, Any]:
         """Persist ``workflow`` (already admitted) as Running and start it; return it as first stored."""
         t0 = time.perf_counter()
@@ -177,11 +196,17 @@ class WorkflowManager:
         labels[PHASE_LABEL] = "Running"
         labels[COMPLETED_LABEL] = "false"
         workflow.pop("status", None)
-        run = self._new_run(workflow, nodes=nodes or {}, status={})
-        snapshot = run.snapshot()
         if dry_run:
-            return snapshot
-        self.store.workflows.create(snapshot)
+            return self._new_run(workflow, nodes=nodes or {}, status={}, reuse=reuse).snapshot()
+
+        def create() -> tuple[Run, dict[str, Any]]:
+            run = self._new_run(workflow, nodes=nodes or {}, status={}, reuse=reuse)
+            snapshot = run.snapshot()
+            self.store.workflows.create(snapshot)
+            return run, snapshot
+
+        # A colliding generated name is retried (memoized and reused nodes are tied to the name: not those).
+        run, snapshot = create_named(meta, create, retry=not nodes and not reuse)
         meta["resourceVersion"] = snapshot["metadata"]["resourceVersion"]
         self._start(run)
         self.metrics.workflow_created(run.namespace, run)
@@ -190,7 +215,9 @@ class WorkflowManager:
         self.metrics.observe_operation(time.perf_counter() - t0)
         return snapshot
 
-    def _new_run(self, workflow: dict[str, Any], *, nodes: dict[str, Any], status: dict[str, Any]) -> Run:
+    def _new_run(
+        self, workflow: dict[str, Any], *, nodes: dict[str, Any], status: dict[str, Any], reuse: Any = None
+    ) -> Run:
         meta = workflow["metadata"]
         gate = asyncio.Event()
         if not (workflow.get("spec") or {}).get("suspend"):
@@ -202,15 +229,17 @@ class WorkflowManager:
             state.outputs = status["outputs"]
         options = RunOptions(
             settings=self.settings,
-            executor=GatedExecutor(self.executor, gate),
+            executor=GatedExecutor(self.executor, gate, self.writable),
             executor_name=self.executor_name,
             registry=self.catalog.registry(meta["namespace"]),
-            memo=self.store.memo,  # type: ignore[arg-type]
+            memo=self._memo(),
             locks=self.locks,
-            run_dir=self.settings.runs_dir / meta["name"],
+            run_dir=safe_join(private_dir(self.settings.runs_dir), meta["name"], what="workflow name"),
             time_scale=self.settings.sleep_scale,
             # Steps get MLFLOW_TRACKING_URI while a tracking server runs (argento up) and report their run ids.
             platform=StepPlatform.from_settings(self.settings),
+            reuse=reuse,
+            estimator=self._estimator(workflow),
         )
         # Artifacts (the default repository) and the local secret store, as `argento run` has them.
         options.secrets, options.artifacts = self._artifact_support()
@@ -224,6 +253,27 @@ class WorkflowManager:
         run = Run(meta["uid"], meta["namespace"], meta["name"], workflow, runner, gate)
         runner.state.subscribe(self._listener(run))
         return run
+
+    def _estimator(self, workflow: dict[str, Any]) -> Any:
+        """Argo's duration estimates from the last successful run of the same template (None: none)."""
+        from argento.server.estimation import estimator_for
+
+        try:
+            return estimator_for(self.store, workflow)
+        except ArgentoError:  # an estimate is a nicety: the store being unreadable must not stop a run
+            log.warning("no duration estimate for %s", workflow["metadata"].get("name"), exc_info=True)
+            return None
+
+    def _memo(self) -> Any:
+        """Memoization entries: the database, or an artifact repository (ARGENTO_CACHE; built once)."""
+        memo = getattr(self, "_memo_cache", None)
+        if memo is None:
+            from argento.engine.shared_cache import memo_store
+
+            memo = self._memo_cache = memo_store(
+                self.settings, secrets=self._artifact_support()[0], local=self.store.memo
+            )
+        return memo
 
     def _artifact_support(self) -> tuple[Any, Any]:
         """The secret resolver and artifact driver shared by every workflow of this server (built once)."""
@@ -249,7 +299,8 @@ class WorkflowManager:
         def on_change(state: WorkflowState, node: NodeStatus) -> None:
             if run.detached:
                 return
-            store.workflows.save_node(run.uid, node.to_dict())  # committed before the engine goes on
+            # committed before the engine goes on (or kept, and new steps wait, until it can be)
+            self._write(run, ("node", node.id), lambda: store.workflows.save_node(run.uid, node.to_dict()))
             if node.type is NodeType.POD:
                 before = run.pods.get(node.id)
                 phase = str(node.phase)
@@ -258,8 +309,9 @@ class WorkflowManager:
                     metrics.pod_phase(before, phase)
                     if before is None:
                         pod = run.runner.pod_name(node.name, node.template_name)
-                        store.workflows.record_log(
-                            run.uid, pod, "main", str(runs_dir / run.name / pod / "main.log")
+                        path = str(safe_join(runs_dir, run.name, pod, "main.log"))
+                        self._write(
+                            run, ("log", pod), lambda: store.workflows.record_log(run.uid, pod, "main", path)
                         )
                     if hub.watching and node.fulfilled:
                         hub.event(
@@ -285,8 +337,13 @@ class WorkflowManager:
             state.phase, state.message, state.finished_at = "Error", f"internal error: {exc}", now_rfc3339()
         if run.detached:
             return
+        run.ending = True
+        if run.unsaved:  # its node states first: the retries finish it
+            return
         try:
             self._finish(run)
+        except Unavailable as exc:  # a full disk, …: recorded by the retries
+            self._unwritable(exc)
         except ArgentoError:
             log.exception("could not record the end of workflow %s/%s", run.namespace, run.name)
 
@@ -296,8 +353,12 @@ class WorkflowManager:
         labels = final["metadata"].setdefault("labels", {})
         labels[PHASE_LABEL] = phase
         labels[COMPLETED_LABEL] = "true"
-        self.store.workflows.update(final)
-        self.store.archive.archive(final)
+        # Argo's archiving (controller.go:archiveWorkflowAux): the archived copy is labelled Persisted, the
+        # live workflow Archived.
+        archived = {**final, "metadata": {**final["metadata"], "labels": {**labels, ARCHIVING_LABEL: "Persisted"}}}
+        labels[ARCHIVING_LABEL] = "Archived"
+        self.store.workflows.finish(final, archived)  # its final status and the archive, in one transaction
+        run.ending = False
         self.runs.pop(run.uid, None)
         self._names.pop((run.namespace, run.name), None)
         self.metrics.workflow_done(run, phase)
@@ -310,6 +371,61 @@ class WorkflowManager:
             else final["status"].get("message") or f"Workflow {phase.lower()}",
             warning=phase != "Succeeded",
         )
+
+    # ------------------------------------------------------------------------------- unrecordable writes
+    def _write(self, run: Run, key: tuple[str, str], write: Any) -> None:
+        """Record something of ``run`` now, or keep it (latest version) for the retries (module doc)."""
+        if not run.unsaved:
+            try:
+                write()
+                return
+            except Unavailable as exc:
+                self._unwritable(exc)
+        run.unsaved.pop(key, None)
+        run.unsaved[key] = write  # after the older ones: replayed in the order they happened
+
+    def _unwritable(self, exc: ArgentoError) -> None:
+        if self.writable.is_set():
+            log.error("cannot record workflow state (%s): new steps wait until it can be; retrying", exc)
+        self.writable.clear()
+        if self._retrying is None or self._retrying.done():
+            self._retrying = asyncio.get_running_loop().create_task(self._retry_writes(), name="store-retry")
+
+    async def _retry_writes(self) -> None:
+        """Replay the kept writes with backoff (0.5 s doubling to 30 s) until they all go through; on a full
+        disk, with the store's disk reserve given up first."""
+        delay = 0.5
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                self._flush()
+            except Unavailable as exc:
+                log.error("cannot record workflow state yet (%s); retrying", exc)  # repeats are folded
+                delay = min(delay * 2, 30.0)
+                continue
+            self.writable.set()
+            log.warning("workflow state is recorded again")
+            return
+
+    def _flush(self) -> None:
+        """Replay the kept writes; on a full disk, give up the store's disk reserve and replay again."""
+        try:
+            self._replay()
+        except DiskFull:
+            release = getattr(self.store, "release_reserve", None)
+            if release is None or not release():
+                raise
+            self._replay()
+
+    def _replay(self) -> None:
+        for run in list(self.runs.values()):
+            while run.unsaved:
+                key, write = next(iter(run.unsaved.items()))
+                write()
+                if run.unsaved.get(key) is write:
+                    del run.unsaved[key]
+            if run.ending and not run.detached:
+                self._finish(run)
 
     # ---------------------------------------------------------------------------------------------- read
     def live(self, namespace: str, name: str) -> Run | None:
@@ -401,15 +517,13 @@ class WorkflowManager:
         if phase and phase not in ("Succeeded", "Failed", "Error"):
             raise SpecError(f"phase must be Succeeded, Failed or Error, got {phase!r}", path="phase")
         nodes = run.snapshot()["status"].get("nodes") or {}
-        suspended = run.runner._suspended
         for node in actions.select_nodes(nodes, actions.parse_node_selector(selector)):
-            fut = suspended.get(node["name"])
-            if fut is None or fut.done():
-                continue
             if phase in ("Failed", "Error"):
-                fut.set_result({"outputs": outputs or {}, "phase": phase, "message": message})
+                run.runner.set_suspended(
+                    node["name"], {"outputs": outputs or {}, "phase": phase, "message": message}
+                )
             elif phase == "Succeeded" or outputs:
-                fut.set_result({"outputs": outputs or {}})
+                run.runner.set_suspended(node["name"], {"outputs": outputs or {}})
         return self._persist(run)
 
     def retry(
@@ -435,6 +549,7 @@ class WorkflowManager:
         labels = resource["metadata"].setdefault("labels", {})
         labels[PHASE_LABEL] = "Running"
         labels[COMPLETED_LABEL] = "false"
+        labels.pop(ARCHIVING_LABEL, None)  # archived again when it ends (util.go:FormulateRetryWorkflow)
         status = {k: v for k, v in status.items() if k not in ("finishedAt", "message", "conditions")}
         run = self._new_run(resource, nodes=nodes, status=status)
         snapshot = run.snapshot()
@@ -459,6 +574,44 @@ class WorkflowManager:
         stamp_metadata(new["metadata"])
         nodes = actions.memoized_nodes(old, new["metadata"]["name"]) if memoized else {}
         return self.create(new, nodes=nodes)
+
+    def rerun(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        from_: list[str],
+        parameters: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Argento's rerun: a new workflow that runs ``from_`` and what depends on them, and reuses the rest."""
+        from argento.engine import rerun
+        from argento.server.validate import stamp_metadata
+
+        old = self.get(namespace, name)
+        new, plan = rerun.rerun_workflow(old, from_=from_, parameters=parameters or [])
+        stamp_metadata(new["metadata"])
+        # Kept beside the run's logs so a restarted server goes on reusing (recover → _saved_reuse).
+        plan_file = safe_join(
+            self.settings.runs_dir, new["metadata"]["name"], rerun.PLAN_FILE, what="workflow name"
+        )
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        plan_file.write_text(json.dumps(plan.to_dict()))
+        return self.create(new, reuse=rerun.Reuse(plan))
+
+    def _saved_reuse(self, workflow: dict[str, Any]) -> Any:
+        """The reuse of a rerun being re-adopted (its plan file), else None."""
+        from argento.engine import rerun
+
+        if rerun.ANNOTATION_OF not in (workflow["metadata"].get("annotations") or {}):
+            return None
+        path = safe_join(
+            self.settings.runs_dir, workflow["metadata"]["name"], rerun.PLAN_FILE, what="workflow name"
+        )
+        try:
+            return rerun.Reuse(rerun.RerunPlan.from_dict(json.loads(path.read_text())))
+        except (OSError, ValueError, KeyError):
+            log.warning("rerun plan of %s is gone: its remaining steps run again", path.parent.name)
+            return None
 
     def is_finished(self, namespace: str, name: str) -> bool:
         """True once the workflow is no longer running here."""

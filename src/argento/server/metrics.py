@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from argento import __version__
+from argento.promtext import Registry
 from argento.server.custom_metrics import CustomMetrics
-from argento.server.promtext import Registry
+from argento.version import __version__
 
 if TYPE_CHECKING:
     from argento.engine.nodes import NodeStatus
-    from argento.server.manager import Run
+    from argento.server.runs import Run
 
 ARGO_VERSION = "v3.7.0"
 OPERATION_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

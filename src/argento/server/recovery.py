@@ -1,10 +1,16 @@
 """Crash recovery (SPEC §6 R1): what a restarted server does before it re-adopts unfinished workflows.
 
 Every node transition was committed before the engine acted on it, so the stored nodes are the truth: a
-node that is fulfilled is never run again, a node that was Pending or Running when the server died is run
-again under its retry policy. Before that, the step processes the dead server left behind (they survive
-it: they run in their own sessions) are killed, so a re-run step never overlaps its orphaned first run.
-They are found by the ``ARGO_WORKFLOW_UID`` every step's environment carries (SPEC §2.4).
+node that is fulfilled is never run again. A Pod node that was Pending or Running when the server died is
+*adopted* (`argento.executors.supervisor`): the local executor's steps outlive the server — a supervisor
+process keeps them running and records how each ended — so the restarted engine waits for a step still
+running, takes the recorded result of one that ended meanwhile, starts one that never started, and fails
+with Argo's ``pod deleted`` one whose end was lost. Nothing is silently run twice.
+
+Executors whose steps cannot outlive the server (``ray``; the fake) re-run such a node instead; before that,
+the step processes the dead server left behind are killed (`kill_orphans`), so a re-run step never overlaps
+its orphaned first run. They are found by the ``ARGO_WORKFLOW_UID`` every step's environment carries (SPEC
+§2.4).
 """
 
 from __future__ import annotations

@@ -3,23 +3,30 @@
 
 An error raised before the first item is answered as a normal error response; after that the stream carries
 Argo's in-band error (``{"error": {"code", "message"}}``) and ends.
+
+In ``client`` auth mode a stream re-checks its token every :data:`RECHECK` seconds (the middleware leaves
+``request.state.credential``): a token revoked while a log is followed ends that stream with an in-band
+``Unauthenticated`` error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from argento.errors import ArgentoError
+from argento.errors import ArgentoError, Unauthenticated
 from argento.server.wire import dumps
 
 #: An SSE comment is sent after this many idle seconds so proxies keep the connection open.
 HEARTBEAT = 15.0
+#: How often an open stream re-checks its token (the auth cache lasts as long).
+RECHECK = 5.0
 
 
 def wants_sse(request: Request) -> bool:
@@ -31,6 +38,7 @@ async def stream(request: Request, items: AsyncIterator[Any], *, fields: str | N
     from argento.server.wire import apply_fields
 
     sse = wants_sse(request)
+    still_valid: Callable[[], bool] | None = getattr(request.state, "credential", None)
     iterator = items.__aiter__()
     # Pull the first item now: an error before anything is streamed gets a real status code.
     first: list[Any] = []
@@ -47,19 +55,30 @@ async def stream(request: Request, items: AsyncIterator[Any], *, fields: str | N
 
     async def body() -> AsyncIterator[bytes]:
         pending = task
+        checked = time.monotonic()
+        idle = 0.0
         try:
             for item in first:
                 yield frame(item)
             if not first and pending is None:
                 return
             while True:
+                if still_valid is not None and time.monotonic() - checked >= RECHECK:
+                    if not still_valid():
+                        raise Unauthenticated("token not valid any more (revoked or expired)")
+                    checked = time.monotonic()
                 if pending is None:
                     pending = asyncio.ensure_future(iterator.__anext__())
-                done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT)
+                wait = HEARTBEAT - idle if still_valid is None else min(RECHECK, HEARTBEAT - idle)
+                done, _ = await asyncio.wait({pending}, timeout=wait)
                 if not done:
-                    if sse:
-                        yield b": heartbeat\n\n"
+                    idle += wait
+                    if idle >= HEARTBEAT:
+                        idle = 0.0
+                        if sse:
+                            yield b": heartbeat\n\n"
                     continue
+                idle = 0.0
                 try:
                     item = pending.result()
                 except StopAsyncIteration:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from argento.engine.resolve import TemplateRegistry
-from argento.errors import SpecError, SpecErrors
+from argento.errors import AlreadyExists, SpecError, SpecErrors
+from argento.names import GENERATE_NAME_KEEP, object_name_errors
 from argento.server.wire import type_name
 from argento.spec import Document, SourceMap, parse_resource
 from argento.store import Store
@@ -22,6 +24,11 @@ from argento.store.selectors import validate_labels
 
 API_VERSION = "argoproj.io/v1alpha1"
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+#: Kubernetes >= 1.31 retries a generated name that collides instead of answering 409: 8 attempts in all
+#: (``maxNameGenerationCreateAttempts``, k8s.io/apiserver/pkg/registry/generic/registry/store.go).
+GENERATE_NAME_ATTEMPTS = 8
+
+T = TypeVar("T")
 
 
 def _prefixed(exc: SpecError, key: str) -> SpecError:
@@ -114,6 +121,10 @@ def admit(
     validate_labels(meta.get("labels"), f"{key}.metadata.labels")
     if not meta.get("name") and not meta.get("generateName"):
         raise SpecError("metadata.name or metadata.generateName is required", path=f"{key}.metadata.name")
+    # The Kubernetes API server's ValidateObjectMeta: names become folders and URLs (argento.names).
+    name_errors = object_name_errors(meta, f"{key}.metadata")
+    if name_errors:
+        raise name_errors[0] if len(name_errors) == 1 else SpecErrors(name_errors)
     try:
         resource = parse_resource(raw)
     except SpecError as exc:
@@ -130,16 +141,48 @@ def _lint(raw: dict[str, Any], resource: Any, key: str, namespace: str, catalog:
 
     doc = Document(resource, raw, SourceMap(""))
     templates = catalog.documents(namespace) if catalog is not None else []
-    report = lint_documents([doc], templates=templates)
+    report = lint_documents([doc], templates=templates, linted_files=False)
     if report.errors:
         errors = [SpecError(p.message, path=f"{key}.{p.path}" if p.path else key) for p in report.errors]
         raise errors[0] if len(errors) == 1 else SpecErrors(errors)
 
 
+def random_suffix() -> str:
+    """Five characters of Kubernetes' ``generateName`` alphabet (``k8s.io/apimachinery/pkg/util/rand``)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(5))
+
+
+def generate_name(prefix: str) -> str:
+    """``SimpleNameGenerator.GenerateName``: at most 58 characters of the prefix, then 5 random ones."""
+    return prefix[:GENERATE_NAME_KEEP] + random_suffix()
+
+
+def is_generated(meta: dict[str, Any]) -> bool:
+    """Whether ``name`` was made from ``generateName`` (so a collision may be retried with another)."""
+    prefix = str(meta.get("generateName") or "")[:GENERATE_NAME_KEEP]
+    name = str(meta.get("name") or "")
+    return bool(prefix) and len(name) == len(prefix) + 5 and name.startswith(prefix)
+
+
+def create_named(meta: dict[str, Any], create: Callable[[], T], *, retry: bool = True) -> T:
+    """``create()``, and when it raises `AlreadyExists` for a name made from ``generateName``, again with a new
+    name (up to :data:`GENERATE_NAME_ATTEMPTS` in all), as the Kubernetes API server does; a name the user
+    chose (or ``retry=False``) is tried once."""
+    attempts = GENERATE_NAME_ATTEMPTS if retry and is_generated(meta) else 1
+    for attempt in range(attempts):
+        try:
+            return create()
+        except AlreadyExists:
+            if attempt == attempts - 1:
+                raise
+            meta["name"] = generate_name(str(meta["generateName"]))
+    raise AssertionError("unreachable")
+
+
 def stamp_metadata(meta: dict[str, Any]) -> None:
     """Server-set metadata: ``name`` from ``generateName``, ``uid``, ``creationTimestamp``."""
     if not meta.get("name"):
-        meta["name"] = str(meta["generateName"]) + "".join(secrets.choice(_ALPHABET) for _ in range(5))
+        meta["name"] = generate_name(str(meta["generateName"]))
     meta["uid"] = str(uuid.uuid4())
     meta["creationTimestamp"] = now_rfc3339()
     meta.pop("resourceVersion", None)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from argento.errors import ArgentoError, PayloadTooLarge, SpecError
 from argento.store import ListQuery
-from argento.store.selectors import parse_field_selector, parse_label_selector
+from argento.store.selectors import apply_name_filter, parse_field_selector, parse_label_selector
 
 #: Largest request body accepted (Argo Server's gRPC limit is 100 MiB; manifests are far smaller).
 MAX_BODY = 64 * 1024 * 1024
@@ -154,7 +154,9 @@ def list_query(request: Request, namespace: str | None) -> ListQuery:
     return ListQuery(
         namespace=namespace or None,
         labels=parse_label_selector(params.get("listOptions.labelSelector")),
-        fields=parse_field_selector(params.get("listOptions.fieldSelector")),
+        fields=apply_name_filter(
+            parse_field_selector(params.get("listOptions.fieldSelector")), params.get("nameFilter")
+        ),
         limit=query_int(request, "listOptions.limit"),
         continue_token=params.get("listOptions.continue") or "",
         name_prefix=params.get("namePrefix") or "",
@@ -168,7 +170,11 @@ def list_body(
     remaining: int | None = None,
     resource_version: str = "",
 ) -> dict[str, Any]:
-    """A Kubernetes list: ``{"metadata": {...}, "items": [...]}``."""
+    """A Kubernetes list: ``{"metadata": {...}, "items": [...]}``.
+
+    No items is ``[]``, where Argo's server writes ``null`` (a nil Go slice): a deliberate difference, since
+    ``null`` breaks the official Python SDK (``argo_workflows``) and older Hera (hera#720), and every client
+    that copes with ``null`` copes with ``[]`` (docs/conformance.md)."""
     meta: dict[str, Any] = {}
     if resource_version:
         meta["resourceVersion"] = resource_version

@@ -6,20 +6,19 @@ imports lazy so that declaring a service does not import the runtime (starlette,
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from argento import lazy
 
 _WHERE = {
-    "service": "decorators",
-    "api": "decorators",
-    "on_startup": "decorators",
-    "on_shutdown": "decorators",
-    "depends": "decorators",
-    "Context": "context",
-    "ServiceApp": "app",
-    "ServiceClient": "client",
-    "SyncHTTPClient": "client",
-    "AsyncHTTPClient": "client",
+    "service": ".decorators",
+    "api": ".decorators",
+    "on_startup": ".decorators",
+    "on_shutdown": ".decorators",
+    "depends": ".decorators",
+    "Context": ".context",
+    "ServiceApp": ".app",
+    "ServiceClient": ".client",
+    "SyncHTTPClient": ".client",
+    "AsyncHTTPClient": ".client",
 }
 
 __all__ = [
@@ -35,9 +34,4 @@ __all__ = [
     "service",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'argento.serving' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"argento.serving.{module}"), name)
+__getattr__, __dir__ = lazy.exports(__name__, _WHERE, globals())

@@ -2,8 +2,10 @@
 
 Per request the hot path does one dict lookup for the route, one pass over the headers, reads the body,
 runs the route's precompiled parser, admits the request against ``traffic.max_concurrency``, calls the user
-function (in a thread if it is sync, through the batcher if batchable) under ``traffic.timeout``, renders
-the result and updates precomputed metric children. Every error leaves as ``{"error", "detail"}``.
+function under ``traffic.timeout`` (``async def`` on the loop; a sync one inline on the loop while its measured
+cost is small, else in a worker thread — see :mod:`argento.serving.inline`; through the batcher if batchable),
+renders the result, updates precomputed metric children and buffers the access-log line
+(:mod:`argento.serving.access_log`). Every error leaves as ``{"error", "detail"}``.
 
 The concurrency slot of a request is released when its user code truly ends: a sync function that outlives
 its timeout keeps its slot (and its ``in_progress`` count) until the thread returns, so a hanging model turns
@@ -21,12 +23,17 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any
 
+from argento.hosts import HostCheck
+from argento.serving.access_log import AccessLog
+from argento.serving.blame import request_error, track
 from argento.serving.context import Context, RequestInfo, ResponseInfo
 from argento.serving.decorators import ServiceSpec, get_service_spec
 from argento.serving.dispatcher import BatchTimedOut
 from argento.serving.errors import (
+    Forbidden,
     GatewayTimeout,
     InternalError,
     InvalidInput,
@@ -38,6 +45,7 @@ from argento.serving.errors import (
     ServingError,
     TooManyRequests,
 )
+from argento.serving.inline import PROBE_WAIT, needs_own_thread, timed
 from argento.serving.io.base import JSON_CT
 from argento.serving.lifecycle import Lifecycle
 from argento.serving.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
@@ -48,7 +56,6 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 log = logging.getLogger("argento.serving")
-access_log = logging.getLogger("argento.serving.access")
 
 _perf = time.perf_counter
 
@@ -68,7 +75,8 @@ class ServiceApp:
     ``background_init`` (the runtime's default) answers ``/livez`` while ``__init__`` loads models and the
     startup hooks run; ``/readyz`` turns 200 only after both. Tests pass ``False`` so lifespan startup waits.
     ``dependency_urls`` (``{attribute: url}``, filled by the runtime) names the dependencies served by their own
-    processes; the others are in-process.
+    processes; the others are in-process. ``hosts`` (the runtime passes one) refuses requests whose ``Host`` the
+    service does not answer, against DNS rebinding (:mod:`argento.hosts`): one cached set lookup per request.
     """
 
     def __init__(
@@ -80,18 +88,22 @@ class ServiceApp:
         access_log: bool = True,
         background_init: bool = True,
         dependency_urls: Mapping[str, str] | None = None,
+        hosts: HostCheck | None = None,
     ) -> None:
         spec = get_service_spec(target)
         if spec is None:
             raise TypeError(f"{target!r} is not an @argento.service class")
         self.spec: ServiceSpec = spec
         self.version = version
+        self.hosts = hosts
         traffic = spec.traffic
         self.timeout = traffic.timeout
         self.max_body = traffic.max_body_size
         self.max_concurrency = traffic.max_concurrency or 1 << 30
         self.max_queue = traffic.max_queue
         self.access_log = access_log
+        #: The buffered access log (flushed periodically and at lifespan shutdown).
+        self.access = AccessLog()
         self.metrics = ServiceMetrics(spec.name, version, multiprocess_dir=metrics_dir)
         self.apis = [CompiledAPI(a) for a in spec.apis.values()]
         for api in self.apis:
@@ -129,6 +141,17 @@ class ServiceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
+            hosts = self.hosts
+            if hosts is not None:
+                for key, value in scope["headers"]:
+                    if key == b"host":
+                        if not hosts.allows(value):
+                            err = Forbidden(
+                                f"host {value.decode('latin-1')!r} is not answered by this service"
+                            )
+                            await self._send_error(send, err, self._new_id())
+                            return
+                        break
             handler = self._routes.get(scope["path"])
             if handler is None:
                 await self._send_error(send, RouteNotFound(f"no route {scope['path']}"), self._new_id())
@@ -167,6 +190,7 @@ class ServiceApp:
             rid = f"{self._id_prefix}{next(self._ids):06x}"
         ctx = None
         status = 200
+        value: Any = None
         try:
             if scope["method"] != "POST":
                 raise MethodNotAllowed(f"{api.route} accepts POST, not {scope['method']}")
@@ -174,13 +198,22 @@ class ServiceApp:
                 raise ServiceUnavailable(self.lifecycle.not_ready_reason())
             body = await self._read_body(receive, length)
             value = api.parse(body, content_type)
+            if api.tracks:
+                value = track(value)
             if api.wants_ctx:
                 ctx = Context(RequestInfo(scope, rid), ResponseInfo(), self.lifecycle.state)
             if api.is_stream:
                 await self._run_stream(api, value, ctx, send, rid)
                 api.metrics.record(200, _perf() - started)  # type: ignore[union-attr]
                 if self.access_log:
-                    self._log(scope, 200, started, rid)
+                    self.access.add(
+                        scope.get("client"),
+                        scope["method"],
+                        scope["path"],
+                        200,
+                        (_perf() - started) * 1000,
+                        rid,
+                    )
                 return
             result = await self._run(api, value, ctx)
             payload, ctype = api.render(result)
@@ -190,10 +223,14 @@ class ServiceApp:
         except ClientDisconnected:
             api.metrics.record(499, _perf() - started)  # type: ignore[union-attr]
             return
-        except Exception:
-            log.exception("API %s failed (request id %s)", api.name, rid)
-            err = InternalError(rid)
-            status, payload, ctype = 500, err.to_body(), JSON_CT
+        except Exception as exc:
+            bad = request_error(exc, value, api.params, rid)  # the request's fault? (`blame`)
+            if bad is not None:
+                status, payload, ctype = 400, bad.to_body(), JSON_CT
+            else:
+                log.exception("API %s failed (request id %s)", api.name, rid)
+                err = InternalError(rid)
+                status, payload, ctype = 500, err.to_body(), JSON_CT
         headers = [
             (b"content-type", ctype),
             (b"content-length", str(len(payload)).encode()),
@@ -206,9 +243,10 @@ class ServiceApp:
             headers.append((b"allow", b"POST"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-        api.metrics.record(status, _perf() - started)  # type: ignore[union-attr]
+        elapsed = _perf() - started
+        api.metrics.record(status, elapsed)  # type: ignore[union-attr]
         if self.access_log:
-            self._log(scope, status, started, rid)
+            self.access.add(scope.get("client"), scope["method"], scope["path"], status, elapsed * 1000, rid)
 
     async def _read_body(self, receive: Receive, length: bytes | None) -> bytes:
         limit = self.max_body
@@ -268,8 +306,37 @@ class ServiceApp:
                         return await api.call(value, ctx)
                 except TimeoutError:
                     raise GatewayTimeout(f"{api.name} did not finish within {self.timeout:g}s") from None
-            work: Any = self.executor.submit(api.call, value, ctx)
+            gate = api.gate
+            if gate.inline and not gate.verify:
+                begun = _perf()
+                try:
+                    result = api.call(value, ctx)
+                except BaseException as exc:
+                    if not needs_own_thread(exc):
+                        gate.ran_inline(_perf() - begun)
+                        raise
+                    gate.pin_to_threads("it needs a thread without a running event loop")
+                else:
+                    elapsed = _perf() - begun
+                    gate.ran_inline(elapsed)
+                    if elapsed > self.timeout:  # it blocked the loop: its client's deadline has passed anyway
+                        raise GatewayTimeout(f"{api.name} did not finish within {self.timeout:g}s")
+                    return result
+            work: Any
+            if gate.probe_due():
+                # Wait on the loop thread (its GIL released) for at most PROBE_WAIT: the call runs uncontended
+                # and its duration, measured in the thread, decides whether the API may run inline.
+                box = [0.0, 0.0, 0.0]
+                work = self.executor.submit(timed(api.call, box), value, ctx)
+                if wait_futures((work,), PROBE_WAIT).done:
+                    gate.probed(box[0], box[1], preempted=box[2] > 0)
+                else:
+                    gate.probed(None)
+            else:
+                work = self.executor.submit(api.call, value, ctx)
             try:
+                if work.done():
+                    return work.result()
                 async with asyncio.timeout(self.timeout):
                     return await asyncio.wrap_future(work)
             except TimeoutError:
@@ -314,7 +381,9 @@ class ServiceApp:
                 return
         self.inflight -= 1
 
-    async def _run_stream(self, api: CompiledAPI, value: Any, ctx: Context | None, send: Send, rid: str) -> None:
+    async def _run_stream(
+        self, api: CompiledAPI, value: Any, ctx: Context | None, send: Send, rid: str
+    ) -> None:
         """Admit a streaming API and hold its slot until the generator is exhausted or closed."""
         if self.inflight >= self.max_concurrency:
             await self._wait_for_slot()
@@ -364,27 +433,21 @@ class ServiceApp:
     def _new_id(self) -> str:
         return f"{self._id_prefix}{next(self._ids):06x}"
 
-    def _log(self, scope: Scope, status: int, started: float, rid: str) -> None:
-        client = scope.get("client")
-        access_log.info(
-            '%s "%s %s" %d %.2fms rid=%s',
-            client[0] if client else "-",
-            scope["method"],
-            scope["path"],
-            status,
-            (_perf() - started) * 1000,
-            rid,
-        )
-
-    async def _send(self, send: Send, status: int, body: bytes, ctype: bytes, extra: list[Any] | None = None) -> None:
+    async def _send(
+        self, send: Send, status: int, body: bytes, ctype: bytes, extra: list[Any] | None = None
+    ) -> None:
         headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
         if extra:
             headers.extend(extra)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _send_error(self, send: Send, exc: ServingError, rid: str, extra: list[Any] | None = None) -> None:
-        await self._send(send, exc.http_status, exc.to_body(), JSON_CT, [(b"x-request-id", rid.encode()), *(extra or [])])
+    async def _send_error(
+        self, send: Send, exc: ServingError, rid: str, extra: list[Any] | None = None
+    ) -> None:
+        await self._send(
+            send, exc.http_status, exc.to_body(), JSON_CT, [(b"x-request-id", rid.encode()), *(extra or [])]
+        )
 
     # ---- system routes ----------------------------------------------------------------------------------
 
@@ -402,8 +465,18 @@ class ServiceApp:
     async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not await self._get_only(scope, send):
             return
+        trouble = ""
+        # A served dependency crash-looping?
+        if self.lifecycle.error is None and self.lifecycle.dependency_urls:
+            from argento.serving.dependencies import dependency_trouble
+
+            trouble = dependency_trouble(self.lifecycle.dependency_urls)
         if self.lifecycle.error is not None:
-            await self._send_error(send, ServiceUnavailable(self.lifecycle.not_ready_reason()), self._new_id())
+            await self._send_error(
+                send, ServiceUnavailable(self.lifecycle.not_ready_reason()), self._new_id()
+            )
+        elif trouble:
+            await self._send_error(send, ServiceUnavailable(trouble), self._new_id())
         else:
             await self._send(send, 200, b'{"status":"healthy"}', JSON_CT)
 
@@ -413,7 +486,9 @@ class ServiceApp:
         if self.lifecycle.ready and not self.lifecycle.draining:
             await self._send(send, 200, b'{"status":"ready"}', JSON_CT)
         else:
-            await self._send_error(send, ServiceUnavailable(self.lifecycle.not_ready_reason()), self._new_id())
+            await self._send_error(
+                send, ServiceUnavailable(self.lifecycle.not_ready_reason()), self._new_id()
+            )
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._get_only(scope, send):

@@ -77,6 +77,8 @@ class APISpec:
     max_latency_ms: float = 60_000.0
     batch_dim: tuple[int, int] = (0, 0)
     doc: str = ""
+    #: Sync APIs: ``None`` runs short calls inline on the event loop (measured), ``True`` always, ``False`` never.
+    run_inline: bool | None = None
 
     @property
     def is_async(self) -> bool:
@@ -98,6 +100,7 @@ def api(
     max_batch_size: int = 100,
     max_latency_ms: float = 60_000,
     batch_dim: int | tuple[int, int] = 0,
+    run_inline: bool | None = None,
 ) -> Any:
     """Mark a method of a service class as an HTTP API (``POST /<route>``).
 
@@ -106,6 +109,10 @@ def api(
     keyed by parameter name). ``batchable=True`` routes requests through the adaptive batcher: the function
     receives a batch (rows concatenated along ``batch_dim``) of at most ``max_batch_size`` rows, and requests
     predicted to miss ``max_latency_ms`` are shed with 503.
+
+    A sync (``def``) API runs inline on the event loop while its measured calls are short (under a millisecond),
+    in a worker thread otherwise (:mod:`argento.serving.inline`); ``run_inline=False`` keeps it in threads (code
+    that may block on slow I/O), ``run_inline=True`` always runs it inline. ``async def`` APIs run on the loop.
     """
 
     def mark(fn: F) -> F:
@@ -122,6 +129,10 @@ def api(
         if max_latency_ms <= 0:
             raise ValueError("max_latency_ms must be positive")
         dims = batch_dim if isinstance(batch_dim, tuple) else (batch_dim, batch_dim)
+        if run_inline is not None and not isinstance(run_inline, bool):
+            raise TypeError(
+                f"API {api_name!r}: run_inline is True, False or None (decided from measurements)"
+            )
         spec = APISpec(
             func=fn,
             name=api_name,
@@ -133,9 +144,12 @@ def api(
             max_latency_ms=float(max_latency_ms),
             batch_dim=(int(dims[0]), int(dims[1])),
             doc=inspect.getdoc(fn) or "",
+            run_inline=run_inline,
         )
         if batchable and spec.is_stream:
             raise ValueError(f"API {api_name!r}: a streaming (generator) API cannot be batchable")
+        if run_inline is not None and (spec.is_async or spec.is_stream):
+            raise ValueError(f"API {api_name!r}: run_inline applies to sync, non-streaming APIs")
         setattr(fn, API_ATTR, spec)
         return fn
 

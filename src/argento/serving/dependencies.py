@@ -3,7 +3,10 @@
 ``argento serve module:Svc`` starts, before its workers, one ``argento serve module:Other --uds SOCKET`` child
 per dependency class (each child does the same for its own dependencies). The sockets live in a private
 temporary directory; the workers get ``{attribute: "unix:///…/x.sock"}`` and resolve each attribute to a
-:class:`RemoteService`. The supervising process restarts a child that dies (with a back-off) and, when it stops,
+:class:`RemoteService`. The supervising process restarts a child that dies — at once the first time, then with
+Kubernetes' crash-loop back-off (10 s doubling to 5 min, reset after 10 min of fine running; see
+:mod:`argento.backoff`), counting restarts and writing each child's state to ``status.json`` in the socket directory
+(the service's ``/healthz`` answers 503 with the last exit reason while a dependency is down) — and, when it stops,
 stops the children (SIGTERM, then SIGKILL) and removes the directory. A dependency declared with ``url=`` is
 already remote; one whose class cannot be imported by ``module:QualName`` stays in-process.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import inspect
+import json
 import logging
 import os
 import shutil
@@ -28,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from argento.backoff import BackoffPolicy, CrashLoop, exit_reason
 from argento.errors import ArgentoError
 from argento.procs import pid_alive
 from argento.serving.decorators import APISpec, get_service_spec
@@ -35,16 +40,14 @@ from argento.serving.io.hints import api_parameters
 from argento.serving.io.multipart import Multipart
 
 if TYPE_CHECKING:
-    from argento.serving.runtime import ServeOptions
+    from argento.serving.options import ServeOptions
 
 log = logging.getLogger("argento.serving")
 
 #: Seconds a dependency gets to answer ``/readyz`` 200 (models load there) before its parent gives up.
 READY_TIMEOUT = 60.0
-#: First and longest wait before restarting a dependency that died; the wait doubles while it keeps dying.
-BACKOFF_MIN, BACKOFF_MAX = 0.2, 5.0
-#: A dependency that ran this long before dying is restarted after BACKOFF_MIN again.
-STABLE_AFTER = 10.0
+#: The supervisor's state of every dependency process, in the socket directory (read by ``/healthz``).
+STATUS_FILE = "status.json"
 
 
 #: Socket directories are ``<tmp>/argento-deps-<pid of the supervising process>-<random>``.
@@ -54,7 +57,7 @@ DIR_PREFIX = "argento-deps-"
 def _remove_orphaned_directories() -> None:
     """Remove the socket directories of supervisors that died without cleaning up (SIGKILL)."""
     for path in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
-        pid = path.name[len(DIR_PREFIX):].split("-", 1)[0]
+        pid = path.name[len(DIR_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
@@ -107,7 +110,11 @@ class RemoteService:
 
             method: Callable[..., Any] = call
         else:
-            send = (self.to_async if api.is_async else self.to_sync).stream if api.is_stream else self.to_sync.call
+            send = (
+                (self.to_async if api.is_async else self.to_sync).stream
+                if api.is_stream
+                else self.to_sync.call
+            )
 
             def method(*args: Any, **kwargs: Any) -> Any:
                 values, named = shape(args, kwargs)
@@ -126,7 +133,9 @@ class RemoteService:
         return f"<RemoteService {self.url}>"
 
 
-def _call_shape(api: APISpec) -> Callable[[tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]]:
+def _call_shape(
+    api: APISpec,
+) -> Callable[[tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]]:
     """How an in-process call of ``api`` becomes a client call: bind the arguments to the function's signature,
     then send them by name (type-hint and ``Multipart`` APIs) or as the one input value (other descriptors)."""
     params, ctx_name, _ = api_parameters(api.func)
@@ -197,20 +206,40 @@ else:  # pragma: no cover - PR_SET_PDEATHSIG is Linux's
 class DependencyProcess:
     """One dependency served by ``argento serve TARGET --uds SOCKET``, a child of this process."""
 
-    def __init__(self, attrs: list[str], target: str, socket: Path, options: ServeOptions) -> None:
+    def __init__(
+        self,
+        attrs: list[str],
+        target: str,
+        socket: Path,
+        options: ServeOptions,
+        backoff: BackoffPolicy | None = None,
+    ) -> None:
         self.attrs = attrs
         self.target = target
         self.socket = socket
         self.command = [
-            sys.executable, "-m", "argento.cli.main", "serve", target, "--uds", str(socket),
-            "--working-dir", str(Path(options.working_dir).resolve()), "--version", options.version,
-            "--graceful-timeout", str(options.graceful_timeout), "--log-level", options.log_level,
+            sys.executable,
+            "-m",
+            "argento.cli.main",
+            "serve",
+            target,
+            "--uds",
+            str(socket),
+            "--working-dir",
+            str(Path(options.working_dir).resolve()),
+            "--version",
+            options.version,
+            "--graceful-timeout",
+            str(options.graceful_timeout),
+            "--log-level",
+            options.log_level,
             "--access-log" if options.access_log else "--no-access-log",
             *(["--reload"] if options.reload else []),  # edits reload the dependency too
         ]
         self.proc: subprocess.Popen[bytes] | None = None
-        self.started = 0.0
-        self.backoff = BACKOFF_MIN
+        self.crash = CrashLoop(backoff)
+        self.started = 0.0  # on the back-off clock
+        self.down = False  # it exited and waits for its restart
 
     @property
     def url(self) -> str:
@@ -227,7 +256,8 @@ class DependencyProcess:
     def start(self) -> None:
         # Its own session: a Ctrl-C of the terminal reaches only the parent, which drains before stopping it.
         self.proc = subprocess.Popen(self.command, start_new_session=True, preexec_fn=_PREEXEC)
-        self.started = time.monotonic()
+        self.started = self.crash.now()
+        self.down = False
 
     def exit_code(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
@@ -251,12 +281,23 @@ class DependencyProcess:
                     raise ArgentoError(f"dependency {self.label} was not ready within {READY_TIMEOUT:g}s")
                 time.sleep(0.05)
 
-    def next_backoff(self) -> float:
-        """Seconds to wait before restarting it: doubling while it keeps dying young."""
-        if time.monotonic() - self.started > STABLE_AFTER:
-            self.backoff = BACKOFF_MIN
-        delay, self.backoff = self.backoff, min(self.backoff * 2, BACKOFF_MAX)
-        return delay
+    def crashed(self, code: int | None) -> float:
+        """Record that it exited with ``code``; returns the wait before its restart (crash-loop back-off)."""
+        reason, exit_code, sig = exit_reason(code)
+        self.down = True
+        return self.crash.crashed(self.started, reason, exit_code=exit_code, signal=sig, pid=self.pid)
+
+    def to_status(self) -> dict[str, Any]:
+        """What ``status.json`` says of it (``restart_at``: wall-clock time, for readers in other processes)."""
+        out = {
+            "target": self.target,
+            "pid": self.pid,
+            "state": "backoff" if self.down else "running",
+            **self.crash.to_status(),
+        }
+        if self.down:
+            out["restart_at"] = time.time() + self.crash.remaining()
+        return out
 
     def terminate(self) -> None:
         if self.exit_code() is None and self.proc is not None:
@@ -282,12 +323,15 @@ class ServedDependencies:
     ``graceful_timeout`` (plus the 5 s the runtime grants its own workers) has passed.
     """
 
-    def __init__(self, cls: type, options: ServeOptions) -> None:
+    def __init__(self, cls: type, options: ServeOptions, *, backoff: BackoffPolicy | None = None) -> None:
         self.cls = cls
         self.options = options
+        self.backoff = backoff or BackoffPolicy()
         self.children: list[DependencyProcess] = []
         self.directory: Path | None = None
         self._stopping = threading.Event()
+        #: Completed supervision passes (tests wait for passes instead of sleeping to see that nothing happened).
+        self.passes = 0
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
 
@@ -301,7 +345,9 @@ class ServedDependencies:
         for attr, target in targets.items():  # one process per class, as in-process there is one instance
             by_target.setdefault(target, []).append(attr)
         for i, (target, attrs) in enumerate(by_target.items()):
-            self.children.append(DependencyProcess(attrs, target, self.directory / f"dep{i}.sock", self.options))
+            self.children.append(
+                DependencyProcess(attrs, target, self.directory / f"dep{i}.sock", self.options, self.backoff)
+            )
         try:
             for child in self.children:
                 child.start()
@@ -312,6 +358,7 @@ class ServedDependencies:
         except BaseException:
             self.stop()
             raise
+        self._write_status()
         self._watcher = threading.Thread(target=self._watch, name="argento-dependencies", daemon=True)
         self._watcher.start()
         return {attr: child.url for child in self.children for attr in child.attrs}
@@ -319,23 +366,56 @@ class ServedDependencies:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Each dependency's state (``running`` or ``backoff``), restarts and last exit, by attribute."""
+        return {attr: child.to_status() for child in self.children for attr in child.attrs}
+
+    def _write_status(self) -> None:
+        if self.directory is None:
+            return
+        tmp = self.directory / f".{STATUS_FILE}.tmp"
+        try:
+            tmp.write_text(json.dumps(self.status()))
+            tmp.replace(self.directory / STATUS_FILE)
+        except OSError as exc:  # the directory went away (stopping): nothing to report to
+            log.debug("cannot write the dependency status: %s", exc)
+
     def _watch(self) -> None:
-        """Restart each dependency that dies, after its back-off, until stopped."""
+        """Restart each dependency that dies, after its crash-loop back-off, until stopped."""
         while not self._stopping.wait(0.2):
             for child in self.children:
-                code = child.exit_code()
-                if code is None:
+                if not child.down:
+                    code = child.exit_code()
+                    if code is None:
+                        continue
+                    delay = child.crashed(code)
+                    log.warning(
+                        "dependency %s %s (pid %d); restart %d %s",
+                        child.label,
+                        child.crash.last["reason"],
+                        child.pid,
+                        child.crash.restarts,
+                        f"in {delay:g}s (back-off)" if delay else "now",
+                    )
+                    self._write_status()
+                if child.crash.waiting():
                     continue
-                delay = child.next_backoff()
-                log.warning("dependency %s exited with %s (pid %d); restarting in %.1fs", child.label, code, child.pid,
-                            delay)
-                if self._stopping.wait(delay):
-                    return
                 with self._lock:
                     if self._stopping.is_set():
                         return
-                    child.start()
+                    try:
+                        child.start()
+                    except OSError as exc:
+                        # It cannot even be spawned (no memory, no pids): back off as for a crash.
+                        delay = child.crash.crashed(child.crash.now(), f"could not start: {exc}")
+                        log.error(
+                            "dependency %s could not start: %s; next try in %gs", child.label, exc, delay
+                        )
+                        self._write_status()
+                        continue
                 log.info("dependency %s restarted (pid %d)", child.label, child.pid)
+                self._write_status()
+            self.passes += 1
 
     def stop(self) -> None:
         """Stop every dependency process (SIGTERM, then SIGKILL) and remove the socket directory."""
@@ -350,3 +430,25 @@ class ServedDependencies:
             child.wait_or_kill(deadline)
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def dependency_trouble(urls: dict[str, str]) -> str:
+    """Why a dependency served at ``urls`` (``unix://…`` of :class:`ServedDependencies`) is down, or ``""``.
+
+    Read from the supervisor's ``status.json`` (the service's ``/healthz`` reports it)."""
+    folders = {Path(url[len("unix://") :]).parent for url in urls.values() if url.startswith("unix://")}
+    problems = []
+    for folder in folders:
+        try:
+            states = json.loads((folder / STATUS_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        for attr, state in states.items():
+            if state.get("state") == "backoff":
+                last = state.get("last_exit") or {}
+                problems.append(
+                    f"dependency {attr!r} ({state.get('target')}) {last.get('reason', 'exited')}; "
+                    f"{state.get('restarts', 0)} restart(s), "
+                    f"next in {max(0.0, float(state.get('restart_at', 0)) - time.time()):.0f}s"
+                )
+    return "; ".join(problems)

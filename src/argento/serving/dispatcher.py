@@ -263,7 +263,12 @@ class Dispatcher:
         duration = loop.time() - started
         queue.finished(loop.time(), batch, duration)
         try:
-            if failure is not None:
+            if isinstance(failure, (ValueError, TypeError)) and len({id(p.request) for p in parts}) > 1:
+                # The model rejected a value (argento.serving.blame): run each request alone, so only the ones
+                # whose data it rejects fail, not every request that shared their batch.
+                failure = None
+                await self._isolate(parts)
+            elif failure is not None:
                 for p in parts:
                     self._fail(p.request, failure)
             else:
@@ -273,6 +278,18 @@ class Dispatcher:
             failure = None  # break the exception ↔ frame cycle (big batches would linger until a full GC)
         if self.on_batch is not None:
             self.on_batch(len({id(p.request) for p in parts}), rows, queue.cost.a, queue.cost.b)
+
+    async def _isolate(self, parts: list[Part]) -> None:
+        """Run each part of a failed batch as a batch of its own; fail only the parts that fail again."""
+        for p in parts:
+            if p.request.failed:
+                continue
+            try:
+                result = await self._call(self._codec.concat([p.value]))
+            except Exception as exc:
+                self._fail(p.request, exc)
+            else:
+                self._distribute([p], p.rows, result)
 
     def _distribute(self, parts: list[Part], rows: int, result: Any) -> None:
         axis = self.out_axis

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from argento.errors import ArgentoError, NotFound, SpecError, Unavailable
+from argento import errors
+from argento.errors import ArgentoError, NotFound, PermissionDenied, SpecError, Unavailable
 
 
 class ServingError(ArgentoError):
@@ -33,6 +34,14 @@ class InvalidInput(ServingError, SpecError):
     grpc_code = 3
 
 
+class BadRequest(ServingError, SpecError):
+    """The request is not valid HTTP (a deployment's own port parses requests itself)."""
+
+    code = "bad_request"
+    http_status = 400
+    grpc_code = 3
+
+
 class RouteNotFound(ServingError, NotFound):
     """No route at that path."""
 
@@ -40,7 +49,21 @@ class RouteNotFound(ServingError, NotFound):
     http_status = 404
 
 
-class MethodNotAllowed(ServingError):
+class Forbidden(ServingError, PermissionDenied):
+    """The request names a ``Host`` this service does not answer (DNS-rebinding defence)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class Unauthorized(ServingError, errors.Unauthenticated):
+    """No or a wrong token (a deployment's own port, in ``client`` auth mode)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class MethodNotAllowed(ServingError, errors.MethodNotAllowed):
     """The route exists but does not accept that HTTP method."""
 
     code = "method_not_allowed"
@@ -54,14 +77,14 @@ class RequestTimeout(ServingError):
     http_status = 408
 
 
-class PayloadTooLarge(ServingError):
+class PayloadTooLarge(ServingError, errors.PayloadTooLarge):
     """The request body is larger than ``traffic.max_body_size``."""
 
     code = "payload_too_large"
     http_status = 413
 
 
-class UnsupportedMediaType(ServingError):
+class UnsupportedMediaType(ServingError, errors.UnsupportedMediaType):
     """The body's media type cannot be read by the API's input descriptor."""
 
     code = "unsupported_media_type"
@@ -88,8 +111,16 @@ class DeadlineExceeded(ServiceUnavailable):
     code = "deadline_exceeded"
 
 
+class BadGateway(ServingError):
+    """The gateway's replica failed the request without an answer, and resending it was not safe."""
+
+    code = "bad_gateway"
+    http_status = 502
+
+
 class GatewayTimeout(ServingError):
-    """The API did not finish within ``traffic.timeout``; its concurrency slot stays held until it does."""
+    """The API did not finish within ``traffic.timeout`` (its concurrency slot stays held until it does), or a
+    deployment's replica did not answer within the deployment's timeout."""
 
     code = "timeout"
     http_status = 504
@@ -111,6 +142,8 @@ _BY_STATUS: dict[int, type[ServingError]] = {
     cls.http_status: cls
     for cls in (
         InvalidInput,
+        Unauthorized,
+        Forbidden,
         RouteNotFound,
         MethodNotAllowed,
         RequestTimeout,
@@ -118,6 +151,7 @@ _BY_STATUS: dict[int, type[ServingError]] = {
         UnsupportedMediaType,
         TooManyRequests,
         ServiceUnavailable,
+        BadGateway,
         GatewayTimeout,
     )
 }

@@ -5,7 +5,7 @@ tag), connect to the dependencies served by their own processes (waiting for the
 in-process dependencies and run their startup hooks, create the service instance (``__init__`` loads models),
 bind the APIs and start the batching dispatchers, run ``@on_startup`` hooks — then ready.
 Sync steps run in a thread so that the event loop keeps answering ``/livez`` meanwhile.
-Shutdown: mark draining (``/readyz`` 503), stop the dispatchers, run ``@on_shutdown`` hooks.
+Shutdown: mark draining (``/readyz`` 503), stop the dispatchers, run ``@on_shutdown`` hooks, flush the access log.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, Protocol
 
-from argento.serving.decorators import create_instance, get_service_spec
+from argento.serving.decorators import ServiceSpec, create_instance, get_service_spec
 
 if TYPE_CHECKING:
-    from argento.serving.app import ServiceApp
+    from argento.serving.access_log import AccessLog
     from argento.serving.dependencies import RemoteService
+    from argento.serving.routes import CompiledAPI
 
 log = logging.getLogger("argento.serving")
 
@@ -36,11 +38,21 @@ async def _call_hook(fn: Callable[[], Any]) -> None:
             await result
 
 
+class ServedApp(Protocol):
+    """What the lifecycle drives of :class:`argento.serving.app.ServiceApp` (which owns the lifecycle)."""
+
+    spec: ServiceSpec
+    apis: list[CompiledAPI]
+    executor: Executor
+    timeout: float
+    access: AccessLog
+
+
 class Lifecycle:
     """Readiness state of one :class:`~argento.serving.app.ServiceApp` and the code that moves it."""
 
     def __init__(
-        self, app: ServiceApp, *, background: bool = True, dependency_urls: Mapping[str, str] | None = None
+        self, app: ServedApp, *, background: bool = True, dependency_urls: Mapping[str, str] | None = None
     ) -> None:
         self.app = app
         self.background = background
@@ -95,8 +107,13 @@ class Lifecycle:
             await self.initialize()
         except Exception as exc:
             self.error = exc
-            log.error("service %s failed to start: %s: %s", self.app.spec.name, type(exc).__name__, exc,
-                      exc_info=True)
+            log.error(
+                "service %s failed to start: %s: %s",
+                self.app.spec.name,
+                type(exc).__name__,
+                exc,
+                exc_info=True,
+            )
             if self.on_failure is not None:
                 self.on_failure(exc)
 
@@ -161,3 +178,4 @@ class Lifecycle:
         for remote in self._remotes.values():
             await remote.aclose()
         self.app.executor.shutdown(wait=False, cancel_futures=True)
+        self.app.access.close()  # the requests drained before shutdown: their lines are all buffered

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from argento.serving.app import ServiceApp
+    from argento.serving.decorators import ServiceSpec
+    from argento.serving.routes import CompiledAPI
+
+
+class DocumentedApp(Protocol):
+    """What the document is made of, from :class:`argento.serving.app.ServiceApp` (which serves it)."""
+
+    spec: ServiceSpec
+    apis: list[CompiledAPI]
+    version: str
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -40,11 +50,16 @@ def _error_response(description: str) -> dict[str, Any]:
 
 
 def _system_path(summary: str, content_type: str = "application/json") -> dict[str, Any]:
-    return {"get": {"summary": summary, "tags": ["infrastructure"], "responses": {"200": {
-        "description": "OK", "content": {content_type: {"schema": {}}}}}}}
+    return {
+        "get": {
+            "summary": summary,
+            "tags": ["infrastructure"],
+            "responses": {"200": {"description": "OK", "content": {content_type: {"schema": {}}}}},
+        }
+    }
 
 
-def build_openapi(app: ServiceApp) -> dict[str, Any]:
+def build_openapi(app: DocumentedApp) -> dict[str, Any]:
     """The OpenAPI 3.0 document of a service."""
     spec = app.spec
     paths: dict[str, Any] = {}
@@ -54,7 +69,10 @@ def build_openapi(app: ServiceApp) -> dict[str, Any]:
             "summary": api.spec.doc.splitlines()[0] if api.spec.doc else api.name,
             "description": api.spec.doc,
             "tags": ["APIs"],
-            "requestBody": {"required": bool(api.params) or not api.hinted, "content": api.input.openapi_content()},
+            "requestBody": {
+                "required": bool(api.params) or not api.hinted,
+                "content": api.input.openapi_content(),
+            },
             "responses": {
                 "200": {"description": "OK", "content": api.output.openapi_content()},
                 **{code: _error_response(text) for code, text in _ERRORS.items()},
@@ -67,12 +85,14 @@ def build_openapi(app: ServiceApp) -> dict[str, Any]:
                 "max_latency_ms": api.spec.max_latency_ms,
             }
         paths[api.route] = {"post": operation}
-    paths.update({
-        "/livez": _system_path("Liveness"),
-        "/healthz": _system_path("Health"),
-        "/readyz": _system_path("Readiness: 200 once models loaded and startup hooks ran"),
-        "/metrics": _system_path("Prometheus metrics", "text/plain"),
-    })
+    paths.update(
+        {
+            "/livez": _system_path("Liveness"),
+            "/healthz": _system_path("Health"),
+            "/readyz": _system_path("Readiness: 200 once models loaded and startup hooks ran"),
+            "/metrics": _system_path("Prometheus metrics", "text/plain"),
+        }
+    )
     return {
         "openapi": "3.0.3",
         "info": {"title": spec.name, "version": app.version, "description": (spec.cls.__doc__ or "").strip()},
@@ -89,7 +109,7 @@ def build_openapi(app: ServiceApp) -> dict[str, Any]:
     }
 
 
-def openapi_document(app: ServiceApp) -> bytes:
+def openapi_document(app: DocumentedApp) -> bytes:
     """``build_openapi`` as JSON bytes."""
     return json.dumps(build_openapi(app), default=str).encode()
 

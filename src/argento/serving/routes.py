@@ -15,8 +15,10 @@ from typing import Any
 
 from argento.serving.decorators import APISpec
 from argento.serving.dispatcher import Dispatcher
+from argento.serving.inline import InlineGate
 from argento.serving.io.base import BatchCodec, IODescriptor, ItemCodec
 from argento.serving.io.hints import TypeHintInput, api_parameters, output_for
+from argento.serving.io.jsonlike import JSON
 from argento.serving.io.multipart import Multipart
 from argento.serving.metrics import BatchMetrics, EndpointMetrics
 
@@ -38,6 +40,8 @@ class CompiledAPI:
         self.wants_ctx = ctx_name is not None
         self.is_async = spec.is_async
         self.is_stream = spec.is_stream
+        #: Where a sync call runs (inline on the loop or in a thread); unused by async, streaming, batchable APIs.
+        self.gate = InlineGate(spec.name, spec.run_inline)
         # Input: a descriptor, or the type-hint schema (a JSON object keyed by parameter name).
         if spec.input is not None:
             self.input: IODescriptor = spec.input
@@ -48,6 +52,10 @@ class CompiledAPI:
             self.kwargs = True
             self.hinted = True
         self.params = [p.name for p in params]
+        #: A JSON object body reaches the API as a `blame.RequestObject` (to name the field a ValueError is about).
+        self.tracks = (
+            isinstance(self.input, JSON) and self.input.pydantic_model is None and not spec.batchable
+        )
         self.output: IODescriptor = spec.output or output_for(hints.get("return", typing.Any))
         self.parse = self.input.parse
         self.render = self.output.render
@@ -120,8 +128,8 @@ class CompiledAPI:
             item_mode=self.item_mode,
             out_axis=spec.batch_dim[1],
             on_batch=self.batch_metrics,
-            inline=None if self.is_async else self.method,
-            inline_below=INLINE_BATCH_BELOW,
+            inline=None if self.is_async or spec.run_inline is False else self.method,
+            inline_below=float("inf") if spec.run_inline else INLINE_BATCH_BELOW,
             timeout=timeout,
         )
         self.dispatcher.start()

@@ -11,6 +11,7 @@ their own ``argento serve`` processes, started here before any worker (:mod:`arg
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -23,12 +24,13 @@ import socket
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from argento.errors import ArgentoError, NotFound
 from argento.serving.decorators import get_service_spec
+from argento.serving.options import ServeOptions
 
 log = logging.getLogger("argento.serving")
 
@@ -36,28 +38,11 @@ log = logging.getLogger("argento.serving")
 _OPTIONS_ENV = "ARGENTO_SERVE_OPTIONS"
 
 
-@dataclass
-class ServeOptions:
-    """Everything ``argento serve`` takes."""
-
-    target: str
-    host: str = "127.0.0.1"
-    port: int = 3000
-    workers: int | None = None  # None: the service's own ``workers``
-    reload: bool = False
-    access_log: bool = True
-    version: str = "dev"
-    graceful_timeout: float = 30.0
-    log_level: str = "info"
-    working_dir: str = "."
-    metrics_dir: str | None = None
-    uds: str | None = None  # serve on this Unix domain socket instead of host:port
-    #: ``{attribute: "unix:///…"}`` of the dependencies served as their own processes (set by :func:`serve`).
-    dependency_urls: dict[str, str] = field(default_factory=dict)
-
-
 def load_service(target: str, working_dir: str | Path = ".") -> type:
     """Import ``module:Class`` (``module`` may be a dotted path, relative to ``working_dir``)."""
+    from argento.compat import activate
+
+    activate()  # `import bentoml` in the service resolves to the compatibility layer (unless BentoML is installed)
     module_name, _, attr = target.partition(":")
     root = str(Path(working_dir).resolve())
     if root not in sys.path:
@@ -65,12 +50,13 @@ def load_service(target: str, working_dir: str | Path = ".") -> type:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
             raise NotFound(
-                f"cannot import {module_name!r} from {root} (serve takes module:Service; bentos are served "
-                "through `argento deploy`)"
+                f"cannot import {module_name!r} from {root}: no such module (a bento? argento bentos list)"
             ) from None
-        raise
+        raise ArgentoError(import_failure(exc, Path(root))) from exc
+    except Exception as exc:  # the user's module raised (SyntaxError, ImportError, anything) while importing
+        raise ArgentoError(import_failure(exc, Path(root))) from exc
     if attr:
         obj = getattr(module, attr, None)
         if obj is None:
@@ -84,11 +70,45 @@ def load_service(target: str, working_dir: str | Path = ".") -> type:
     return found[0]
 
 
+def import_failure(exc: BaseException, root: Path) -> str:
+    """One line for an exception raised while importing the user's code: ``file:line: what``.
+
+    The place is the innermost frame in the user's files (under ``root``), or the file a ``SyntaxError`` names;
+    the traceback itself is for ``--debug``.
+    """
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        what = f"cannot import {exc.name!r}: {exc}"
+    elif isinstance(exc, ImportError):
+        what = str(exc)
+    elif isinstance(exc, SyntaxError):
+        what = f"{type(exc).__name__}: {exc.msg}"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError) and exc.filename:
+        place: tuple[str, int | None] | None = (exc.filename, exc.lineno)
+    else:
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        mine = [f for f in frames if Path(f.filename).resolve().is_relative_to(root.resolve())]
+        place = (mine[-1].filename, mine[-1].lineno) if mine else None
+    if place is None:
+        return what
+    file = Path(place[0])
+    with contextlib.suppress(ValueError):
+        file = file.resolve().relative_to(Path.cwd())
+    return f"{file}:{place[1]}: {what}" if place[1] else f"{file}: {what}"
+
+
 def build_app(options: ServeOptions) -> Any:
     """The ASGI app of one worker."""
+    from argento.config import Settings
+    from argento.hosts import HostCheck
     from argento.serving.app import ServiceApp
 
     cls = load_service(options.target, options.working_dir)
+    # On a Unix socket clients (the service client, dependencies) say `localhost`, which is always answered.
+    hosts = HostCheck("127.0.0.1" if options.uds else options.host, Settings.from_env().allowed_hosts)
     return ServiceApp(
         cls,
         version=options.version,
@@ -96,6 +116,7 @@ def build_app(options: ServeOptions) -> Any:
         access_log=options.access_log,
         background_init=True,
         dependency_urls=options.dependency_urls,
+        hosts=hosts,
     )
 
 
@@ -107,7 +128,11 @@ def _log_config(level: str) -> dict[str, Any]:
         "formatters": {"plain": {"format": fmt}, "access": {"format": "%(asctime)s %(message)s"}},
         "handlers": {
             "default": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+            "access": {
+                "class": "argento.serving.access_log.AccessLogHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stdout",
+            },
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
@@ -214,23 +239,41 @@ def _supervise(options: ServeOptions, workers: int) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("serving %s on %s with %d workers", options.target, _address(options), workers)
+    # One crash loop per worker slot (SPEC R7): a worker that keeps dying is restarted after 10 s, 20 s, …
+    # up to 5 min, as Kubernetes restarts a container, never in a tight loop.
+    from argento.backoff import CrashLoop, exit_reason
+
+    crashes = [CrashLoop() for _ in range(workers)]
+    started = [0.0] * workers
+    pending: set[int] = set()
     try:
-        procs.extend(start() for _ in range(workers))
-        failures = 0
+        for i in range(workers):
+            procs.append(start())
+            started[i] = crashes[i].now()
         while not stopping:
             time.sleep(0.2)
             for i, proc in enumerate(procs):
-                if proc.is_alive() or stopping:
+                if stopping:
+                    break
+                if i in pending:
+                    if not crashes[i].waiting():
+                        pending.discard(i)
+                        procs[i], started[i] = start(), crashes[i].now()
+                    continue
+                if proc.is_alive():
                     continue
                 from prometheus_client import multiprocess
 
                 multiprocess.mark_process_dead(proc.pid, metrics_dir)
-                if proc.exitcode == 1 and failures >= workers:  # start-up keeps failing: give up
-                    stop(signal.SIGTERM, None)
+                if proc.exitcode == 1 and sum(c.restarts for c in crashes) >= workers:
+                    stop(signal.SIGTERM, None)  # start-up keeps failing: give up
                     return 1
-                failures += 1
-                log.warning("worker %d exited with %s; restarting", proc.pid, proc.exitcode)
-                procs[i] = start()
+                reason = exit_reason(proc.exitcode)[0]
+                wait = crashes[i].crashed(started[i], reason)
+                log.warning(
+                    "worker %d %s; restarting%s", proc.pid, reason, f" in {wait:.0f} s" if wait else ""
+                )
+                pending.add(i)
         deadline = time.monotonic() + options.graceful_timeout + 5
         for proc in procs:
             proc.join(max(0.0, deadline - time.monotonic()))

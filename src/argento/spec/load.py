@@ -24,12 +24,14 @@ import yaml
 from pydantic import ValidationError
 
 from argento.errors import SpecError, SpecErrors
+from argento.spec.files import manifest_files
 from argento.spec.models import RESOURCE_KINDS, ObjectMeta, Resource, workflow_spec
+from argento.spec.models.base import FOLDED_FIELDS
 from argento.spec.models.workflow import API_VERSION, CronWorkflow
 from argento.spec.source_map import PathPart, SourceMap, format_path
 from argento.spec.validation_errors import errors_from_validation
+from argento.yamlsafe import check_aliases
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: Kubernetes' ``generateName`` alphabet (``k8s.io/apimachinery/pkg/util/rand``): no vowels, no confusables.
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -75,6 +77,8 @@ class Document:
     raw: dict[str, Any]
     source: SourceMap
     index: int = 0
+    #: field names that matched Argo's only case-insensitively: (model, as written, Argo's spelling)
+    folded: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -135,8 +139,11 @@ def _parse_raw(text: str, filename: str) -> tuple[list[tuple[Any, SourceMap]], S
             node = loader.get_node()
             if node is None:
                 continue
+            check_aliases(node, filename)  # before anything walks the expanded tree (alias bombs)
             data = loader.construct_document(node)
             docs.append((data, SourceMap.from_node(filename, node)))
+    except SpecError as exc:
+        return docs, exc
     except yaml.YAMLError as exc:
         # JSON that YAML cannot read (tabs, some escapes): fall back to the JSON parser, without positions.
         if not docs and text.lstrip().startswith(("{", "[")):
@@ -216,6 +223,8 @@ def _parse_one(raw: Any, source: SourceMap, index: int, default_kind: str | None
                 )
             )
         return
+    folded: list[tuple[str, str, str]] = []
+    token = FOLDED_FIELDS.set(folded)
     try:
         resource = _validate(raw, kind, api_version)
     except SpecErrors as exc:
@@ -223,6 +232,8 @@ def _parse_one(raw: Any, source: SourceMap, index: int, default_kind: str | None
             err.location = source.locate(err.path)
         scan.errors.extend(exc.errors)
         return
+    finally:
+        FOLDED_FIELDS.reset(token)
     spec_path: tuple[PathPart, ...] = (
         ("spec", "workflowSpec") if isinstance(resource, CronWorkflow) else ("spec",)
     )
@@ -230,7 +241,7 @@ def _parse_one(raw: Any, source: SourceMap, index: int, default_kind: str | None
     if name_errors:
         scan.errors.extend(name_errors)
         return
-    scan.documents.append(Document(resource, raw, source, index))
+    scan.documents.append(Document(resource, raw, source, index, tuple(dict.fromkeys(folded))))
 
 
 def _validate(raw: dict[str, Any], kind: Any, api_version: Any) -> Resource:
@@ -320,20 +331,6 @@ def scan_file(path: str | Path, *, default_kind: str | None = None) -> Scan:
 def load_file(path: str | Path, *, default_kind: str | None = None) -> list[Document]:
     """:func:`load_documents` of a file."""
     return load_documents(_read(Path(path)), filename=str(path), default_kind=default_kind)
-
-
-def manifest_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named on the command line, plus ``*.yaml``/``*.yml``/``*.json`` found under directories (sorted)."""
-    files: list[Path] = []
-    for entry in paths:
-        p = Path(entry)
-        if p.is_dir():
-            files.extend(
-                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in MANIFEST_SUFFIXES)
-            )
-        else:
-            files.append(p)
-    return files
 
 
 def load_paths(paths: Iterable[str | Path], *, default_kind: str | None = None) -> list[Document]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 
-WORKFLOW_FIELD_NAME_RE = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
+WORKFLOW_FIELD_NAME_RE = re.compile(
+    r"^[a-zA-Z0-9][-a-zA-Z0-9]*\Z"
+)  # \Z: Go's $ (Python's also matches before a final \n)
 WORKFLOW_FIELD_MAX_LENGTH = 128
-PARAM_OR_ARTIFACT_NAME_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+PARAM_OR_ARTIFACT_NAME_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 #: A value that is one ``{{…}}`` reference (Argo's ``isParameter``).
 PARAMETER_REF_RE = re.compile(r"{{[-a-zA-Z0-9]+(\.[-a-zA-Z0-9_]+)*}}")
-METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 MAX_OBJECT_NAME = 63
 MAX_CRON_WORKFLOW_NAME = 52
 
@@ -46,3 +48,30 @@ def param_name_errors(name: str) -> list[str]:
 def is_parameter(value: str) -> bool:
     """Whether ``value`` contains a ``{{…}}`` reference (so it is only known at run time)."""
     return PARAMETER_REF_RE.search(value) is not None
+
+
+#: A ``{{…}}`` tag with no tag inside it.
+_SIMPLE_TAG_RE = re.compile(r"{{[^{}]*}}")
+#: A simple tag that sits inside another tag (``{{steps.run-{{inputs.parameters.d}}.status}}``): it is followed
+#: by a closing ``}}`` before any opening ``{{``.
+NESTED_TAG_RE = re.compile(r"{{([^{}]+)}}(?=[^{]*}})")
+
+
+def skeleton(name: str) -> str:
+    """``name`` with every ``{{…}}`` replaced by ``x``: what Argo validates of a templated name.
+
+    Argo substitutes a template's inputs (with placeholders) before it checks step, task, argument and output
+    names (``validateTemplate`` → ``ProcessArgs``, then ``isValidStepName``), so ``run-{{inputs.parameters.d}}``
+    is judged by its literal parts ("skeleton") only; an unresolvable tag is reported on its own.
+    """
+    return _SIMPLE_TAG_RE.sub("x", name) if "{{" in name else name
+
+
+def flatten_nested(text: str) -> str:
+    """``text`` with every tag nested inside another tag replaced by ``x`` (see :func:`skeleton`)."""
+    while "{{" in text:
+        flat = NESTED_TAG_RE.sub("x", text)
+        if flat == text:
+            break
+        text = flat
+    return text

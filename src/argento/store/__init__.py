@@ -10,6 +10,9 @@ Both backends (:class:`SqlStore` on SQLite or PostgreSQL, :class:`MemoryStore` f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from argento import lazy
 from argento.config import Settings
 from argento.store.base import (
     KINDS,
@@ -23,8 +26,17 @@ from argento.store.base import (
     TokenRepo,
     WorkflowRepo,
 )
-from argento.store.memory import MemoryStore
-from argento.store.sql import SqlStore, database_url
+
+if TYPE_CHECKING:
+    from argento.store.memory import MemoryStore
+    from argento.store.sql import SqlStore, database_url
+
+#: imported on first use: a light submodule (``argento.store.selectors``, say) must not load SQLAlchemy
+_LAZY = {
+    "MemoryStore": "argento.store.memory",
+    "SqlStore": "argento.store.sql",
+    "database_url": "argento.store.sql",
+}
 
 __all__ = [
     "KINDS",
@@ -47,5 +59,11 @@ __all__ = [
 def open_store(settings: Settings) -> Store:
     """The store the settings name: ``memory://`` for an in-memory fake, else a SQL database."""
     if settings.database_url == "memory://":
+        from argento.store.memory import MemoryStore
+
         return MemoryStore()
+    from argento.store.sql import SqlStore, database_url
+
     return SqlStore(database_url(settings))
+
+__getattr__, __dir__ = lazy.exports(__name__, _LAZY, globals())

@@ -66,14 +66,19 @@ class TokenRecord:
 
 
 def encode_continue(offset: int) -> str:
-    """The opaque ``continue`` token of the page starting at ``offset``."""
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+    """The ``continue`` token of the page starting at ``offset``: the offset itself, as Argo's archive writes
+    it (``persist/sqldb``: ``strconv.Itoa(offset + limit)``); clients treat it as opaque."""
+    return str(offset)
 
 
 def decode_continue(token: str) -> int:
-    """Offset of a ``continue`` token; a malformed token is a 400 naming ``listOptions.continue``."""
+    """Offset of a ``continue`` token; a malformed token is a 400 naming ``listOptions.continue``.
+
+    Tokens of earlier releases (base64 JSON ``{"offset": N}``) are still read."""
     if not token:
         return 0
+    if token.isascii() and token.isdigit():
+        return int(token)
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         offset = json.loads(raw)["offset"]
@@ -142,10 +147,24 @@ class WorkflowRepo(Protocol):
     def get_by_uid(self, uid: str) -> Resource: ...
     def list(self, query: ListQuery, *, with_nodes: bool = False) -> Page: ...
     def update(self, workflow: Resource) -> Resource: ...
+    def finish(self, workflow: Resource, archived: Resource) -> Resource:
+        """`update` a completed workflow (with its nodes) and archive ``archived`` — the same workflow as the
+        archive keeps it (Argo labels that copy ``Persisted``, the live one ``Archived``), given the new
+        resource version — in one transaction: a crash between the two would leave a completed workflow that
+        is never archived."""
+        ...
+
     def delete(self, namespace: str, name: str) -> None: ...
     def save_node(self, uid: str, node: dict[str, Any]) -> None: ...
     def replace_nodes(self, uid: str, nodes: dict[str, Any]) -> None: ...
     def get_nodes(self, uid: str) -> dict[str, Any]: ...
+    def page_nodes(
+        self, namespace: str, name: str, after: str, limit: int
+    ) -> tuple[str, list[tuple[str, dict[str, Any]]], bool]:
+        """The workflow's UID, its first ``limit`` nodes with an ID after ``after`` (ascending) as
+        ``(id, node)``, and whether more follow."""
+        ...
+
     def unfinished(self) -> list[Resource]: ...
     def count_by_phase(self) -> dict[tuple[str, str], int]: ...
     def record_log(self, uid: str, pod_name: str, container: str, path: str) -> None: ...

@@ -67,8 +67,9 @@ def _select(items: list[Resource], query: ListQuery) -> list[Resource]:
 class MemoryWorkflows:
     """Workflows and nodes in dicts."""
 
-    def __init__(self, versions: _Versions) -> None:
+    def __init__(self, versions: _Versions, archive: MemoryArchive) -> None:
         self._versions = versions
+        self._archive = archive
         self._rows: dict[str, Resource] = {}  # uid -> workflow without nodes
         self._nodes: dict[str, dict[str, Any]] = {}
         self._logs: dict[str, dict[tuple[str, str], str]] = {}
@@ -121,6 +122,12 @@ class MemoryWorkflows:
         self._rows[meta["uid"]] = _copy(split_nodes(workflow)[0])
         return workflow
 
+    def finish(self, workflow: Resource, archived: Resource) -> Resource:
+        self.update(workflow)
+        archived["metadata"]["resourceVersion"] = workflow["metadata"]["resourceVersion"]
+        self._archive.archive(archived)
+        return workflow
+
     def delete(self, namespace: str, name: str) -> None:
         uid = self._uid(namespace, name)
         del self._rows[uid]
@@ -135,6 +142,14 @@ class MemoryWorkflows:
 
     def get_nodes(self, uid: str) -> dict[str, Any]:
         return _copy(dict(sorted(self._nodes.get(uid, {}).items())))
+
+    def page_nodes(
+        self, namespace: str, name: str, after: str, limit: int
+    ) -> tuple[str, list[tuple[str, dict[str, Any]]], bool]:
+        uid = self._uid(namespace, name)
+        ids = sorted(nid for nid in self._nodes.get(uid, {}) if nid > after)
+        nodes = self._nodes.get(uid, {})
+        return uid, [(nid, _copy(nodes[nid])) for nid in ids[:limit]], len(ids) > limit
 
     def unfinished(self) -> list[Resource]:
         rows = [
@@ -309,9 +324,9 @@ class MemoryStore:
 
     def __init__(self) -> None:
         versions = _Versions()
-        self.workflows = MemoryWorkflows(versions)
-        self.resources = MemoryResources(versions)
         self.archive = MemoryArchive()
+        self.workflows = MemoryWorkflows(versions, self.archive)
+        self.resources = MemoryResources(versions)
         self.memo = MemoryMemo()
         self.tokens = MemoryTokens()
 

@@ -1,8 +1,12 @@
 """Kubernetes label and field selectors (``listOptions.labelSelector`` / ``listOptions.fieldSelector``).
 
-Label selectors: ``k=v``, ``k==v``, ``k!=v``, ``k in (a,b)``, ``k notin (a,b)``, ``k`` (exists) and ``!k``,
-joined by commas. Field selectors: ``path=v``, ``path==v``, ``path!=v`` over ``metadata.name``,
-``metadata.namespace``, ``metadata.uid`` and ``status.phase``. Malformed selectors raise
+Label selectors: ``k=v``, ``k==v``, ``k!=v``, ``k in (a,b)``, ``k notin (a,b)``, ``k`` (exists), ``!k``,
+and ``k>N`` / ``k<N`` (integer comparisons, as Kubernetes' ``labels.Parse``), joined by commas. Field
+selectors: ``path=v``, ``path==v``, ``path!=v`` over ``metadata.name``, ``metadata.namespace``,
+``metadata.uid`` and ``status.phase``, plus Argo Server's ``spec.startedAt>T`` / ``spec.startedAt<T``
+(``server/utils/list_options.go:BuildListOptions``; matched against ``status.startedAt``). Argo's
+``nameFilter`` (``Exact``, ``Contains``, ``Prefix``, ``NotEquals``) turns a ``metadata.name`` requirement into
+the matching operator (:func:`apply_name_filter`). Malformed selectors raise
 :class:`~argento.errors.SpecError` naming the list option.
 """
 
@@ -23,8 +27,14 @@ _VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _SET = re.compile(r"^(!?)\s*([^\s!=()]+)\s+(in|notin)\s*\((.*)\)$")
 _CMP = re.compile(r"^([^\s!=()]+)\s*(==|=|!=)\s*(.*)$")
 _EXISTS = re.compile(r"^(!?)\s*([^\s!=()]+)$")
+_ORDER = re.compile(r"^([^\s!=()<>]+)\s*([<>])\s*(.*)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
 
 FIELDS = ("metadata.name", "metadata.namespace", "metadata.uid", "status.phase")
+#: Argo Server's time bounds on when a workflow started (``>``/``<`` only).
+STARTED_AT = "spec.startedAt"
+#: Argo's ``nameFilter`` values and the operator each gives ``metadata.name=X``.
+NAME_FILTERS = {"Exact": "=", "Contains": "contains", "Prefix": "prefix", "NotEquals": "!="}
 
 
 @dataclass(frozen=True)
@@ -44,21 +54,35 @@ class Requirement:
             return not present
         if self.op in ("=", "in"):
             return present and value in self.values
+        if self.op in (">", "<"):
+            if value is None or not _INT.match(value):
+                return False
+            return int(value) > int(self.values[0]) if self.op == ">" else int(value) < int(self.values[0])
         # Kubernetes: `!=` and `notin` also match objects that do not have the label.
         return not present or value not in self.values
 
 
 @dataclass(frozen=True)
 class FieldRequirement:
-    """One field requirement: ``field`` is one of :data:`FIELDS`, ``op`` is ``=`` or ``!=``."""
+    """One field requirement: ``field`` is one of :data:`FIELDS` with ``op`` ``=``, ``!=``, ``contains`` or
+    ``prefix``; or :data:`STARTED_AT` with ``>`` or ``<`` and an RFC 3339 UTC ``value``."""
 
     field: str
     op: str
     value: str
 
     def matches(self, resource: Mapping[str, Any]) -> bool:
+        if self.field == STARTED_AT:
+            started = str((resource.get("status") or {}).get("startedAt") or "")
+            if not started:
+                return False
+            return started > self.value if self.op == ">" else started < self.value
         section, _, key = self.field.partition(".")
         actual = str(((resource.get(section) or {}).get(key)) or "")
+        if self.op == "contains":
+            return self.value in actual
+        if self.op == "prefix":
+            return actual.startswith(self.value)
         return (actual == self.value) == (self.op == "=")
 
 
@@ -115,6 +139,16 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
             _check_value(value, text)
             out.append(Requirement(key, "!=" if op == "!=" else "=", (value,)))
             continue
+        m = _ORDER.match(part)
+        if m:
+            key, op, value = m.group(1), m.group(2), m.group(3).strip()
+            _check_key(key, text)
+            if not _INT.match(value):
+                raise SpecError(
+                    f"for '{op}' operator, the value must be an integer in selector {text!r}", path=LABEL_PATH
+                )
+            out.append(Requirement(key, op, (value,)))
+            continue
         m = _EXISTS.match(part)
         if m:
             _check_key(m.group(2), text)
@@ -130,6 +164,10 @@ def parse_field_selector(text: str | None) -> list[FieldRequirement]:
         return []
     out: list[FieldRequirement] = []
     for part in _split(text):
+        if part.startswith(STARTED_AT) and part[len(STARTED_AT) : len(STARTED_AT) + 1] in ("<", ">"):
+            op, value = part[len(STARTED_AT)], part[len(STARTED_AT) + 1 :].strip()
+            out.append(FieldRequirement(STARTED_AT, op, _rfc3339(value)))
+            continue
         m = _CMP.match(part)
         if not m:
             raise SpecError(f"invalid field selector requirement {part!r}", path=FIELD_PATH)
@@ -140,6 +178,35 @@ def parse_field_selector(text: str | None) -> list[FieldRequirement]:
             )
         out.append(FieldRequirement(field, "!=" if op == "!=" else "=", value))
     return out
+
+
+def _rfc3339(value: str) -> str:
+    """``value`` (RFC 3339) as the store writes timestamps (UTC, second precision, ``Z``)."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SpecError(f"invalid time {value!r} for {STARTED_AT} (want RFC 3339)", path=FIELD_PATH) from None
+    if moment.tzinfo is None:
+        raise SpecError(f"invalid time {value!r} for {STARTED_AT} (want RFC 3339)", path=FIELD_PATH)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def apply_name_filter(requirements: list[FieldRequirement], name_filter: str | None) -> list[FieldRequirement]:
+    """Argo's ``nameFilter`` applied to the ``metadata.name=X`` requirements (``!=`` keeps precedence)."""
+    if not name_filter:
+        return requirements
+    op = NAME_FILTERS.get(name_filter)
+    if op is None:
+        raise SpecError(
+            f"nameFilter {name_filter!r} is not supported (use one of {', '.join(NAME_FILTERS)})",
+            path="nameFilter",
+        )
+    return [
+        FieldRequirement(r.field, op, r.value) if r.field == "metadata.name" and r.op == "=" else r
+        for r in requirements
+    ]
 
 
 def matches_labels(requirements: list[Requirement], labels: Mapping[str, str] | None) -> bool:

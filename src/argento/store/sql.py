@@ -1,6 +1,7 @@
 """The SQL store: SQLite (WAL, the default) or PostgreSQL, through SQLAlchemy Core.
 
-Every write is its own short transaction. All calls are synchronous: the server calls them on its event loop
+Every write is its own short transaction (on PostgreSQL, a workflow's writes are one statement each,
+`argento.store.sql_pg`). All calls are synchronous: the server calls them on its event loop
 thread, which is what makes "commit, then act" hold for node transitions (a commit on SQLite in WAL mode
 with ``synchronous=NORMAL`` survives a killed process, only an OS crash could lose it).
 """
@@ -8,18 +9,16 @@ with ``synchronous=NORMAL`` survives a killed process, only an OS crash could lo
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
+import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from argento.config import Settings
-from argento.errors import AlreadyExists, Conflict, NotFound, SpecError, Unavailable
+from argento.errors import AlreadyExists, Conflict, NotFound, Unavailable
 from argento.store import schema
 from argento.store.base import (
     Resource,
@@ -30,7 +29,10 @@ from argento.store.base import (
     split_token,
 )
 from argento.store.migrations import migrate
+from argento.store.reserve import Reserve
 from argento.store.selectors import Requirement, matches_labels
+from argento.store.sql_base import SqlBase, upsert
+from argento.store.sql_workflows import SqlArchive, SqlWorkflows
 
 
 def database_url(settings: Settings) -> str:
@@ -42,12 +44,27 @@ def database_url(settings: Settings) -> str:
     return url
 
 
+def private_file(path: Path) -> None:
+    """Create the SQLite file mode 0600 (its folder 0700 if new) before SQLite does with the umask's 0644:
+    the database holds every workflow, log index and token hash. SQLite gives its ``-wal``/``-shm`` files
+    the database file's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            with contextlib.suppress(OSError):  # made by an older version (or by sqlite3 itself)
+                os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine with the pragmas a crash-safe SQLite needs (WAL, foreign keys, a busy timeout)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = sa.engine.make_url(url).database  # None for "sqlite://", the in-memory database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @sa.event.listens_for(engine, "connect")
@@ -61,61 +78,42 @@ def create_engine(url: str) -> sa.Engine:
 
         return engine
     try:
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = sa.create_engine(url, pool_size=5, max_overflow=5)
     except (ImportError, sa.exc.ArgumentError) as exc:
         raise Unavailable(f"cannot use database {url.split('@')[-1]!r}: {exc}") from exc
+    _ping_when_idle(engine)
+    return engine
 
 
-@functools.lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
-    # Built once: SQLAlchemy does not cache the compiled form of ON CONFLICT clauses built per call, and
-    # compiling costs ~1 ms, ten times the commit itself.
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
+#: A pooled connection unused for longer than this is pinged before it is handed out again.
+IDLE_PING_SECONDS = 1.0
 
 
-def upsert(conn: sa.Connection, table: sa.Table, values: dict[str, Any], keys: list[str]) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE, in the dialect's own syntax."""
-    columns = tuple(k for k in values if k not in keys)
-    conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys), columns), values)
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """``pool_pre_ping``, for connections that sat idle: a server restart or an idle timeout drops those,
+    and the ping replaces them unnoticed. A connection in steady use is not pinged — a ping is one network
+    round trip, and each of a workflow's 7 transactions was paying one (issue 18 goal 4). A connection lost
+    between two uses less than a second apart fails its statement: the store raises `Unavailable`, the pool
+    drops that connection, and the server retries the write (``argento.server.manager``)."""
 
-
-class SqlBase:
-    """Shared plumbing: transactions that turn driver errors into Argento errors, resource versions."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    @contextlib.contextmanager
-    def tx(self) -> Iterator[sa.Connection]:
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        last = record.info.get("argento_used")
+        record.info["argento_used"] = time.monotonic()
+        if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+            return
         try:
-            with self.engine.begin() as conn:
-                yield conn
-        except sa.exc.DataError as exc:
-            raise SpecError(f"value not storable: {str(exc.orig).splitlines()[0]}") from None
-        except sa.exc.OperationalError as exc:
-            raise Unavailable(f"database unavailable: {str(exc.orig).splitlines()[0]}") from None
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            if not dbapi_conn.autocommit:
+                dbapi_conn.rollback()
+        except Exception as exc:  # the driver's error: the pool replaces the connection
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except sa.exc.OperationalError as exc:
-            raise Unavailable(f"database unavailable: {str(exc.orig).splitlines()[0]}") from None
-
-    @staticmethod
-    def next_version(conn: sa.Connection) -> int:
-        return int(conn.execute(_NEXT_VERSION).scalar_one())
-
-
-_SEQ = schema.sequences
-_NEXT_VERSION = (
-    sa.update(_SEQ)
-    .where(_SEQ.c.name == "resource_version")
-    .values(value=_SEQ.c.value + 1)
-    .returning(_SEQ.c.value)
-)
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["argento_used"] = time.monotonic()
 
 
 _PLURAL = {
@@ -315,15 +313,19 @@ class SqlStore:
     """The store on one database."""
 
     def __init__(self, url: str) -> None:
-        from argento.store.sql_workflows import SqlArchive, SqlWorkflows
-
         self.url = url
         self.engine = create_engine(url)
         try:
             self.version = migrate(self.engine)
         except sa.exc.OperationalError as exc:
             raise Unavailable(f"database unavailable: {str(exc.orig).splitlines()[0]}") from None
-        self.workflows = SqlWorkflows(self.engine)
+        self.workflows: SqlWorkflows
+        if self.engine.dialect.name == "postgresql":  # a workflow's writes, one statement each
+            from argento.store.sql_pg import PgWorkflows
+
+            self.workflows = PgWorkflows(self.engine)
+        else:
+            self.workflows = SqlWorkflows(self.engine)
         self.resources = SqlResources(self.engine)
         self.archive = SqlArchive(self.engine)
         self.memo = SqlMemo(self.engine)
@@ -332,6 +334,28 @@ class SqlStore:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def release_reserve(self) -> bool:
+        """Give the disk reserve back for the writes that follow (`argento.store.reserve`); False: none held."""
+        reserve = self.workflows.reserve
+        return reserve is not None and reserve.release()
+
+    def keep_reserve(self, size: int) -> Reserve | None:
+        """Hold ``size`` bytes (at most an eighth of the file system) next to a SQLite database, to be given
+        up (`release_reserve`) to record state on a full disk (`argento.store.reserve`); None for other
+        databases. Taken back by the first write that finds room for it again."""
+        path = self.engine.url.database if self.dialect == "sqlite" else None
+        if not path or path == ":memory:" or size <= 0:
+            return None
+        target = Path(path)
+        with contextlib.suppress(OSError):
+            stats = os.statvfs(target.parent)
+            size = min(size, stats.f_blocks * stats.f_frsize // 8)
+        reserve = Reserve(target.with_name(target.name + ".reserve"), size)
+        reserve.restore(force=True)
+        for repo in (self.workflows, self.resources, self.archive, self.memo, self.tokens):
+            repo.reserve = reserve
+        return reserve
 
     def close(self) -> None:
         self.engine.dispose()

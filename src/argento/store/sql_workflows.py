@@ -22,8 +22,8 @@ from argento.store.base import (
     join_nodes,
     split_nodes,
 )
-from argento.store.selectors import FieldRequirement, Requirement
-from argento.store.sql import SqlBase, upsert
+from argento.store.selectors import STARTED_AT, FieldRequirement, Requirement
+from argento.store.sql_base import SqlBase, upsert
 
 _W = schema.workflows
 _A = schema.archived_workflows
@@ -48,17 +48,32 @@ def label_clause(labels_table: sa.Table, owner_uid: sa.ColumnElement[Any], req: 
     if req.op in ("exists", "!exists"):
         clause = sa.exists(base)
         return clause if req.op == "exists" else ~clause
+    if req.op in (">", "<"):
+        # Kubernetes compares as integers; a value that is not one never matches.
+        number = sa.case(
+            (lab.c.value.regexp_match("^[-+]?[0-9]+$"), sa.cast(lab.c.value, sa.BigInteger)), else_=None
+        )
+        bound = int(req.values[0])
+        return sa.exists(base.where(number > bound if req.op == ">" else number < bound))
     clause = sa.exists(base.where(lab.c.value.in_(req.values)))
     return clause if req.op in ("=", "in") else ~clause
 
 
 def field_clause(table: sa.Table, req: FieldRequirement) -> Any:
+    if req.field == STARTED_AT:
+        # The live table keeps no start time: a workflow starts when it is created (Running at once).
+        column = table.c.started_at if "started_at" in table.c else table.c.created_at
+        return column > req.value if req.op == ">" else column < req.value
     column = {
         "metadata.name": table.c.name,
         "metadata.namespace": table.c.namespace,
         "metadata.uid": table.c.uid,
         "status.phase": table.c.phase,
     }[req.field]
+    if req.op == "contains":
+        return column.contains(req.value, autoescape=True)
+    if req.op == "prefix":
+        return column.startswith(req.value, autoescape=True)
     return column == req.value if req.op == "=" else column != req.value
 
 
@@ -73,6 +88,55 @@ def _paged(conn: sa.Connection, stmt: sa.Select[Any], query: ListQuery) -> tuple
         more = len(rows) > query.limit
         return rows[: query.limit], encode_continue(offset + query.limit) if more else ""
     return conn.execute(stmt.offset(offset) if offset else stmt).all(), ""
+
+
+def _update(conn: sa.Connection, workflow: Resource) -> None:
+    meta = workflow["metadata"]
+    slim, _ = split_nodes(workflow)
+    status = workflow.get("status") or {}
+    meta["resourceVersion"] = str(SqlBase.next_version(conn))
+    result = conn.execute(
+        _UPDATE_W,
+        {
+            "b_uid": meta["uid"],
+            "phase": status.get("phase") or "",
+            "finished_at": status.get("finishedAt"),
+            "resource_version": int(meta["resourceVersion"]),
+            "resource": slim,
+        },
+    )
+    if result.rowcount == 0:
+        raise NotFound(f'workflows.argoproj.io "{meta["name"]}" not found')
+    conn.execute(_DELETE_LABELS, {"b_uid": meta["uid"]})
+    labels = _labels(workflow)
+    if labels:
+        conn.execute(_INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()])
+
+
+def archive_columns(workflow: Resource) -> dict[str, Any]:
+    """The columns of an archived workflow's row, but its JSON (both stores use them)."""
+    meta = workflow["metadata"]
+    status = workflow.get("status") or {}
+    return {
+        "uid": meta["uid"],
+        "namespace": meta.get("namespace", ""),
+        "name": meta["name"],
+        "phase": status.get("phase") or "",
+        "created_at": meta.get("creationTimestamp") or "",
+        "started_at": status.get("startedAt"),
+        "finished_at": status.get("finishedAt"),
+    }
+
+
+def _archive(conn: sa.Connection, workflow: Resource) -> None:
+    meta = workflow["metadata"]
+    conn.execute(_DELETE_ARCHIVED_LABELS, {"b_uid": meta["uid"]})
+    upsert(conn, _A, {**archive_columns(workflow), "resource": workflow}, ["uid"])
+    labels = _labels(workflow)
+    if labels:
+        conn.execute(
+            _INSERT_ARCHIVED_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
+        )
 
 
 class SqlWorkflows(SqlBase):
@@ -159,29 +223,15 @@ class SqlWorkflows(SqlBase):
         return Page([join_nodes(dict(r[1]), nodes.get(r[0], {})) for r in rows], token)
 
     def update(self, workflow: Resource) -> Resource:
-        meta = workflow["metadata"]
-        slim, _ = split_nodes(workflow)
-        status = workflow.get("status") or {}
         with self.tx() as conn:
-            meta["resourceVersion"] = str(self.next_version(conn))
-            result = conn.execute(
-                _UPDATE_W,
-                {
-                    "b_uid": meta["uid"],
-                    "phase": status.get("phase") or "",
-                    "finished_at": status.get("finishedAt"),
-                    "resource_version": int(meta["resourceVersion"]),
-                    "resource": slim,
-                },
-            )
-            if result.rowcount == 0:
-                raise NotFound(f'workflows.argoproj.io "{meta["name"]}" not found')
-            conn.execute(_DELETE_LABELS, {"b_uid": meta["uid"]})
-            labels = _labels(workflow)
-            if labels:
-                conn.execute(
-                    _INSERT_LABEL, [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()]
-                )
+            _update(conn, workflow)
+        return workflow
+
+    def finish(self, workflow: Resource, archived: Resource) -> Resource:
+        with self.tx() as conn:
+            _update(conn, workflow)
+            archived["metadata"]["resourceVersion"] = workflow["metadata"]["resourceVersion"]
+            _archive(conn, archived)
         return workflow
 
     def delete(self, namespace: str, name: str) -> None:
@@ -220,6 +270,22 @@ class SqlWorkflows(SqlBase):
     def get_nodes(self, uid: str) -> dict[str, Any]:
         with self.read() as conn:
             return self._nodes(conn, [uid]).get(uid, {})
+
+    def page_nodes(
+        self, namespace: str, name: str, after: str, limit: int
+    ) -> tuple[str, list[tuple[str, dict[str, Any]]], bool]:
+        n = schema.nodes
+        with self.read() as conn:
+            uid = conn.execute(
+                sa.select(_W.c.uid).where(sa.and_(_W.c.namespace == namespace, _W.c.name == name))
+            ).scalar()
+            if uid is None:
+                raise NotFound(f'workflows.argoproj.io "{name}" not found')
+            stmt = sa.select(n.c.node_id, n.c.data).where(n.c.uid == uid)
+            if after:
+                stmt = stmt.where(n.c.node_id > after)
+            rows = conn.execute(stmt.order_by(n.c.node_id).limit(limit + 1)).all()
+        return uid, [(nid, data) for nid, data in rows[:limit]], len(rows) > limit
 
     def unfinished(self) -> list[Resource]:
         with self.read() as conn:
@@ -261,31 +327,8 @@ class SqlArchive(SqlBase):
     """Completed workflows (Argo's workflow archive)."""
 
     def archive(self, workflow: Resource) -> None:
-        meta = workflow["metadata"]
-        status = workflow.get("status") or {}
         with self.tx() as conn:
-            conn.execute(_DELETE_ARCHIVED_LABELS, {"b_uid": meta["uid"]})
-            upsert(
-                conn,
-                _A,
-                {
-                    "uid": meta["uid"],
-                    "namespace": meta.get("namespace", ""),
-                    "name": meta["name"],
-                    "phase": status.get("phase") or "",
-                    "created_at": meta.get("creationTimestamp") or "",
-                    "started_at": status.get("startedAt"),
-                    "finished_at": status.get("finishedAt"),
-                    "resource": workflow,
-                },
-                ["uid"],
-            )
-            labels = _labels(workflow)
-            if labels:
-                conn.execute(
-                    _INSERT_ARCHIVED_LABEL,
-                    [{"uid": meta["uid"], "key": k, "value": v} for k, v in labels.items()],
-                )
+            _archive(conn, workflow)
 
     def get(self, uid: str) -> Resource:
         with self.read() as conn:

@@ -11,13 +11,19 @@ MLflow itself (``pip install 'argento[mlflow]'``) is imported only by the functi
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from argento import lazy
 
-from argento.tracking.server import TrackingServer, current, start, stop, tracking_uri
-from argento.tracking.steps import RUN_ID_PARAM, RUN_URL_PARAM, StepPlatform
-
+# Everything resolves on first use: `argento.tracking.sources` (imported by `argento.models`) must not pull in
+# httpx and the server's machinery.
 _LAZY = {
+    "RUN_ID_PARAM": "argento.tracking.steps:RUN_ID_PARAM",
+    "RUN_URL_PARAM": "argento.tracking.steps:RUN_URL_PARAM",
+    "StepPlatform": "argento.tracking.steps:StepPlatform",
+    "TrackingServer": "argento.tracking.server:TrackingServer",
+    "current": "argento.tracking.server:current",
+    "start": "argento.tracking.server:start",
+    "stop": "argento.tracking.server:stop",
+    "tracking_uri": "argento.tracking.targets:tracking_uri",
     "import_mlflow": "argento.tracking.bridge:import_mlflow",
     "resolve_mlflow_ref": "argento.tracking.bridge:resolve_ref",
     "mirror_alias": "argento.tracking.aliases:mirror_alias",
@@ -41,10 +47,4 @@ __all__ = [
     "tracking_uri",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'argento.tracking' has no attribute {name!r}")
-    module, attr = target.split(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__, __dir__ = lazy.exports(__name__, _LAZY, globals())

@@ -42,7 +42,9 @@ def registered_version(model: Model, mlf: Any, tracking_uri: str, store: ModelSt
     """The MLflow registered (name, version) of ``model``, registering it first if it has none."""
     lineage = model.metadata.get("mlflow") or {}
     if model.labels.get(VERSION_LABEL):
-        return model.labels.get(NAME_LABEL) or lineage.get("registered_model") or model.name, model.labels[VERSION_LABEL]
+        return model.labels.get(NAME_LABEL) or lineage.get("registered_model") or model.name, model.labels[
+            VERSION_LABEL
+        ]
     if lineage.get("registered_model") and lineage.get("version"):
         return str(lineage["registered_model"]), str(lineage["version"])
     with using(tracking_uri) as mlflow:
@@ -69,12 +71,17 @@ def _log_to_mlflow(mlflow: Any, model: Model) -> str:
     mlflow.set_experiment(EXPERIMENT)
     with mlflow.start_run(run_name=model.tag.replace(":", "-")) as run:
         mlflow.set_tags({"argento.model": model.tag})
-        metrics = {k: v for k, v in (model.metadata.get("metrics") or {}).items() if isinstance(v, int | float)}
+        metrics = {
+            k: v for k, v in (model.metadata.get("metrics") or {}).items() if isinstance(v, int | float)
+        }
         if metrics:
             mlflow.log_metrics(metrics)
         # cloudpickle, as Argento stored it: skops would refuse types it does not list as trusted (trees).
         info = mlflow.sklearn.log_model(
-            model.load(), name="model", serialization_format="cloudpickle", pip_requirements=_requirements(model)
+            model.load(),
+            name="model",
+            serialization_format="cloudpickle",
+            pip_requirements=_requirements(model),
         )
     return getattr(info, "model_uri", None) or f"runs:/{run.info.run_id}/model"
 

@@ -27,18 +27,13 @@ from typing import Any
 
 from argento.config import Settings
 from argento.errors import ArgentoError, NotFound, SpecError
+from argento.registry.frameworks import mlflow_flavors
 from argento.registry.model import Model
 from argento.registry.store import ModelStore, default_store
 from argento.tracking.uris import MlflowURI, store_name
+from argento.yamlsafe import safe_load
 
 log = logging.getLogger("argento.tracking")
-
-#: MLflow flavors Argento stores with its own framework adapter: flavor -> (loader module, framework).
-NATIVE_FLAVORS: dict[str, tuple[str, str]] = {
-    "sklearn": ("mlflow.sklearn", "sklearn"),
-    "xgboost": ("mlflow.xgboost", "xgboost"),
-    "lightgbm": ("mlflow.lightgbm", "lightgbm"),
-}
 
 
 @dataclass
@@ -94,9 +89,14 @@ def using(tracking_uri: str) -> Iterator[Any]:
 
 def resolve_tracking_uri(settings: Settings | None = None) -> str:
     """``MLFLOW_TRACKING_URI``, else the managed server of ``argento up``; an error when neither exists."""
-    from argento.tracking.server import tracking_uri
+    from argento.tracking.targets import tracking_uri
 
-    uri = tracking_uri(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    if settings.mlflow_tracking_uri:  # an in-cluster URI with nothing behind it: say why
+        from argento.tracking.targets import resolve_address
+
+        resolve_address(settings.mlflow_tracking_uri, settings)
+    uri = tracking_uri(settings)
     if not uri:
         raise ArgentoError(
             "no MLflow tracking server: start one with `argento up` or set MLFLOW_TRACKING_URI"
@@ -138,7 +138,9 @@ def resolve_source(mlf: Any, uri: MlflowURI) -> Source:
         if uri.kind == "latest" and found:
             found = [max(found, key=lambda v: int(v.version))]
         if not found:
-            raise NotFound(f"MLflow: {uri}: registered model {uri.name!r} has no version in stage {uri.ref!r}")
+            raise NotFound(
+                f"MLflow: {uri}: registered model {uri.name!r} has no version in stage {uri.ref!r}"
+            )
         mv = found[0]
     concrete = f"models:/{mv.name}/{mv.version}"
     return Source(
@@ -238,24 +240,27 @@ def _copy(
         }
         metadata = {"mlflow": lineage, "metrics": metrics, "params": params}
         all_labels = {"source": "mlflow", **(labels or {})}
-        native = next((f for f in NATIVE_FLAVORS if f in flavors), None)
-        if native is not None:
-            module, framework = NATIVE_FLAVORS[native]
+        # flavour -> the framework adapter that stores it (argento.registry.frameworks declares them)
+        native = mlflow_flavors()
+        flavor = next((f for f in native if f in flavors), None)
+        if flavor is not None:
+            framework = native[flavor]
             import importlib
 
-            obj = importlib.import_module(module).load_model(str(local))
+            obj = importlib.import_module(f"mlflow.{flavor}").load_model(str(local))
             return store.save(model_name, obj, framework=framework, metadata=metadata, labels=all_labels)
         return store.save(model_name, local, framework="mlflow", metadata=metadata, labels=all_labels)
 
 
 def _flavors(local: Path) -> dict[str, Any]:
     """The ``flavors`` of the downloaded model's ``MLmodel`` file."""
-    import yaml
 
     mlmodel = local / "MLmodel"
     if not mlmodel.is_file():
-        raise SpecError(f"{local.name}: not an MLflow model (no MLmodel file); point the URI at a model folder")
-    data = yaml.safe_load(mlmodel.read_text()) or {}
+        raise SpecError(
+            f"{local.name}: not an MLflow model (no MLmodel file); point the URI at a model folder"
+        )
+    data = safe_load(mlmodel.read_text(), str(mlmodel)) or {}
     return dict(data.get("flavors") or {})
 
 
@@ -265,4 +270,11 @@ def resolve_ref(uri: str, store: ModelStore | None = None) -> Model:
     return import_mlflow(uri, store=store)
 
 
-__all__ = ["NATIVE_FLAVORS", "Source", "client", "find_imported", "import_mlflow", "resolve_ref", "resolve_source"]
+__all__ = [
+    "Source",
+    "client",
+    "find_imported",
+    "import_mlflow",
+    "resolve_ref",
+    "resolve_source",
+]

@@ -53,7 +53,7 @@ def bento_for(
     settings: Settings | None = None,
 ) -> str:
     """Import the MLflow model ``uri`` and package it as a bento; returns the bento tag (``name:version``)."""
-    from argento.deploy.bentos.build import BuildConfig, build
+    from argento.deployments.bentos.build import BuildConfig, build
 
     settings = settings or Settings.from_env()
     model = import_mlflow(uri, name=name, tracking_uri=tracking_uri)
@@ -91,10 +91,10 @@ def deploy_from_mlflow(
     uri: str,
     *,
     name: str | None = None,
-    replicas: int = 1,
+    replicas: int | None = None,
     canary: bool = False,
     weight: float = 10.0,
-    namespace: str = "default",
+    namespace: str | None = None,
     server: str | None = None,
     tracking_uri: str | None = None,
     wait: bool = True,
@@ -103,20 +103,37 @@ def deploy_from_mlflow(
     """Deploy the MLflow model ``uri`` under ``name`` (create or rolling update); returns the deployment.
 
     ``canary=True``: keep the deployment's current main variant and add this model beside it with ``weight``
-    percent of the traffic (the deployment must exist).
+    percent of the traffic (the deployment must exist). ``replicas``: the main variant's count (default: 1 for a
+    new deployment; an existing one keeps every variant's count).
     """
     from argento.client.platform import Client, deploy
 
     bento = bento_for(uri, tracking_uri=tracking_uri)
     name = name or bento.split(":")[0].removesuffix("-mlflow")
     if not canary:
-        return deploy(bento, name=name, replicas=replicas, namespace=namespace, server=server, wait=wait,
-                      timeout=timeout)
+        return deploy(
+            bento,
+            name=name,
+            replicas=replicas,
+            namespace=namespace,
+            server=server,
+            wait=wait,
+            timeout=timeout,
+        )
     current = Client(server).deployments.get(name)
     main = main_target(current)
-    main_replicas = int((current.get("spec") or {}).get("replicas") or replicas)
-    return deploy(main.pop("bento", None), name=name, replicas=main_replicas, canary=bento, canary_weight=weight,
-                  namespace=namespace, server=server, wait=wait, timeout=timeout, **main)
+    return deploy(
+        main.pop("bento", None),
+        name=name,
+        replicas=replicas,
+        canary=bento,
+        canary_weight=weight,
+        namespace=namespace,
+        server=server,
+        wait=wait,
+        timeout=timeout,
+        **main,
+    )
 
 
 __all__ = ["bento_for", "deploy_from_mlflow", "main_target"]

@@ -22,7 +22,12 @@ def _uvicorn_args(argv: list[str]) -> dict[str, Any] | None:
         return None
     kwargs: dict[str, Any] = {}
     rest = argv[3:]
-    flags = {"--host": ("host", str), "--port": ("port", int), "--workers": ("workers", int), "--log-config": ("log_config", str)}
+    flags = {
+        "--host": ("host", str),
+        "--port": ("port", int),
+        "--workers": ("workers", int),
+        "--log-config": ("log_config", str),
+    }
     while rest and rest[0].startswith("--"):
         if rest[0] not in flags or len(rest) < 2:
             return None

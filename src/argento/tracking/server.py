@@ -30,13 +30,10 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from argento import procs
 from argento.config import Settings
-from argento.errors import ArgentoError, Unavailable
+from argento.errors import ArgentoError, SpecError, Unavailable
 
 DEFAULT_PORT = 5000
 STATE_FILE = "server.json"
@@ -87,6 +84,8 @@ def pid_is(pid: int, needle: str) -> bool:
 
 def health(url: str, timeout: float = 1.0) -> bool:
     """``GET {url}/health`` answers 200 ``OK``."""
+    import httpx  # not at import: `argento run` asks only `tracking_uri`
+
     try:
         resp = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
     except httpx.HTTPError:
@@ -128,43 +127,29 @@ def current(settings: Settings) -> TrackingServer | None:
 
 
 def artifacts_destination(settings: Settings) -> tuple[str, dict[str, str]]:
-    """Where MLflow stores artifacts (inside Argento's default repository) and the environment it needs.
+    """Where MLflow stores artifacts (inside Argento's default repository) and the environment it needs, as the
+    repository's kind declares them (:mod:`argento.artifacts.kinds`).
 
     Local folder: ``<repo>/mlflow``. S3: ``s3://bucket[/keyPrefix]/mlflow`` plus ``MLFLOW_S3_ENDPOINT_URL``,
     ``AWS_DEFAULT_REGION`` and the repository's credentials (resolved from the local secret store).
     """
     from argento.artifacts.config import default_repository
+    from argento.artifacts.kinds import kind_of
 
     repo = default_repository(settings)
-    if repo.kind != "s3":
-        path = repo.local_path(settings) / "mlflow"
-        path.mkdir(parents=True, exist_ok=True)
-        return str(path), {}
-    s3 = repo.spec["s3"]
-    prefix = str(s3.get("keyPrefix") or "").strip("/")
-    dest = f"s3://{s3['bucket']}/{prefix + '/' if prefix else ''}mlflow"
-    env = s3_env(s3)
-    keys = {"AWS_ACCESS_KEY_ID": s3.get("accessKeySecret"), "AWS_SECRET_ACCESS_KEY": s3.get("secretKeySecret")}
-    if any(keys.values()):
+    kind = kind_of(repo.spec)
+    if kind.mlflow_destination is None:
+        raise SpecError(f"MLflow cannot keep its artifacts in a {kind.name} artifact repository")
+    dest = kind.mlflow_destination(repo.location, settings)
+    env = kind.client_env(repo.location) if kind.client_env is not None else {}
+    secrets = kind.client_secrets(repo.location) if kind.client_secrets is not None else {}
+    if secrets:
         from argento.secrets import SecretResolver, SecretStore
 
         resolver = SecretResolver(SecretStore(settings.home))
-        for var, ref in keys.items():
-            if ref:
-                env[var] = resolver.resolve(settings.namespace, ref)
+        for var, ref in secrets.items():
+            env[var] = resolver.resolve(settings.namespace, ref)
     return dest, env
-
-
-def s3_env(s3: dict[str, Any]) -> dict[str, str]:
-    """The non-secret S3 variables MLflow clients use: ``MLFLOW_S3_ENDPOINT_URL`` and the region."""
-    env: dict[str, str] = {}
-    endpoint = str(s3.get("endpoint") or "")
-    if endpoint:
-        scheme = "http" if s3.get("insecure") else "https"
-        env["MLFLOW_S3_ENDPOINT_URL"] = endpoint if "://" in endpoint else f"{scheme}://{endpoint}"
-    if s3.get("region"):
-        env["AWS_DEFAULT_REGION"] = str(s3["region"])
-    return env
 
 
 def command(settings: Settings, port: int, artifacts: str, host: str = "127.0.0.1") -> list[str]:
@@ -301,16 +286,22 @@ def save_template(db: Path) -> None:
         tmp.replace(template)
 
 
-def _wait_healthy(server: TrackingServer, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def _wait_healthy(
+    server: TrackingServer, timeout: float, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.healthy(timeout=1.0):
             return
         exited = proc.poll() if proc is not None else (None if server.alive() else -1)
         if exited is not None:
-            raise Unavailable(f"the MLflow server exited during start-up (code {exited}): {_tail(server.log)}")
+            raise Unavailable(
+                f"the MLflow server exited during start-up (code {exited}): {_tail(server.log)}"
+            )
         time.sleep(0.1)
-    raise Unavailable(f"the MLflow server did not answer on {server.url} within {timeout:.0f}s: {_tail(server.log)}")
+    raise Unavailable(
+        f"the MLflow server did not answer on {server.url} within {timeout:.0f}s: {_tail(server.log)}"
+    )
 
 
 def _tail(path: str, lines: int = 5) -> str:
@@ -374,15 +365,6 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-def tracking_uri(settings: Settings) -> str:
-    """The tracking server steps should log to: ``MLFLOW_TRACKING_URI`` if set, else the managed server's
-    URL if it runs, else ``""`` (no tracking)."""
-    if settings.mlflow_tracking_uri:
-        return settings.mlflow_tracking_uri
-    server = current(settings)
-    return server.url if server is not None else ""
-
-
 __all__ = [
     "DEFAULT_PORT",
     "TrackingServer",
@@ -393,5 +375,4 @@ __all__ = [
     "health",
     "start",
     "stop",
-    "tracking_uri",
 ]

@@ -34,7 +34,9 @@ def to_input(payload: Any) -> Any:
             return pd.DataFrame(split.get("data"), columns=split.get("columns"), index=split.get("index"))
         key = next((k for k in _ROW_KEYS if k in payload), None)
         if key is None:
-            raise SpecError(f"the body needs one of {', '.join(_ROW_KEYS)}, dataframe_split or dataframe_records")
+            raise SpecError(
+                f"the body needs one of {', '.join(_ROW_KEYS)}, dataframe_split or dataframe_records"
+            )
         payload = payload[key]
     try:
         return np.atleast_2d(np.asarray(payload, dtype=float))

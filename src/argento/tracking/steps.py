@@ -4,8 +4,13 @@ The engine calls a :class:`StepPlatform` (``RunOptions.platform``) twice per Pod
 
 - ``env(run, node)`` before the step starts: variables the step gets unless its container sets them —
   ``ARGENTO_HOME`` and ``ARGENTO_SERVER`` (so ``argento.models.save`` and ``argento deploy`` in a step use
-  the same store and server as the run), and, when a tracking server is configured, ``MLFLOW_TRACKING_URI``,
-  the S3 endpoint variables when artifacts are on S3, and ``MLFLOW_RUN_CONTEXT``.
+  the same store and server as the run), ``ARGENTO_NAMESPACE`` (the workflow's: a deployment a step creates
+  lands beside it), and, when a tracking server is configured, ``MLFLOW_TRACKING_URI``, the S3 endpoint
+  variables when artifacts are on S3, and ``MLFLOW_RUN_CONTEXT``.
+- ``finalize(run, env, literal)`` on the step's whole environment: the in-cluster addresses of the values the
+  container sets (``MLFLOW_TRACKING_URI: http://mlflow.ml-platform:5000``) become the local services of the
+  service-alias table (:mod:`argento.cluster`; an unmapped one fails the step naming the table), and
+  ``PYTHONPATH`` gets the BentoML compatibility layer (:mod:`argento.compat`) unless BentoML is installed.
 - ``outputs(run, node)`` after it ends: the output parameters ``mlflow-run-id`` and ``mlflow-run-url`` of
   the MLflow run the step created, if any.
 
@@ -20,16 +25,15 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from argento.config import Settings
 
 if TYPE_CHECKING:
-    from argento.engine.controller import WorkflowRunner
     from argento.engine.nodes import NodeStatus
+    from argento.engine.ports import RunContext
 
 log = logging.getLogger("argento.tracking")
 
@@ -67,11 +71,12 @@ class StepPlatform:
     #: Extra defaults (S3 endpoint of the artifact repository, …).
     extra_env: dict[str, str] = field(default_factory=dict)
     timeout: float = 3.0
+    _targets: Any = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StepPlatform:
         """Argento's variables, plus MLflow's when ``MLFLOW_TRACKING_URI`` is set or a managed server runs."""
-        from argento.tracking.server import tracking_uri
+        from argento.tracking.targets import tracking_uri
 
         uri = tracking_uri(settings)
         extra: dict[str, str] = {}
@@ -86,12 +91,19 @@ class StepPlatform:
 
     # -- before a step --------------------------------------------------------------------------------------
 
-    def env(self, run: WorkflowRunner, node: NodeStatus) -> dict[str, str]:
+    def env(self, run: RunContext, node: NodeStatus) -> dict[str, str]:
         """Defaults for the step's environment (the container's own ``env`` wins)."""
-        env = {"ARGENTO_HOME": str(self.settings.home), "ARGENTO_SERVER": self.settings.server}
+        meta = run.workflow.get("metadata") or {}
+        env = {
+            "ARGENTO_HOME": str(self.settings.home),
+            "ARGENTO_SERVER": self.settings.server,
+            "ARGENTO_NAMESPACE": str(meta.get("namespace") or self.settings.namespace),
+            "ARGENTO_PYTHON": sys.executable,  # the `bentoml` command of the compatibility layer runs with it
+        }
+        if self.settings.service_aliases:
+            env["ARGENTO_SERVICE_ALIASES"] = self.settings.service_aliases
         if not self.tracking_uri:
             return env
-        meta = run.workflow.get("metadata") or {}
         tags = {
             TAG_NODE_ID: node.id,
             TAG_WORKFLOW: run.name,
@@ -103,12 +115,33 @@ class StepPlatform:
         env.update(self.extra_env)
         return env
 
+    def finalize(self, run: RunContext, env: dict[str, str], literal: set[str]) -> dict[str, str]:
+        """Resolve the in-cluster addresses of ``literal`` variables; add the compatibility layer's path."""
+        from argento import compat
+
+        if literal:  # the service-alias table (and its YAML) only for steps that name in-cluster addresses
+            from argento.errors import ArgentoError, SpecError
+            from argento.tracking.targets import Targets
+
+            if self._targets is None:
+                self._targets = Targets(self.settings)
+            targets = self._targets
+            for name in sorted(literal):
+                try:
+                    env[name] = targets.table.rewrite(env[name], targets)
+                except ArgentoError as exc:
+                    raise SpecError(f"env {name}: {exc}") from None
+        env.update(compat.environ(env, path=False))
+        return env
+
     # -- after a step ---------------------------------------------------------------------------------------
 
-    async def outputs(self, run: WorkflowRunner, node: NodeStatus) -> list[dict[str, Any]]:
+    async def outputs(self, run: RunContext, node: NodeStatus) -> list[dict[str, Any]]:
         """``mlflow-run-id`` / ``mlflow-run-url`` of the first top-level run the step created, if any."""
         if not self.http_tracking:
             return []
+        import httpx  # only with an HTTP tracking server
+
         try:
             found = await self.runs_of(node.id)
         except (httpx.HTTPError, ValueError, KeyError) as exc:
@@ -121,6 +154,8 @@ class StepPlatform:
 
     async def runs_of(self, node_id: str) -> list[RunRef]:
         """Runs tagged with ``node_id``, top-level runs first, oldest first."""
+        import httpx
+
         base = self.tracking_uri.rstrip("/")
         # A client per call: the platform may outlive one event loop (the CLI runs one, the server another).
         async with httpx.AsyncClient(timeout=self.timeout) as client:
@@ -141,22 +176,26 @@ class StepPlatform:
         for item in resp.json().get("runs") or []:
             info = item["info"]
             tags = {t["key"]: t.get("value") for t in (item.get("data") or {}).get("tags") or []}
-            ref = RunRef(info["run_id"], info["experiment_id"], run_url(base, info["experiment_id"], info["run_id"]))
+            ref = RunRef(
+                info["run_id"], info["experiment_id"], run_url(base, info["experiment_id"], info["run_id"])
+            )
             refs.append(("mlflow.parentRunId" in tags, ref))
         return [ref for _, ref in sorted(refs, key=lambda r: r[0])]  # stable: keeps start-time order
 
 
 def _artifact_env(settings: Settings) -> dict[str, str]:
-    """``MLFLOW_S3_ENDPOINT_URL`` (and region) when Argento's artifacts are on S3; nothing otherwise."""
+    """What MLflow clients need to reach Argento's artifact repository (S3: ``MLFLOW_S3_ENDPOINT_URL`` and the
+    region; the local folder: nothing), as its kind declares it."""
     from argento.artifacts.config import default_repository
+    from argento.artifacts.kinds import kind_of
     from argento.errors import ArgentoError
-    from argento.tracking.server import s3_env
 
     try:
         repo = default_repository(settings)
     except ArgentoError:
         return {}
-    return s3_env(repo.spec["s3"]) if repo.kind == "s3" else {}
+    kind = kind_of(repo.spec)
+    return kind.client_env(repo.location) if kind.client_env is not None else {}
 
 
 __all__ = [

@@ -101,6 +101,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def chromium() -> tuple[str, list[str]]:
+    """The Chromium executable and the arguments the suite launches it with (to launch one more)."""
+    return CHROMIUM, list(CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the browser suite (server auth mode, local executor)."""
     home = tmp_path_factory.mktemp("ui-home")
@@ -133,6 +139,8 @@ def page(browser: Any, server: Server, artifacts: Path, request: pytest.FixtureR
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The UI runs under a strict Content-Security-Policy: anything it refuses fails the test too.
+    pg.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         pg.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"))

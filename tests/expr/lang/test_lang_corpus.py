@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from argo_corpus import CORPUS, PRESENT, requires_corpus
 
 from argento.expr.lang import build_env, compile_expr, evaluate, marshal_json
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "argo-corpus"
 _TAG = re.compile(r"\{\{=(.*?)\}\}", re.S)  # Argo's fasttemplate stops at the first "}}" too
 _SIMPLE_TAG = re.compile(r"\{\{[^=].*?\}\}")
 
@@ -43,10 +42,10 @@ def _corpus_expressions() -> list[tuple[str, str]]:
     return found
 
 
-EXPRESSIONS = _corpus_expressions() if CORPUS.is_dir() else []
+EXPRESSIONS = _corpus_expressions() if PRESENT else []
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="Argo corpus not available")
+@requires_corpus
 def test_corpus_has_expressions() -> None:
     assert len(EXPRESSIONS) >= 40
 

@@ -321,7 +321,9 @@ def repeat(text: Any, n: Any) -> str:
         raise EvalError(f"invalid argument for repeat (expected positive integer, got {count})")
     if count > rt.MAX_SIZE:
         raise EvalError("memory budget exceeded")
-    return _str(text, "repeat") * count
+    value = _str(text, "repeat")
+    rt.check_string_size(len(value) * count, "repeat")
+    return value * count
 
 
 @builtin("join", 1, 2)

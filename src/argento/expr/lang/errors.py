@@ -28,6 +28,14 @@ class EvalError(Exception):
         self.pos = pos
 
 
+class BudgetExceeded(EvalError):
+    """A string-building function would exceed ``runtime.STRING_BUDGET`` (refused before allocating)."""
+
+
+class ExpressionTooLarge(ExpressionError):
+    """The public form of :class:`BudgetExceeded`: an error even where other failures leave a tag as is."""
+
+
 def where(source: str, pos: int | None) -> str:
     """Human position of ``pos`` in ``source``: ``column 5`` or ``line 2, column 3`` (both 1-based)."""
     if pos is None:
@@ -38,11 +46,13 @@ def where(source: str, pos: int | None) -> str:
     return f"column {column}" if "\n" not in source else f"line {line}, column {column}"
 
 
-def to_expression_error(source: str, message: str, pos: int | None) -> ExpressionError:
+def to_expression_error(
+    source: str, message: str, pos: int | None, cls: type[ExpressionError] = ExpressionError
+) -> ExpressionError:
     """Build the public error: message, position and the expression itself."""
     shown = source
     if len(shown) > 200:
         shown = shown[:197] + "..."
     quoted = '"' + shown.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     at = where(source, pos)
-    return ExpressionError(f"{message} at {at} in {quoted}" if at else f"{message} in {quoted}")
+    return cls(f"{message} at {at} in {quoted}" if at else f"{message} in {quoted}")

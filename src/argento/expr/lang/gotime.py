@@ -17,17 +17,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-}
-_DURATION_PART = re.compile(r"(\d*)(?:\.(\d*))?([a-zµμ]+)")
+from argento.durations import go_duration_ns
 
 
 class GoDuration:
@@ -81,28 +71,7 @@ def _frac(value: int, unit: int) -> str:
 
 def parse_duration(text: str) -> GoDuration:
     """Go's ``time.ParseDuration`` (``"1h30m"``, ``"-1.5s"``, ``"300ms"``)."""
-    s = text
-    sign = 1
-    if s and s[0] in "+-":
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    if s == "0":
-        return GoDuration(0)
-    if not s:
-        raise ValueError(f'time: invalid duration "{text}"')
-    total, pos = 0, 0
-    while pos < len(s):
-        m = _DURATION_PART.match(s, pos)
-        if not m or (not m.group(1) and not m.group(2)):
-            raise ValueError(f'time: invalid duration "{text}"')
-        unit = m.group(3)
-        if unit not in _NS:
-            raise ValueError(f'time: unknown unit "{unit}" in duration "{text}"')
-        whole = int(m.group(1) or "0")
-        frac = m.group(2) or ""
-        total += whole * _NS[unit] + (int(frac) * _NS[unit] // 10 ** len(frac) if frac else 0)
-        pos = m.end()
-    return GoDuration(sign * total)
+    return GoDuration(go_duration_ns(text))
 
 
 class GoTime:

@@ -7,7 +7,13 @@ from functools import lru_cache
 from typing import Any
 
 from argento.expr.lang.env import ARGO_FUNCTIONS
-from argento.expr.lang.errors import EvalError, ExprSyntaxError, to_expression_error
+from argento.expr.lang.errors import (
+    BudgetExceeded,
+    EvalError,
+    ExpressionTooLarge,
+    ExprSyntaxError,
+    to_expression_error,
+)
 from argento.expr.lang.evaluator import Compiler, Fn, Scope
 from argento.expr.lang.nodes import Node
 from argento.expr.lang.parser import parse
@@ -33,6 +39,8 @@ class Program:
         """
         try:
             return self._fn(Scope(env))
+        except BudgetExceeded as e:
+            raise to_expression_error(self.source, e.message, e.pos, ExpressionTooLarge) from None
         except EvalError as e:
             raise to_expression_error(self.source, e.message, e.pos) from None
         except RecursionError:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, Final
 
 from argento.expr.goregex import GoRegexError, compile_go_regex
-from argento.expr.lang.errors import EvalError
+from argento.expr.lang.errors import BudgetExceeded, EvalError
 from argento.expr.lang.gofmt import format_value, type_name
 from argento.expr.lang.gotime import GoDuration, GoTime
 
@@ -29,6 +30,17 @@ INT_MIN: Final = -(2**63)
 INT_MAX: Final = 2**63 - 1
 #: Largest array expr will build (its "memory budget").
 MAX_SIZE: Final = 1_000_000
+#: Largest string a string-building function (``repeat``, ``sprig.repeat``, ``indent``, ``rand*``) may make.
+#: Go has no such bound (``sprig.repeat(100000000, "a")`` is 100 MB per node), so this is ours: the engine
+#: sets it to ARGENTO_MAX_PARAMETER_BYTES around every ``{{=…}}`` substitution; elsewhere it is 16 MiB.
+STRING_BUDGET: ContextVar[int] = ContextVar("argento_string_budget", default=16 * 1024 * 1024)
+
+
+def check_string_size(size: int, fn: str) -> None:
+    """Refuse, before allocating it, a string of ``size`` characters over :data:`STRING_BUDGET`."""
+    budget = STRING_BUDGET.get()
+    if size > budget:
+        raise BudgetExceeded(f"{fn}: the result would be {size} characters, more than the {budget} allowed")
 
 
 class _Short:

@@ -321,14 +321,29 @@ sprig("contains")(lambda sub, s: _s(sub, "contains") in _s(s, "contains"))
 sprig("hasPrefix")(lambda prefix, s: _s(s, "hasPrefix").startswith(_s(prefix, "hasPrefix")))
 sprig("hasSuffix")(lambda suffix, s: _s(s, "hasSuffix").endswith(_s(suffix, "hasSuffix")))
 sprig("replace")(lambda old, new, src: _s(src, "replace").replace(_s(old, "replace"), _s(new, "replace")))
-sprig("repeat")(lambda count, s: _s(s, "repeat") * max(0, _i(count, "repeat")))
+
+
+@sprig("repeat")
+def _repeat(count: Any, s: Any) -> str:
+    text, n = _s(s, "repeat"), max(0, _i(count, "repeat"))
+    rt.check_string_size(len(text) * n, "repeat")
+    return text * n
+
+
+def _indent(n: Any, s: Any) -> str:
+    width, text = max(0, _i(n, "indent")), _s(s, "indent")
+    rt.check_string_size(width * (text.count("\n") + 1) + len(text), "indent")
+    pad = " " * width
+    return pad + text.replace("\n", "\n" + pad)
+
+
+sprig("indent")(_indent)
 sprig("nospace")(lambda s: re.sub(r"\s", "", _s(s, "nospace")))
 sprig("splitList")(lambda sep, s: go_split(_s(s, "splitList"), _s(sep, "splitList")))
 sprig("join")(lambda sep, items: _s(sep, "join").join(strslice(items)))
 sprig("squote")(lambda *items: " ".join(f"'{strval(v)}'" for v in items if v is not None))
 sprig("quote")(lambda *items: " ".join(go_quote(strval(v)) for v in items if v is not None))
 sprig("cat")(lambda *items: " ".join(format_value(v) for v in items if v is not None))
-sprig("indent")(lambda n, s: (pad := " " * _i(n, "indent")) + _s(s, "indent").replace("\n", "\n" + pad))
 sprig("nindent")(lambda n, s: "\n" + SPRIG["indent"](n, s))
 sprig("plural")(
     lambda one, many, count: _s(one, "plural") if _i(count, "plural") == 1 else _s(many, "plural")
@@ -480,6 +495,20 @@ def get(d: Any, key: Any) -> Any:
     return mapping.get(k, "")
 
 
+@sprig("dig")
+def dig(*args: Any) -> Any:
+    """``dig(key…, default, dict)``: the value at the path of keys in nested maps, else ``default``."""
+    if len(args) < 3:
+        raise EvalError("sprig.dig: needs at least one key, a default and a map")
+    *keys, fallback, mapping = args
+    current: Any = _dict(mapping, "dig")
+    for key in keys:
+        if not isinstance(current, Mapping) or _s(key, "dig") not in current:
+            return fallback
+        current = current[_s(key, "dig")]
+    return current
+
+
 @sprig("set")
 def set_(d: Any, key: Any, value: Any) -> Any:
     mapping = _dict(d, "set")
@@ -624,7 +653,13 @@ def b32dec(text: Any) -> str:
 
 def _rand(alphabet: str) -> Callable[[Any], str]:
     generator = random.SystemRandom()
-    return lambda count: "".join(generator.choice(alphabet) for _ in range(_i(count, "rand")))
+
+    def make(count: Any) -> str:
+        n = _i(count, "rand")
+        rt.check_string_size(n, "rand")
+        return "".join(generator.choice(alphabet) for _ in range(n))
+
+    return make
 
 
 SPRIG["randAlphaNum"] = _rand(_string.ascii_letters + _string.digits)

@@ -12,37 +12,81 @@ import importlib
 import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from argento.errors import SpecError
 
-#: framework name -> adapter module (imported on first use).
-ADAPTERS: dict[str, str] = {
-    "sklearn": "argento.registry.frameworks.sklearn",
-    "xgboost": "argento.registry.frameworks.xgboost",
-    "lightgbm": "argento.registry.frameworks.lightgbm",
-    "pytorch": "argento.registry.frameworks.pytorch",
-    "pickle": "argento.registry.frameworks.pickle",
-    "custom": "argento.registry.frameworks.custom",
-    "mlflow": "argento.registry.frameworks.mlflow",  # MLflow model folders (argento.tracking.import_mlflow)
-}
 
-#: root module of a class -> framework that saves its objects (checked along the MRO, most derived first).
-_MODULE_ROOTS: dict[str, str] = {
-    "sklearn": "sklearn",
-    "xgboost": "xgboost",
-    "lightgbm": "lightgbm",
-    "torch": "pytorch",
-}
+@dataclass(frozen=True)
+class FrameworkInfo:
+    """What Argento knows of one framework, declared once (:func:`register_framework`); every table that names
+    frameworks — detection, the adapters, a bento's requirements, MLflow's flavours — is read from these.
 
-#: accepted spellings, as BentoML users write them.
-_SYNONYMS: dict[str, str] = {
-    "scikit-learn": "sklearn",
-    "torch": "pytorch",
-    "cloudpickle": "pickle",
-    "picklable_model": "pickle",
-}
+    To add a framework: one adapter module (a :class:`Framework` subclass and its ``FRAMEWORK`` instance) and
+    one ``register_framework(FrameworkInfo(...))`` line below (docs/ARCHITECTURE.md, "Extension points").
+    """
+
+    #: the name stored in ``model.yaml`` and accepted by ``save(framework=…)``
+    name: str
+    #: the adapter module (imported on first use): its ``FRAMEWORK`` is the :class:`Framework`
+    module: str
+    #: the root module of the library's classes (``sklearn``, ``torch``): objects whose class hierarchy has one
+    #: are saved with this framework, and the framework is installed when the module can be imported
+    library: str | None = None
+    #: the distribution a bento installs to load models of this framework (``scikit-learn``)
+    requirement: str | None = None
+    #: other spellings accepted, as BentoML users write them
+    synonyms: tuple[str, ...] = ()
+    #: the MLflow flavour imported into the store with this framework (loaded with ``mlflow.<flavour>``)
+    mlflow_flavor: str | None = None
+
+
+#: framework name -> its declaration.
+FRAMEWORKS: dict[str, FrameworkInfo] = {}
+#: framework name -> adapter module (a view of FRAMEWORKS).
+ADAPTERS: dict[str, str] = {}
+_SYNONYMS: dict[str, str] = {}
+
+
+def register_framework(info: FrameworkInfo) -> FrameworkInfo:
+    """Declare a framework (again: replaces the declaration of that name)."""
+    FRAMEWORKS[info.name] = info
+    ADAPTERS[info.name] = info.module
+    for synonym in info.synonyms:
+        _SYNONYMS[synonym] = info.name
+    return info
+
+
+_HERE = __name__
+register_framework(
+    FrameworkInfo(
+        "sklearn",
+        f"{_HERE}.sklearn",
+        library="sklearn",
+        requirement="scikit-learn",
+        synonyms=("scikit-learn",),
+        mlflow_flavor="sklearn",
+    )
+)
+register_framework(
+    FrameworkInfo(
+        "xgboost", f"{_HERE}.xgboost", library="xgboost", requirement="xgboost", mlflow_flavor="xgboost"
+    )
+)
+register_framework(
+    FrameworkInfo(
+        "lightgbm", f"{_HERE}.lightgbm", library="lightgbm", requirement="lightgbm", mlflow_flavor="lightgbm"
+    )
+)
+register_framework(
+    FrameworkInfo("pytorch", f"{_HERE}.pytorch", library="torch", requirement="torch", synonyms=("torch",))
+)
+register_framework(FrameworkInfo("pickle", f"{_HERE}.pickle", synonyms=("cloudpickle", "picklable_model")))
+register_framework(FrameworkInfo("custom", f"{_HERE}.custom"))
+# MLflow model folders kept whole (argento.tracking.import_mlflow of a flavour no adapter takes)
+register_framework(FrameworkInfo("mlflow", f"{_HERE}.mlflow", requirement="mlflow"))
 
 
 class Framework(ABC):
@@ -107,19 +151,41 @@ def get_framework(name: str) -> Framework:
 
 def detect(obj: Any) -> Framework:
     """The adapter for ``obj``, judged by the modules of its class hierarchy; ``pickle`` otherwise."""
+    libraries = {info.library: info.name for info in FRAMEWORKS.values() if info.library}
     for cls in type(obj).__mro__:
         root = (getattr(cls, "__module__", "") or "").split(".", 1)[0]
-        if root in _MODULE_ROOTS:
-            return get_framework(_MODULE_ROOTS[root])
+        if root in libraries:
+            return get_framework(libraries[root])
     return get_framework("pickle")
 
 
 def installed(name: str) -> bool:
     """Whether the library behind framework ``name`` can be imported here."""
-    framework = get_framework(name)
-    modules = {"sklearn": "sklearn", "xgboost": "xgboost", "lightgbm": "lightgbm", "pytorch": "torch"}
-    module = modules.get(framework.name)
-    return module is None or importlib.util.find_spec(module) is not None
+    library = FRAMEWORKS[canonical_name(name)].library
+    return library is None or importlib.util.find_spec(library) is not None
 
 
-__all__ = ["ADAPTERS", "Framework", "canonical_name", "detect", "get_framework", "installed"]
+def requirement(name: str) -> str | None:
+    """The distribution a bento installs to load models of framework ``name`` (``None``: nothing extra)."""
+    info = FRAMEWORKS.get(name)
+    return info.requirement if info is not None else None
+
+
+def mlflow_flavors() -> dict[str, str]:
+    """MLflow flavour -> the framework its models are imported with."""
+    return {info.mlflow_flavor: info.name for info in FRAMEWORKS.values() if info.mlflow_flavor}
+
+
+__all__ = [
+    "ADAPTERS",
+    "FRAMEWORKS",
+    "Framework",
+    "FrameworkInfo",
+    "canonical_name",
+    "detect",
+    "get_framework",
+    "installed",
+    "mlflow_flavors",
+    "register_framework",
+    "requirement",
+]

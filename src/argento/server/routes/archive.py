@@ -35,6 +35,7 @@ BASE = "/api/v1/archived-workflows"
         "listOptions.limit",
         "listOptions.continue",
         "namePrefix",
+        "nameFilter",
         "namespace",
         "fields",
     ),

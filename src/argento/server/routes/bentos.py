@@ -18,7 +18,7 @@ TAG = "BentoService"
 
 
 def _store(request: Request) -> Any:
-    from argento.deploy.bentos import BentoStore
+    from argento.deployments.bentos import BentoStore
 
     return BentoStore.from_settings(ctx(request).settings)
 

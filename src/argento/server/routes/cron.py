@@ -9,7 +9,7 @@ from starlette.requests import Request
 from argento.errors import SpecError
 from argento.server.api import OBJ, STR, Api, obj
 from argento.server.context import ctx
-from argento.server.validate import admit
+from argento.server.validate import admit, create_named
 from argento.server.wire import apply_fields, body_object, list_body, list_query, read_json
 from argento.store.base import decode_continue, page_of
 from argento.store.selectors import matches_fields
@@ -37,7 +37,7 @@ async def create_cron(request: Request) -> Any:
     body = body_object(await read_json(request))
     cron = admit(body, "cronWorkflow", KIND, _ns(request), catalog=c.catalog)
     cron.pop("status", None)
-    c.store.resources.create(KIND, cron)
+    create_named(cron["metadata"], lambda: c.store.resources.create(KIND, cron))
     c.crons.wake.set()
     return cron
 
@@ -138,7 +138,11 @@ async def _set_suspend(request: Request, suspend: bool) -> Any:
     c = ctx(request)
     await read_json(request, required=False)
     cron = c.store.resources.get(KIND, _ns(request), request.path_params["name"])
-    cron.setdefault("spec", {})["suspend"] = suspend
+    spec = cron.setdefault("spec", {})
+    if suspend:
+        spec["suspend"] = True
+    else:  # Go's `suspend,omitempty`: a resumed CronWorkflow has no `suspend` field
+        spec.pop("suspend", None)
     cron["metadata"].pop("resourceVersion", None)
     c.store.resources.update(KIND, cron)
     c.crons.wake.set()

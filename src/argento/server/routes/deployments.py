@@ -1,4 +1,4 @@
-"""DeploymentService: ``/api/v1/deployments`` over :class:`argento.deploy.plane.DeploymentPlane` (SPEC §3.6).
+"""DeploymentService: ``/api/v1/deployments`` over :class:`argento.deployments.plane.DeploymentPlane` (SPEC §3.6).
 
 The plane lives at ``request.app.state.deployments``; the gateway is mounted at ``/deployments`` and its
 per-variant metrics are appended to ``/metrics`` (see :func:`mount`).
@@ -185,7 +185,7 @@ async def logs(request: Request) -> Any:
 @api.route("GET", "/api/v1/deployments/{name}/compare", "CompareDeployment", tag=TAG, query=("metric",))
 async def compare(request: Request) -> Any:
     """A/B results: per-variant counts, error rates, latency percentiles, business metrics, z-test."""
-    from argento.deploy.compare import compare as run
+    from argento.deployments.compare import compare as run
 
     metrics = request.query_params.getlist("metric")
     return await run(plane(request), request.path_params["name"], business=metrics or None)
@@ -194,7 +194,7 @@ async def compare(request: Request) -> Any:
 @api.route("GET", "/api/v1/deployments/{name}/render", "RenderDeployment", tag=TAG, query=("target",))
 async def render(request: Request) -> Any:
     """Manifests for another backend (``target=kubernetes``)."""
-    from argento.deploy.kubernetes import render_manifests
+    from argento.deployments.kubernetes import render_manifests
 
     target = request.query_params.get("target", "kubernetes")
     if target != "kubernetes":
@@ -217,7 +217,7 @@ def standalone_app(settings: Any, deployment_plane: Any = None, *, stop_replicas
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from argento.deploy.plane import DeploymentPlane
+    from argento.deployments.plane import DeploymentPlane
     from argento.server.api import starlette_routes
 
     dp = deployment_plane or DeploymentPlane(settings)

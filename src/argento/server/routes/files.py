@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 
 from argento.errors import NotFound, SpecError
+from argento.paths import safe_join
 from argento.server.api import Api
 from argento.server.context import ctx
 
@@ -56,12 +57,16 @@ async def _send(request: Request, wf: dict[str, Any], art: dict[str, Any]) -> An
 
     _, driver = ctx(request).manager._artifact_support()
     tmp = Path(tempfile.mkdtemp(prefix="argento-download-"))
-    dest = tmp / str(art["name"])
+    try:
+        dest = safe_join(tmp, str(art["name"]), what="artifact name")
+    except SpecError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
     def fetch() -> Path:
         driver.download(driver.recorded_location(art, wf), art, tmp / ".partial", dest)
         if dest.is_dir():  # a directory goes out as one tarball
-            bundle = tmp / f"{art['name']}.tar.gz"
+            bundle = safe_join(tmp, f"{art['name']}.tar.gz", what="artifact name")
             with tarfile.open(bundle, "w:gz") as tar:
                 tar.add(dest, arcname=str(art["name"]))
             return bundle

@@ -9,13 +9,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from argento import __version__
 from argento.server.api import OBJ, STR, Api, obj
 from argento.server.context import ctx
 from argento.server.events import event_metadata
 from argento.server.metrics import ARGO_VERSION
 from argento.server.validate import admit
 from argento.server.wire import JSONResponse, apply_fields, list_body, list_query, read_json
+from argento.version import __version__
 
 api = Api()
 
@@ -64,16 +64,27 @@ async def get_version(request: Request) -> Any:
 
 @api.route("GET", "/api/v1/info", "InfoService_GetInfo", tag="InfoService")
 async def get_info(request: Request) -> Any:
-    """Server information for clients and the UI."""
+    """Server information for clients and the UI (an ``MLflow`` link while a tracking server is known)."""
     c = ctx(request)
     return {
         "managedNamespace": "",
-        "links": [],
+        "links": _links(c.settings),
         "columns": [],
         "navColor": "",
         "modals": {},
         "namespace": c.settings.namespace,
     }
+
+
+def _links(settings: Any) -> list[dict[str, str]]:
+    """Argo's ``Link``s: the MLflow tracking server (``MLFLOW_TRACKING_URI``, or the one ``argento up`` runs),
+    when it is a web address — the UI links a model's ``mlflow_run_id`` to its run there."""
+    from argento.tracking.targets import tracking_uri
+
+    url = tracking_uri(settings)
+    if not url.startswith(("http://", "https://")):
+        return []
+    return [{"name": "MLflow", "scope": "mlflow", "url": url.rstrip("/")}]
 
 
 @api.route("GET", "/api/v1/userinfo", "InfoService_GetUserInfo", tag="InfoService")

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from argento.server.api import OBJ, STR, Api, obj
 from argento.server.context import ctx
-from argento.server.validate import admit
+from argento.server.validate import admit, create_named
 from argento.server.wire import apply_fields, body_object, field, list_body, list_query, read_json
 
 api = Api()
@@ -43,7 +43,7 @@ async def _create(request: Request, kind: str, namespace: str) -> Any:
     c = ctx(request)
     body = body_object(await read_json(request))
     resource = admit(body, "template", kind, namespace, catalog=c.catalog)
-    c.store.resources.create(kind, resource)
+    create_named(resource["metadata"], lambda: c.store.resources.create(kind, resource))
     c.catalog.invalidate()
     return resource
 

@@ -9,11 +9,12 @@ from typing import Any
 from starlette.requests import Request
 
 from argento.errors import SpecError
+from argento.paths import safe_join
 from argento.server import actions
 from argento.server.api import BOOL, OBJ, STR, STRS, Api, obj
 from argento.server.context import Context, ctx
 from argento.server.hub import Subscriber
-from argento.server.logs import LogRequest, log_entries
+from argento.server.logs import LogRequest, log_entries, log_file
 from argento.server.streams import stream
 from argento.server.validate import admit
 from argento.server.wire import (
@@ -39,6 +40,7 @@ LIST_QUERY = (
     "listOptions.limit",
     "listOptions.continue",
     "fields",
+    "nameFilter",
 )
 LOG_QUERY = (
     "podName",
@@ -80,14 +82,32 @@ async def create_workflow(request: Request) -> Any:
     body = body_object(await read_json(request))
     dry = _dry_run(body)
     wf = admit(body, "workflow", "Workflow", _ns(request), catalog=c.catalog)
-    return c.manager.create(wf, dry_run=dry)
+    created = c.manager.create(wf, dry_run=dry)
+    if dry and not field(body, "serverDryRun", bool):
+        # Argo answers a createOptions dry run with the workflow it validated, before anything stores it: no
+        # uid (argo_server_test.go:TestCreateWorkflowDryRun). serverDryRun is a dry-run create: it has one.
+        for key in ("uid", "resourceVersion", "creationTimestamp"):
+            created["metadata"].pop(key, None)
+    return created
 
 
 @api.route("GET", BASE, "WorkflowService_ListWorkflows", tag=TAG, query=LIST_QUERY)
 async def list_workflows(request: Request) -> Any:
     """List workflows (label/field selectors, limit/continue, a fields mask)."""
+    return _list(request, _ns(request))
+
+
+@api.route(
+    "GET", "/api/v1/workflows/", "WorkflowService_ListWorkflowsAllNamespaces", tag=TAG, query=LIST_QUERY
+)
+async def list_all_workflows(request: Request) -> Any:
+    """List the workflows of every namespace (an empty namespace, as the Argo UI asks for all of them)."""
+    return _list(request, None)
+
+
+def _list(request: Request, namespace: str | None) -> Any:
     c = ctx(request)
-    query = list_query(request, _ns(request))
+    query = list_query(request, namespace)
     fields = request.query_params.get("fields")
     with_nodes = _wants_nodes(fields)
     page = c.manager.list(query, with_nodes=with_nodes)
@@ -211,6 +231,21 @@ async def get_workflow(request: Request) -> Any:
 
 
 @api.route(
+    "GET",
+    ITEM + "/nodes",
+    "WorkflowService_ListWorkflowNodes",
+    tag=TAG,
+    query=("limit", "continue", "fields"),
+)
+async def list_workflow_nodes(request: Request) -> Any:
+    """Argento extension: the workflow's nodes a page at a time (node ID order, ``continue`` token)."""
+    from argento.server.nodepage import node_page, parse_request
+
+    req = parse_request(dict(request.query_params))
+    return node_page(ctx(request).manager, _ns(request), _name(request), req)
+
+
+@api.route(
     "DELETE",
     ITEM,
     "WorkflowService_DeleteWorkflow",
@@ -261,6 +296,29 @@ async def resubmit_workflow(request: Request) -> Any:
         _name(request),
         memoized=bool(field(body, "memoized", bool)),
         parameters=string_list(body, "parameters"),
+    )
+
+
+@api.route(
+    "PUT",
+    ITEM + "/rerun",
+    "WorkflowService_RerunWorkflow",
+    tag=TAG,
+    body=obj(name=STR, namespace=STR, **{"from": STRS}, parameters=STRS),
+)
+async def rerun_workflow(request: Request) -> Any:
+    """Argento extension: a new workflow that runs the ``from`` nodes and their dependents, reusing the rest.
+
+    ``from`` names nodes of the finished workflow by display name, node name or ID; ``parameters``
+    (``NAME=VALUE``) change workflow parameters, which also runs the nodes that use them. Answers the new
+    workflow, Running; reused nodes carry ``memoizationStatus.cacheName: argento-rerun``.
+    """
+    body = await _action_body(request)
+    selectors = string_list(body, "from")
+    if not selectors:
+        raise SpecError("at least one node to rerun from is required", path="from")
+    return ctx(request).manager.rerun(
+        _ns(request), _name(request), from_=selectors, parameters=string_list(body, "parameters")
     )
 
 
@@ -356,6 +414,8 @@ def _log_request(request: Request, pod: str) -> LogRequest:
         follow=query_bool(request, "logOptions.follow"),
         tail_lines=query_int(request, "logOptions.tailLines"),
         grep=LogRequest.compile(q.get("grep")),
+        timestamps=query_bool(request, "logOptions.timestamps"),
+        since_seconds=query_int(request, "logOptions.sinceSeconds"),
     )
 
 
@@ -364,7 +424,8 @@ async def _logs(request: Request, pod: str) -> Any:
     ns, name = _ns(request), _name(request)
     req = _log_request(request, pod)
     c.manager.get(ns, name)  # 404 before the stream starts
-    run_dir = c.settings.runs_dir / name
+    run_dir = safe_join(c.settings.runs_dir, name, what="workflow name")
+    log_file(run_dir, req.pod_name or "pod", "", req.container)  # 400 for a hostile podName or container
     entries = log_entries(
         lambda: c.manager.get(ns, name), lambda: c.manager.is_finished(ns, name), run_dir, req
     )
@@ -408,7 +469,8 @@ async def watch_workflows(request: Request) -> Any:
     query.limit = 0
     c.hub.subscribe(sub)
     try:
-        current = c.manager.list(query, with_nodes=True).items
+        # The first frames hold every matching workflow: load nodes only if the fields mask keeps them.
+        current = c.manager.list(query, with_nodes=_wants_nodes(q.get("fields"))).items
     except BaseException:
         c.hub.unsubscribe(sub)
         raise

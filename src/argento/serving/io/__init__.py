@@ -7,8 +7,9 @@ imports none of them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from argento import lazy
 
 if TYPE_CHECKING:
     from argento.serving.io.arrays import NumpyNdarray, PandasDataFrame
@@ -19,17 +20,17 @@ if TYPE_CHECKING:
     from argento.serving.io.multipart import Multipart
 
 _WHERE = {
-    "IODescriptor": "base",
-    "JSON": "jsonlike",
-    "Text": "jsonlike",
-    "NumpyNdarray": "arrays",
-    "PandasDataFrame": "arrays",
-    "File": "binary",
-    "Image": "binary",
-    "UploadedFile": "binary",
-    "Multipart": "multipart",
-    "Shape": "hints",
-    "DType": "hints",
+    "IODescriptor": ".base",
+    "JSON": ".jsonlike",
+    "Text": ".jsonlike",
+    "NumpyNdarray": ".arrays",
+    "PandasDataFrame": ".arrays",
+    "File": ".binary",
+    "Image": ".binary",
+    "UploadedFile": ".binary",
+    "Multipart": ".multipart",
+    "Shape": ".hints",
+    "DType": ".hints",
 }
 
 __all__ = [
@@ -46,13 +47,4 @@ __all__ = [
     "UploadedFile",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'argento.io' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"argento.serving.io.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy.exports(__name__, _WHERE, globals())

@@ -7,22 +7,28 @@ from typing import TYPE_CHECKING
 
 from argento.spec.lint.context import Resolution, resolve
 from argento.spec.models import EXIT_HOOK, Arguments, LifecycleHook, Parameter, Template
-from argento.spec.names import is_parameter, param_name_errors
+from argento.spec.names import flatten_nested, is_parameter, param_name_errors, skeleton
 from argento.spec.source_map import Path
 
 if TYPE_CHECKING:
     from argento.spec.lint.checker import Checker
 
 
-def check_names(items: list[Parameter] | list[object] | None, path: Path, ck: Checker) -> None:
-    """Argo's ``validateWorkflowFieldNames`` for parameters/artifacts: required, valid, unique."""
+def check_names(
+    items: list[Parameter] | list[object] | None, path: Path, ck: Checker, *, templated: bool = True
+) -> None:
+    """Argo's ``validateWorkflowFieldNames`` for parameters/artifacts: required, valid, unique.
+
+    ``templated``: the names are checked after the template's inputs are substituted (arguments, outputs), so a
+    ``{{…}}`` in them counts by its :func:`~argento.spec.names.skeleton`; inputs are checked as written.
+    """
     seen: set[str] = set()
     for i, item in enumerate(items or ()):
         name = getattr(item, "name", "") or ""
         if not name:
             ck.emit.error((*path, i, "name"), "name is required")
             continue
-        errors = param_name_errors(name)
+        errors = param_name_errors(skeleton(name) if templated else name)
         if errors:
             ck.emit.error((*path, i, "name"), f"name '{name}' is invalid: {';'.join(errors)}")
         elif name in seen:
@@ -36,28 +42,29 @@ def check_arguments(args: Arguments | None, path: Path, ck: Checker, *, allow_em
         return
     check_names(args.parameters, (*path, "parameters"), ck)
     check_names(args.artifacts, (*path, "artifacts"), ck)
+    # Argo names a workflow's own arguments "spec.arguments.<name>"; a call's by the parameter's name.
+    prefix = "spec.arguments." if tuple(path[-2:]) == ("spec", "arguments") else ""
     for i, param in enumerate(args.parameters or ()):
         p = (*path, "parameters", i)
+        ref = f"{prefix}{param.name}"
         vf = param.value_from
         if vf is None and param.value is None and not allow_empty:
-            ck.emit.error(p, f"{param.name}.value or {param.name}.valueFrom is required")
+            ck.emit.error(p, f"{ref}.value or {ref}.valueFrom is required")
         if vf is not None:
             allowed = vf.config_map_key_ref is not None or vf.event or vf.supplied is not None
             if not allowed or vf.path or vf.json_path or vf.parameter or vf.expression:
                 ck.emit.error(
-                    (*p, "valueFrom"), "valueFrom only allows: default, configMapKeyRef and supplied"
+                    (*p, "valueFrom"), f"{ref}.valueFrom only allows: default, configMapKeyRef and supplied"
                 )
         if param.enum is not None:
             enum = param.enum_str or []
             if not enum:
-                ck.emit.error((*p, "enum"), "enum should contain at least one value")
+                ck.emit.error((*p, "enum"), f"{ref}.enum should contain at least one value")
             elif param.value is None:
                 if not allow_empty:
-                    ck.emit.error(p, f"{param.name}.value is required")
+                    ck.emit.error(p, f"{ref}.value is required")
             elif param.value_str not in enum and not is_parameter(param.value_str or ""):
-                ck.emit.error(
-                    (*p, "value"), f"value '{param.value_str}' should be present in enum list {enum}"
-                )
+                ck.emit.error((*p, "value"), f"{ref}.value should be present in {ref}.enum list")
     for i, art in enumerate(args.artifacts or ()):
         p = (*path, "artifacts", i)
         if not art.from_ and not art.from_expression and art.location_type is None:
@@ -101,13 +108,27 @@ def check_supplied(
 
 
 def check_hooks(
-    hooks: dict[str, LifecycleHook] | None, path: Path, ck: Checker, *, local: bool = True
+    hooks: dict[str, LifecycleHook] | None,
+    path: Path,
+    ck: Checker,
+    *,
+    local: bool = True,
+    argo_base: str | None = None,
 ) -> None:
-    """Hooks other than ``exit`` need an ``expression``; each names a template that exists."""
+    """Hooks other than ``exit`` need an ``expression``; each names a template that exists.
+
+    ``argo_base``: how Argo's ``validateHooks`` names the hooks' owner (``hooks`` for the workflow's,
+    ``templates.<t>.steps[<i>].<step>`` for a step's), whose message this one then is; None (a task's, which
+    Argo checks only when it runs): lint's own wording."""
     for name, hook in (hooks or {}).items():
         p = (*path, "hooks", name)
         if name != EXIT_HOOK and not hook.expression:
-            ck.emit.error(p, f"hook '{name}': expression is required")
+            message = (
+                f"{argo_base}.{name} Expression required"
+                if argo_base
+                else f"hook '{name}': expression is required"
+            )
+            ck.emit.error(p, message)
         if hook.expression:
             _expr(ck, hook.expression, (*p, "expression"))
         res = resolve(
@@ -136,7 +157,7 @@ def check_when(text: str | None, path: Path, ck: Checker) -> None:
     """``when`` must parse as govaluate once its ``{{…}}`` tags are replaced."""
     if not text:
         return
-    problem = ck.exprs.when_error(text)
+    problem = ck.exprs.when_error(flatten_nested(text))
     if problem:
         ck.emit.error(path, problem)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argento.spec.lint.context import Emitter, Holder, Registry
@@ -9,6 +10,21 @@ from argento.spec.lint.expressions import ExpressionChecker
 from argento.spec.lint.scope import Scope
 from argento.spec.models import EXIT_HOOK, Template, WorkflowSpec
 from argento.spec.names import is_parameter
+from argento.spec.source_map import Path
+
+#: Argo's ``GetType()`` names, used in its messages.
+TYPE_NAMES = {
+    "container": "Container",
+    "containerSet": "ContainerSet",
+    "steps": "Steps",
+    "script": "Script",
+    "resource": "Resource",
+    "dag": "DAG",
+    "suspend": "Suspend",
+    "data": "Data",
+    "http": "HTTP",
+    "plugin": "Plugin",
+}
 
 
 @dataclass
@@ -22,6 +38,9 @@ class Checker:
     globals: Scope = field(default_factory=Scope)
     #: the WorkflowTemplate a Workflow runs through ``workflowTemplateRef`` (if found)
     referenced: Holder | None = None
+    #: every rule for one template (``templates.check_template``), for templates nested in a step (``inline``):
+    #: handed in, so the step/DAG rules and the template rules do not import each other
+    check_template: Callable[[Template, Path, Checker], None] | None = None
 
 
 def global_scope(holder: Holder, referenced: Holder | None) -> Scope:

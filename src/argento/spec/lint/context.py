@@ -61,7 +61,10 @@ class Holder:
 class Registry:
     """WorkflowTemplates and ClusterWorkflowTemplates that ``templateRef``/``workflowTemplateRef`` can name."""
 
-    def __init__(self, docs: Iterable[Document]) -> None:
+    def __init__(self, docs: Iterable[Document], *, linted_files: bool = True) -> None:
+        #: The templates are the files given to ``argento lint`` (a missing one is named as such, with how to
+        #: pass it); False for the server, whose templates are the ones it stores (Kubernetes' NotFound).
+        self.linted_files = linted_files
         self.namespaced: dict[str, Holder] = {}
         self.cluster: dict[str, Holder] = {}
         for doc in docs:
@@ -77,6 +80,16 @@ class Registry:
     def lookup(self, name: str, cluster: bool) -> Holder | None:
         """The (cluster) workflow template called ``name``."""
         return (self.cluster if cluster else self.namespaced).get(name)
+
+    def missing(self, name: str, cluster: bool) -> str:
+        """Why the (cluster) workflow template ``name`` cannot be had: the Kubernetes API's NotFound, as Argo
+        reports it (``workflowtemplates.argoproj.io "x" not found``), and for lint where to pass it."""
+        plural = "clusterworkflowtemplates" if cluster else "workflowtemplates"
+        text = f'{plural}.argoproj.io "{name}" not found'
+        if self.linted_files:
+            kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+            text += f": {kind} '{name}' is not among the linted files (pass it too, or use --templates DIR)"
+        return text
 
 
 @dataclass(frozen=True)
@@ -161,12 +174,10 @@ def resolve(
         other = registry.lookup(template_ref.name, cluster)
         ref = f"{template_ref.name}.{template_ref.template}"
         if other is None:
-            kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
             return Resolution(
                 problem=(
                     ("templateRef",),
-                    f"template reference {ref} not found: {kind} '{template_ref.name}' is not among the linted "
-                    "files (pass it too, or use --templates DIR)",
+                    f"template reference {ref} not found: {registry.missing(template_ref.name, cluster)}",
                 )
             )
         tmpl = other.spec.template(template_ref.template)

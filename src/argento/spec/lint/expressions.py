@@ -8,6 +8,7 @@ syntax error there can only ever fail the workflow.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable
@@ -31,11 +32,25 @@ class ExpressionChecker:
     """Parses expressions once per distinct text and says what is wrong with them (``None``: fine)."""
 
     def __init__(self) -> None:
-        self._find_tags = _optional("argento.expr.template", "find_tags")
-        self._compile = _optional("argento.expr.lang", "compile_expr")
-        self._parse_when = _optional("argento.expr.govaluate", "parse_when")
-        self._parse_depends = _optional("argento.expr.depends", "parse_depends")
         self._cache: dict[tuple[str, str], Any] = {}
+
+    # Each parser is imported when the first expression of its kind is checked: a manifest without
+    # ``{{=…}}`` never loads expr-lang (``argento run`` lints before every run).
+    @functools.cached_property
+    def _find_tags(self) -> Callable[..., Any] | None:
+        return _optional("argento.expr.template", "find_tags")
+
+    @functools.cached_property
+    def _compile(self) -> Callable[..., Any] | None:
+        return _optional("argento.expr.lang", "compile_expr")
+
+    @functools.cached_property
+    def _parse_when(self) -> Callable[..., Any] | None:
+        return _optional("argento.expr.govaluate", "parse_when")
+
+    @functools.cached_property
+    def _parse_depends(self) -> Callable[..., Any] | None:
+        return _optional("argento.expr.depends", "parse_depends")
 
     def _cached(self, kind: str, text: str, fn: Callable[[str], Any]) -> Any:
         key = (kind, text)

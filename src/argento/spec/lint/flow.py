@@ -15,7 +15,7 @@ from argento.spec.lint.checker import Checker, output_names
 from argento.spec.lint.context import Resolution, raw_at, resolve
 from argento.spec.lint.scope import Scope, add_items, check_tags
 from argento.spec.models import EXIT_HOOK, DAGTask, Template, WorkflowStep
-from argento.spec.names import workflow_field_name_errors
+from argento.spec.names import skeleton, workflow_field_name_errors
 from argento.spec.source_map import Path
 
 #: ``depends`` results (``task.Succeeded``); the last two need the task to loop.
@@ -32,6 +32,16 @@ TASK_RESULTS = (
 ITEM_RESULTS = ("AnySucceeded", "AllFailed")
 
 
+def _argo_step_name(step: WorkflowStep | DAGTask, path: Path, ck: Checker) -> str | None:
+    """How Argo's validation names a step (``templates.<template>.steps[<group>].<step>``); None: a task."""
+    if not isinstance(step, WorkflowStep) or "steps" not in path:
+        return None
+    k = len(path) - 1 - list(reversed(path)).index("steps")
+    template = raw_at(ck.holder.doc.raw, path[:k])
+    name = template.get("name") if isinstance(template, dict) else None
+    return f"templates.{name}.steps[{path[k + 1]}].{step.name}" if name and k + 1 < len(path) else None
+
+
 def _call(step: WorkflowStep | DAGTask, path: Path, ck: Checker) -> Resolution:
     """Resolve and check what a step/task calls (template, hooks, onExit, when, arguments)."""
     res = resolve(
@@ -45,10 +55,9 @@ def _call(step: WorkflowStep | DAGTask, path: Path, ck: Checker) -> Resolution:
     )
     report_resolution(res, path, ck)
     if step.inline is not None:
-        from argento.spec.lint.templates import check_template
-
-        check_template(step.inline, (*path, "inline"), ck)
-    check_hooks(step.hooks, path, ck)
+        assert ck.check_template is not None, "the Checker is made with the template rules (lint.resource)"
+        ck.check_template(step.inline, (*path, "inline"), ck)
+    check_hooks(step.hooks, path, ck, argo_base=_argo_step_name(step, path, ck))
     if step.on_exit:
         exit_res = resolve(
             template=step.on_exit,
@@ -92,7 +101,7 @@ def _check_name(name: str, seen: set[str], path: Path, ck: Checker) -> bool:
     if name in seen:
         ck.emit.error((*path, "name"), f"name '{name}' is not unique")
         return False
-    errors = workflow_field_name_errors(name)
+    errors = workflow_field_name_errors(skeleton(name))
     if errors:
         ck.emit.error((*path, "name"), f"name '{name}' is invalid: {';'.join(errors)}")
     seen.add(name)

@@ -3,14 +3,18 @@ names, entrypoint, ``onExit``, hooks, arguments, ``workflowTemplateRef``, cron s
 
 from __future__ import annotations
 
+import json
 import re
 import zoneinfo
 
+from argento.names import object_name_errors
+from argento.spec.cron import DESCRIPTORS
 from argento.spec.lint.calls import check_arguments, check_expression, check_hooks, check_supplied
 from argento.spec.lint.checker import Checker, global_scope
 from argento.spec.lint.context import Emitter, Holder, Registry, resolve
 from argento.spec.lint.expressions import ExpressionChecker
 from argento.spec.lint.fields import check_fields
+from argento.spec.lint.pods import check_workflow_pod
 from argento.spec.lint.report import Problem
 from argento.spec.lint.templates import RETRY_POLICIES, check_template
 from argento.spec.load import Document
@@ -24,7 +28,6 @@ from argento.spec.models import (
 from argento.spec.names import MAX_CRON_WORKFLOW_NAME, MAX_OBJECT_NAME, workflow_field_name_errors
 
 CONCURRENCY_POLICIES = ("", "Allow", "Forbid", "Replace")
-_CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _CRON_FIELD = re.compile(r"^[\d*/,\-?A-Za-z]+$")
 
 
@@ -35,6 +38,16 @@ def lint_document(doc: Document, registry: Registry, exprs: ExpressionChecker) -
     if "apiVersion" not in doc.raw:
         emit.warn((), "apiVersion is missing; assuming argoproj.io/v1alpha1")
     check_fields(res, (), emit)
+    for model, written, canonical in doc.folded:
+        emit.warn(
+            (),
+            f'field "{written}" of {model} is read as "{canonical}": Go\'s decoder (the controller) matches field '
+            "names case-insensitively, but argo lint/submit (strict) refuse it; write it as Argo spells it",
+        )
+    meta = doc.raw.get("metadata")
+    if isinstance(meta, dict):  # what the Kubernetes API server checks before Argo sees the object
+        for problem in object_name_errors(meta):
+            emit.error(tuple(problem.path.split(".")), problem.message)
     limit = MAX_CRON_WORKFLOW_NAME if isinstance(res, CronWorkflow) else MAX_OBJECT_NAME
     label = {
         "Workflow": "workflow",
@@ -58,10 +71,8 @@ def lint_document(doc: Document, registry: Registry, exprs: ExpressionChecker) -
             )
         ref = res.spec.submit.workflow_template_ref if res.spec.submit else None
         if ref is not None and ref.name and registry.lookup(ref.name, bool(ref.cluster_scope)) is None:
-            kind = "ClusterWorkflowTemplate" if ref.cluster_scope else "WorkflowTemplate"
             emit.error(
-                ("spec", "submit", "workflowTemplateRef"),
-                f"{kind} '{ref.name}' is not among the linted files (pass it too, or use --templates DIR)",
+                ("spec", "submit", "workflowTemplateRef"), registry.missing(ref.name, bool(ref.cluster_scope))
             )
     holder = Holder.of(doc)
     if holder is not None:
@@ -80,18 +91,21 @@ def _check_holder(holder: Holder, registry: Registry, emit: Emitter, exprs: Expr
                 (*sp, "templates"),
                 "Templates is invalid field in spec if workflow referred WorkflowTemplate reference",
             )
-        kind = "ClusterWorkflowTemplate" if ref.cluster_scope else "WorkflowTemplate"
         if not ref.name:
             emit.error((*sp, "workflowTemplateRef", "name"), "workflowTemplateRef.name is required")
         else:
             referenced = registry.lookup(ref.name, bool(ref.cluster_scope))
             if referenced is None:
-                emit.error(
-                    (*sp, "workflowTemplateRef"),
-                    f"{kind} '{ref.name}' not found: it is not among the linted files (pass it too, or use "
-                    "--templates DIR)",
-                )
-    ck = Checker(holder, registry, emit, exprs, global_scope(holder, referenced), referenced)
+                emit.error((*sp, "workflowTemplateRef"), registry.missing(ref.name, bool(ref.cluster_scope)))
+    ck = Checker(
+        holder,
+        registry,
+        emit,
+        exprs,
+        global_scope(holder, referenced),
+        referenced,
+        check_template=check_template,
+    )
     seen: set[str] = set()
     for i, tmpl in enumerate(spec.templates or ()):
         name = tmpl.name or ""
@@ -124,7 +138,8 @@ def _check_holder(holder: Holder, registry: Registry, emit: Emitter, exprs: Expr
             emit.error((*sp, field_name), r.problem[1])
         elif r.target is not None and runs:
             check_supplied(r.target.template, args, sp, ck, lenient=True)
-    check_hooks(spec.hooks, sp, ck)
+    check_hooks(spec.hooks, sp, ck, argo_base="hooks")
+    check_workflow_pod(spec, sp, emit)
     if spec.pod_gc is not None and (spec.pod_gc.strategy or "") not in PodGC.STRATEGIES:
         emit.error((*sp, "podGC", "strategy"), f"podGC.strategy unknown strategy '{spec.pod_gc.strategy}'")
     retry = spec.retry_strategy
@@ -167,7 +182,11 @@ def _check_cron(cron: CronWorkflow, emit: Emitter, exprs: ExpressionChecker) -> 
         try:
             zoneinfo.ZoneInfo(spec.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            emit.error(("spec", "timezone"), f"invalid timezone {spec.timezone!r}")
+            # Go's %q quoting, then time.LoadLocation's reason
+            emit.error(
+                ("spec", "timezone"),
+                f"invalid timezone {json.dumps(spec.timezone)}: unknown time zone {spec.timezone}",
+            )
     if (spec.concurrency_policy or "") not in CONCURRENCY_POLICIES:
         emit.error(
             ("spec", "concurrencyPolicy"), f"'{spec.concurrency_policy}' is not a valid concurrencyPolicy"
@@ -188,7 +207,7 @@ def cron_schedule_error(schedule: str) -> str | None:
     if text.startswith(("CRON_TZ=", "TZ=")):
         text = text.split(None, 1)[1] if " " in text else ""
     if text.startswith("@"):
-        if text in _CRON_DESCRIPTORS or re.fullmatch(r"@every\s+\S+", text):
+        if text in DESCRIPTORS or re.fullmatch(r"@every\s+\S+", text):
             return None
         return f"unrecognized descriptor: {text}"
     fields = text.split()

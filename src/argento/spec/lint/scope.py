@@ -21,6 +21,7 @@ from typing import Any
 
 from argento.spec.lint.context import Emitter
 from argento.spec.lint.expressions import ExpressionChecker
+from argento.spec.names import NESTED_TAG_RE, skeleton
 from argento.spec.source_map import Path
 
 VALIDATED_PREFIXES = ("item.", "steps.", "inputs.", "outputs.", "pod.", "workflow.", "tasks.")
@@ -71,6 +72,8 @@ class Scope:
         for name in names:
             self.names.add(name)
             self.soft.pop(name, None)
+            if "{{" in name:
+                self.names.add(skeleton(name))
 
     def add_soft(self, name: str, warning: str) -> None:
         """Make ``name`` resolvable with a warning, unless it already resolves cleanly."""
@@ -80,7 +83,7 @@ class Scope:
     def check(self, tag: str) -> tuple[str, str] | None:
         """``None`` when ``tag`` resolves; else ``("error"|"warning", message)``."""
         name = tag.strip()
-        if not name.startswith(VALIDATED_PREFIXES) or name in self.names:
+        if not name.startswith(VALIDATED_PREFIXES) or name in self.names or skeleton(name) in self.names:
             return None
         if name in self.soft:
             return ("warning", self.soft[name])
@@ -119,6 +122,7 @@ def check_tags(obj: Any, path: Path, scope: Scope, emit: Emitter, exprs: Express
     for p, text in iter_strings(obj, path):
         if "{{" not in text:
             continue
+        text = _check_nested(text, p, scope, emit)
         tags, error = exprs.tags(text)
         if error:
             emit.error(p, error)
@@ -132,6 +136,19 @@ def check_tags(obj: Any, path: Path, scope: Scope, emit: Emitter, exprs: Express
             found = scope.check(tag.content)
             if found:
                 emit.emit(found[0], p, found[1])  # type: ignore[arg-type]
+
+
+def _check_nested(text: str, path: Path, scope: Scope, emit: Emitter) -> str:
+    """Check the tags nested inside other tags (Argo substitutes them first) and replace them by ``x``."""
+    while True:
+        inner = list(NESTED_TAG_RE.finditer(text))
+        if not inner:
+            return text
+        for match in inner:
+            found = scope.check(match.group(1))
+            if found:
+                emit.emit(found[0], path, found[1])  # type: ignore[arg-type]
+        text = NESTED_TAG_RE.sub("x", text)
 
 
 def add_items(

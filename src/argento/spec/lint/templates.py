@@ -6,30 +6,20 @@ import re
 
 import yaml
 
+from argento.errors import SpecError
 from argento.spec.lint.calls import check_expression, check_names
-from argento.spec.lint.checker import Checker
+from argento.spec.lint.checker import TYPE_NAMES, Checker
 from argento.spec.lint.context import raw_at
+from argento.spec.lint.pods import check_template_pod
 from argento.spec.lint.scope import Scope, check_tags
 from argento.spec.models import Template
 from argento.spec.names import METRIC_NAME_RE, is_parameter, param_name_errors
 from argento.spec.source_map import Path
+from argento.yamlsafe import safe_load_all
 
 TYPE_CHOICES = "container, containerSet, steps, script, resource, dag, suspend, template, template ref"
 RETRY_POLICIES = ("", "Always", "OnError", "OnFailure", "OnTransientError")
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
-#: Argo's ``GetType()`` names, used in its messages.
-TYPE_NAMES = {
-    "container": "Container",
-    "containerSet": "ContainerSet",
-    "steps": "Steps",
-    "script": "Script",
-    "resource": "Resource",
-    "dag": "DAG",
-    "suspend": "Suspend",
-    "data": "Data",
-    "http": "HTTP",
-    "plugin": "Plugin",
-}
 _TAG = re.compile(r"{{.*?}}", re.S)
 
 
@@ -82,14 +72,15 @@ def check_template(tmpl: Template, path: Path, ck: Checker) -> None:
         _check_leaf(tmpl, path, ck)
     _check_outputs(tmpl, path, scope, ck)
     _check_metrics(tmpl, path, ck)
+    check_template_pod(tmpl, path, ck)
 
 
 def _check_inputs(tmpl: Template, path: Path, ck: Checker) -> None:
     inputs = tmpl.inputs
     if inputs is None:
         return
-    check_names(inputs.parameters, (*path, "inputs", "parameters"), ck)
-    check_names(inputs.artifacts, (*path, "inputs", "artifacts"), ck)
+    check_names(inputs.parameters, (*path, "inputs", "parameters"), ck, templated=False)
+    check_names(inputs.artifacts, (*path, "inputs", "artifacts"), ck, templated=False)
     for i, art in enumerate(inputs.artifacts or ()):
         p = (*path, "inputs", "artifacts", i)
         if not tmpl.is_leaf and art.path:
@@ -248,8 +239,8 @@ def _check_resource(tmpl: Template, path: Path, ck: Checker) -> None:
         # Argo substitutes variables (with placeholders) before checking that the manifest is YAML.
         text = _TAG.sub("placeholder", r.manifest)
         try:
-            list(yaml.safe_load_all(text))
-        except yaml.YAMLError:
+            safe_load_all(text)
+        except (yaml.YAMLError, SpecError):  # SpecError: an alias bomb (argento.yamlsafe)
             ck.emit.error((*p, "manifest"), "resource.manifest must be a valid yaml")
 
 

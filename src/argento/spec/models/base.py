@@ -14,10 +14,15 @@ string is declared, and so do we, except where Argo declares a union type:
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+
+#: While a document is parsed: the field names matched only case-insensitively, as
+#: ``(model, written, canonical)`` (lint warns about each; see :meth:`ArgoModel._go_field_names`).
+FOLDED_FIELDS: ContextVar[list[tuple[str, str, str]] | None] = ContextVar("FOLDED_FIELDS", default=None)
 
 #: A parameter value as Argo's ``AnyString`` accepts it: string, number or boolean, type kept for round-trip.
 AnyString = str | bool | int | float
@@ -62,10 +67,40 @@ class ArgoModel(BaseModel):
         alias_generator=to_camel,
         protected_namespaces=(),
         ser_json_inf_nan="constants",
+        # built on first use: `argento run` of a checked manifest never builds them (`argento.cli.checked`), a
+        # first run builds the one resource model it validates instead of every model at import
+        defer_build=True,
     )
 
     #: Fields that Argento accepts but ignores when running locally (lint warns about them).
     ignored_locally: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _go_field_names(cls, data: Any) -> Any:
+        """Go's ``encoding/json`` (the controller's decoder) matches a key to a field exactly, else
+        case-insensitively: ``valueFrom.Parameter`` sets ``parameter``. The key is renamed *in place*, so the raw
+        dict the engine runs from has Argo's spelling too."""
+        if not isinstance(data, dict):
+            return data
+        folds = cls._folds()
+        for key in [k for k in data if isinstance(k, str) and k not in folds[0]]:
+            canonical = folds[1].get(key.lower())
+            if canonical is not None and canonical not in data:
+                data[canonical] = data.pop(key)
+                found = FOLDED_FIELDS.get()
+                if found is not None:
+                    found.append((cls.__name__, key, canonical))
+        return data
+
+    @classmethod
+    def _folds(cls) -> tuple[frozenset[str], dict[str, str]]:
+        cached = cls.__dict__.get("_fold_cache")
+        if cached is None:
+            names = [info.alias or name for name, info in cls.model_fields.items()]
+            cached = (frozenset(names), {n.lower(): n for n in names})
+            cls._fold_cache = cached  # type: ignore[attr-defined]
+        return cached
 
     def dump(self) -> dict[str, Any]:
         """The JSON dict this model was read from (only fields that were set, by Argo's names)."""

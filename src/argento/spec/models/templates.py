@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -29,10 +29,7 @@ from argento.spec.models.policy import (
     Synchronization,
     TemplateRef,
 )
-
-TemplateKind = Literal[
-    "container", "script", "dag", "steps", "suspend", "resource", "http", "containerSet", "data", "plugin"
-]
+from argento.template_kinds import LEAF_TYPES, POD_TYPES, TEMPLATE_TYPES, TemplateKind
 
 
 class SuspendTemplate(ArgoModel):
@@ -194,7 +191,7 @@ class Template(ArgoModel):
     active_deadline_seconds: IntOrString | None = None
     timeout: str | None = None
     retry_strategy: RetryStrategy | None = None
-    parallelism: IntOrString | None = None
+    parallelism: int | None = None  # Argo: *int64 (a string is refused)
     fail_fast: bool | None = None
     memoize: Memoize | None = None
     synchronization: Synchronization | None = None
@@ -220,19 +217,8 @@ class Template(ArgoModel):
     pod_resources: KubeDict | None = None
     resource_claims: list[KubeDict] | None = None
 
-    #: The template-type fields in Argo's order; ``kind`` returns the first one set.
-    TYPE_FIELDS: ClassVar[tuple[TemplateKind, ...]] = (
-        "container",
-        "containerSet",
-        "steps",
-        "script",
-        "resource",
-        "dag",
-        "suspend",
-        "data",
-        "http",
-        "plugin",
-    )
+    #: The template-type fields in Argo's order (``argento.template_kinds``); ``kind`` returns the first one set.
+    TYPE_FIELDS: ClassVar[tuple[TemplateKind, ...]] = TEMPLATE_TYPES
     _ATTRS: ClassVar[dict[str, str]] = {"containerSet": "container_set"}
 
     ignored_locally = frozenset(
@@ -266,12 +252,12 @@ class Template(ArgoModel):
     @property
     def is_leaf(self) -> bool:
         """Argo's ``IsLeaf``: a template that runs work itself (not steps, dag or suspend)."""
-        return self.kind in ("container", "containerSet", "script", "resource", "data", "http", "plugin")
+        return self.kind in LEAF_TYPES
 
     @property
     def is_pod_type(self) -> bool:
         """Argo's ``IsPodType``: a template that runs as a pod (so ``{{pod.name}}`` exists)."""
-        return self.kind in ("container", "containerSet", "script", "resource", "data")
+        return self.kind in POD_TYPES
 
     @property
     def has_output(self) -> bool:
@@ -279,10 +265,3 @@ class Template(ArgoModel):
         if self.container_set is not None:
             return any(c.name == "main" for c in self.container_set.containers)
         return self.kind in ("container", "script", "data", "http", "plugin")
-
-
-_TemplateCall.model_rebuild()
-WorkflowStep.model_rebuild()
-DAGTask.model_rebuild()
-DAGTemplate.model_rebuild()
-Template.model_rebuild()

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, PrivateAttr
 
 from argento.spec.models.artifacts import ArtifactRepositoryRef
-from argento.spec.models.base import ArgoModel, IntOrString, KubeDict
+from argento.spec.models.base import ArgoModel, KubeDict
 from argento.spec.models.meta import ObjectMeta, WorkflowMetadata
 from argento.spec.models.params import Arguments
 from argento.spec.models.policy import (
@@ -49,8 +49,8 @@ class WorkflowSpec(ArgoModel):
     workflow_metadata: WorkflowMetadata | None = None
     pod_metadata: KubeDict | None = None
     # behaviour
-    parallelism: IntOrString | None = None
-    active_deadline_seconds: IntOrString | None = None
+    parallelism: int | None = None  # Argo: *int64 (a string is refused)
+    active_deadline_seconds: int | None = None  # Argo: *int64
     retry_strategy: RetryStrategy | None = None
     suspend: bool | None = None
     shutdown: str | None = None

@@ -1,5 +1,7 @@
 // HTTP to the server. Authentication is the `authorization` cookie (set by the login page), which the browser
-// sends with every same-origin request; a 401 sends the user back to the login page.
+// sends with every same-origin request; a 401 sends the user back to the login page. Requests that change
+// something carry the server's anti-CSRF token (the `argento-csrf` cookie, readable only by this origin) as
+// the X-CSRF-Token header; the server refuses cookie-authenticated changes without it.
 
 /** An Argo error answer: {code, message} with the HTTP status. */
 export class ApiError extends Error {
@@ -33,14 +35,31 @@ export function toLogin() {
   location.assign("/login" + qs({ redirect: back }));
 }
 
+/** The anti-CSRF token the server handed out (empty in `server` auth mode, where there is no session). */
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("argento-csrf="));
+  return found ? decodeURIComponent(found.slice("argento-csrf=".length)) : "";
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /** fetch() that throws ApiError on non-2xx answers (and redirects to login on 401). */
 export async function raw(method, path, { query, body, signal, headers } = {}) {
-  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
-    init.headers["Content-Type"] = "application/json";
+  const send = () => {
+    const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      init.headers["Content-Type"] = "application/json";
+    }
+    const token = SAFE.has(method) ? "" : csrfToken();
+    if (token) init.headers["X-CSRF-Token"] = token;
+    return fetch(path + qs(query), init);
+  };
+  let resp = await send();
+  // A server restart makes a new token: the refusal carries it (Set-Cookie), so one retry is enough.
+  if (resp.status === 403 && !SAFE.has(method) && /CSRF/.test(await resp.clone().text())) {
+    resp = await send();
   }
-  const resp = await fetch(path + qs(query), init);
   if (resp.ok) return resp;
   let message = resp.statusText;
   let code;
@@ -66,6 +85,18 @@ export const get = (path, query, options) => request("GET", path, { ...options, 
 export const post = (path, body, options) => request("POST", path, { ...options, body });
 export const put = (path, body, options) => request("PUT", path, { ...options, body });
 export const del = (path, query, options) => request("DELETE", path, { ...options, query });
+
+/** Every item of a Kubernetes list, fetched `pageSize` at a time (limit/continue), so no answer is huge. */
+export async function getPaged(path, query = {}, pageSize = 100) {
+  const items = [];
+  let token = "";
+  do {
+    const data = await get(path, { ...query, "listOptions.limit": pageSize, "listOptions.continue": token });
+    items.push(...itemsOf(data));
+    token = data?.metadata?.continue || "";
+  } while (token);
+  return items;
+}
 
 /** `items` of a list answer, whatever the server calls it (Kubernetes lists, plain arrays). */
 export function itemsOf(data, ...keys) {

@@ -83,3 +83,39 @@ export function num(n, digits = 1) {
   if (a >= 100 || Number.isInteger(n)) return String(Math.round(n));
   return n.toFixed(digits + 1);
 }
+
+/**
+ * Why a node did not run: {kind: "reused", from} (kept by a rerun, Argento's `argento-rerun` cache name),
+ * {kind: "cached"} (a `--cache` hit) or {kind: "memoized"} (a `memoize` hit); null when it ran.
+ */
+export function reuseOf(node) {
+  const m = node?.memoizationStatus;
+  if (!m || !m.hit) return null;
+  if (m.cacheName === "argento-rerun") return { kind: "reused", from: String(m.key || "").split("/")[0], key: m.key };
+  return { kind: m.cacheName === "argento-cache" ? "cached" : "memoized", key: m.key, cache: m.cacheName };
+}
+
+/** "reused from wf-abc", "cached", "memoized" (empty when the node ran). */
+export function reuseText(node) {
+  const r = reuseOf(node);
+  return !r ? "" : r.kind === "reused" ? `reused from ${r.from}` : r.kind;
+}
+
+/**
+ * What a failed workflow's Message shows. Argo sets `status.message` from the entry node's message: a steps
+ * template says which child failed, but a DAG node fails without one (controller/dag.go), so a failed DAG
+ * workflow has none. Then the message of the step that failed first (`<node>: <its message>`) is shown, marked
+ * as the node's. `nodes` may be absent (the list does not load them): then only `status.message`.
+ * @returns {{text: string, node: string}} node: the display name the text came from ("" for status.message)
+ */
+export function failureMessage(status, nodes = status?.nodes) {
+  if (status?.message || !["Failed", "Error"].includes(status?.phase) || !nodes) return { text: status?.message || "", node: "" };
+  let first = null;
+  for (const n of Object.values(nodes)) {
+    if (!["Failed", "Error"].includes(n.phase) || !n.message || (n.children || []).length) continue;
+    if (!first || String(n.finishedAt || "") < String(first.finishedAt || "")) first = n;
+  }
+  if (!first) return { text: "", node: "" };
+  const name = first.displayName || first.name;
+  return { text: `${name}: ${first.message}`, node: name };
+}

@@ -1,6 +1,7 @@
 // Logs of a pod (or of every pod of a workflow), streamed from Argo's log endpoint; "follow" keeps the
 // stream open until the workflow ends. Lines are appended in batches, one per animation frame, and the view
-// keeps the last MAX_LINES so a chatty step cannot exhaust the page.
+// keeps the last MAX_LINES so a chatty step cannot exhaust the page. The server sends the lines of all pods
+// in the order they were written; a line the step wrote to stderr (`"stream": "stderr"`) is marked.
 import { h } from "./dom.js";
 import { enc } from "./api.js";
 import { streamOnce } from "./stream.js";
@@ -31,6 +32,7 @@ export function logView(namespace, workflow, { pod = "", follow = true, containe
   const pre = h("pre.logs", { tabIndex: 0, "aria-label": "Logs" });
   const status = h("span.muted");
   const followBox = h("input", { type: "checkbox", checked: follow });
+  const stampBox = h("input", { type: "checkbox" });
   const grep = h("input.search", { type: "search", placeholder: "grep (regular expression)", spellcheck: false, "aria-label": "Filter log lines" });
   let controller = null;
   let pending = [];
@@ -44,7 +46,20 @@ export function logView(namespace, workflow, { pod = "", follow = true, containe
   const flush = () => {
     frame = 0;
     if (!pending.length) return;
-    pre.append(document.createTextNode(pending.join("")));
+    // runs of stdout lines are one text node; each stderr line is a marked span
+    const fragment = document.createDocumentFragment();
+    let run = "";
+    for (const [text, stderr] of pending) {
+      if (!stderr) {
+        run += text;
+        continue;
+      }
+      if (run) fragment.append(document.createTextNode(run));
+      run = "";
+      fragment.append(h("span.stderr", { title: "stderr" }, text));
+    }
+    if (run) fragment.append(document.createTextNode(run));
+    pre.append(fragment);
     lines += pending.length;
     pending = [];
     if (lines > MAX_LINES) {
@@ -66,6 +81,7 @@ export function logView(namespace, workflow, { pod = "", follow = true, containe
       podName: pod || undefined,
       "logOptions.container": container,
       "logOptions.follow": followBox.checked ? "true" : undefined,
+      "logOptions.timestamps": stampBox.checked ? "true" : undefined,
       grep: grep.value || undefined,
     };
     const multi = !pod;
@@ -73,7 +89,7 @@ export function logView(namespace, workflow, { pod = "", follow = true, containe
     try {
       await streamOnce(`/api/v1/workflows/${enc(namespace)}/${enc(workflow)}/log`, query, (entry) => {
         count++;
-        pending.push((multi ? `${entry.podName}: ` : "") + (entry.content ?? "") + "\n");
+        pending.push([(multi ? `${entry.podName}: ` : "") + (entry.content ?? "") + "\n", entry.stream === "stderr"]);
         if (!frame) frame = requestAnimationFrame(flush);
       }, controller.signal);
       flush();
@@ -85,9 +101,10 @@ export function logView(namespace, workflow, { pod = "", follow = true, containe
     }
   };
   followBox.addEventListener("change", start);
+  stampBox.addEventListener("change", start);
   grep.addEventListener("change", start);
   const el = h("div.logview",
-    h("div.logbar", h("label.check", followBox, " follow"), grep, status),
+    h("div.logbar", h("label.check", followBox, " follow"), h("label.check", stampBox, " timestamps"), grep, status),
     pre);
   start();
   return { el, close: () => controller?.abort() };

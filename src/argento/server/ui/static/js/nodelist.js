@@ -1,7 +1,7 @@
 // The node list for huge workflows: every node of status.nodes as a row, virtualised (only the rows in view
 // exist in the DOM), filterable by text and phase, sorted by start time.
 import { h, debounce } from "./dom.js";
-import { PHASES, phaseClass, span, ts } from "./format.js";
+import { PHASES, phaseClass, span, ts, reuseText } from "./format.js";
 
 const ROW = 30;
 const OVERSCAN = 12;
@@ -108,8 +108,8 @@ export class NodeList {
       c[3].textContent = n.templateName || n.templateRef?.template || "";
       c[4].textContent = n.startedAt ? new Date(n.startedAt).toLocaleTimeString() : "";
       c[5].textContent = span(n.startedAt, n.finishedAt);
-      c[6].textContent = n.message || "";
-      c[6].title = n.message || "";
+      c[6].textContent = n.message || reuseText(n);
+      c[6].title = n.message || reuseText(n);
     }
   }
 }

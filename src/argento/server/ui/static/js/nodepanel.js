@@ -1,8 +1,8 @@
 // The side panel of a selected node: summary and timing, inputs and outputs (parameters, artifacts with
 // download links), logs (Pod nodes); for a collapsed group, its members.
-import { h, facts } from "./dom.js";
+import { h, facts, link } from "./dom.js";
 import { enc } from "./api.js";
-import { phaseBadge, span, timeEl, duration } from "./format.js";
+import { phaseBadge, span, timeEl, duration, reuseOf } from "./format.js";
 import { tabs, table } from "./ui.js";
 import { logView, podName } from "./logs.js";
 import { groupText } from "./graph/view.js";
@@ -43,6 +43,16 @@ function artifacts(wf, node, direction, list, archived) {
   ], list || [], { empty: "none" });
 }
 
+/** Why the node did not run: kept by a rerun (link to the original) or a cache hit. */
+function reused(node, ns) {
+  const r = reuseOf(node);
+  if (!r) return "";
+  if (r.kind === "reused") {
+    return h("span.reused", "kept from ", link(`/workflows/${enc(ns)}/${enc(r.from)}`, r.from), " (not run again)");
+  }
+  return h("span.reused", r.kind === "cached" ? `cache hit (${String(r.key).slice(0, 12)}…)` : `memoize hit (${r.cache} ${r.key})`);
+}
+
 function resources(node) {
   const r = node.resourcesDuration;
   if (!r) return "";
@@ -55,13 +65,16 @@ function resources(node) {
  * @param {{archived?: boolean, onExpand?: (groupId: string, memberId?: string) => void, onClose: () => void}} opts
  * @returns {{el: HTMLElement, close: () => void}}
  */
-export function nodePanel(wf, item, { archived = false, onExpand = () => {}, onClose }) {
+export function nodePanel(wf, item, { archived = false, onExpand = () => {}, onClose, onRerun = null }) {
   let logs = null;
   const node = item.node || {};
   const nodes = wf.status?.nodes || {};
   const ns = wf.metadata.namespace;
+  // Argento's rerun: run this node and what depends on it again, reusing the rest (PUT …/rerun).
+  const rerunnable = onRerun && item.node && !item.group && !["Steps", "StepGroup", "DAG", "TaskGroup"].includes(node.type);
   const header = h("header.panel-head",
     h("div", h("div.crumbs", item.type || node.type), h("h2", { title: node.name || item.label }, item.label)),
+    rerunnable ? h("button.rerun", { type: "button", title: "Run this step and everything that depends on it again; reuse the rest", onclick: () => onRerun(node) }, "Rerun from here") : null,
     h("button.icon", { type: "button", "aria-label": "Close panel", onclick: onClose }, "×"));
 
   const summary = () => h("div",
@@ -80,7 +93,8 @@ export function nodePanel(wf, item, { archived = false, onExpand = () => {}, onC
       ["Exit code", node.outputs?.exitCode],
       ["Host", node.hostNodeName],
       ["Resources", resources(node)],
-      ["Memoized", node.memoizationStatus ? `${node.memoizationStatus.hit ? "hit" : "miss"} (${node.memoizationStatus.key})` : ""],
+      ["Reused", reused(node, ns)],
+      ["Memoized", node.memoizationStatus && !reuseOf(node) ? `${node.memoizationStatus.hit ? "hit" : "miss"} (${node.memoizationStatus.cacheName || ""} ${node.memoizationStatus.key})` : ""],
     ]),
     item.group ? groupBox() : null);
 

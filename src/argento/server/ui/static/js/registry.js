@@ -65,18 +65,23 @@ export function metricsOf(version) {
   return Object.entries(source).filter(([, v]) => typeof v === "number");
 }
 
-/** An MLflow run link for a version, if its metadata, labels or context name a run. */
+/** An MLflow run link for a version, if its metadata, labels or context name a run (`mlflow_run_id` as the
+ * quickstart's train step saves it, `mlflow.run_id` as `import_mlflow` does, or a `runs:/` source). Without a
+ * known experiment the link is MLflow's direct run page (`#/runs/<id>`), which finds the run's experiment. */
 export function mlflowRunUrl(version, trackingUrl) {
-  const all = { ...(version.context || {}), ...(version.labels || {}), ...(version.metadata || {}) };
-  const direct = all.mlflow_run_url || all["mlflow.run_url"];
+  const md = version.metadata || {};
+  const nested = md.mlflow && typeof md.mlflow === "object" ? md.mlflow : {};
+  const all = { ...(version.context || {}), ...(version.labels || {}), ...md };
+  const direct = all.mlflow_run_url || all["mlflow.run_url"] || nested.run_url;
   if (direct) return direct;
-  let run = all.mlflow_run_id || all["mlflow.run_id"] || all.run_id;
-  const source = all.mlflow_source || all.source || "";
+  let run = all.mlflow_run_id || all["mlflow.run_id"] || nested.run_id || all.run_id;
+  const source = all.mlflow_source || nested.source || all.source || "";
   if (!run && typeof source === "string" && source.startsWith("runs:/")) run = source.slice(6).split("/")[0];
   const base = all.mlflow_tracking_uri || all["mlflow.tracking_uri"] || trackingUrl;
-  if (!run || !base || !/^https?:/.test(base)) return "";
-  const experiment = all.mlflow_experiment_id || all["mlflow.experiment_id"] || "0";
-  return `${base.replace(/\/$/, "")}/#/experiments/${enc(experiment)}/runs/${enc(run)}`;
+  if (!run || typeof run !== "string" || !base || !/^https?:/.test(base)) return "";
+  const experiment = all.mlflow_experiment_id || all["mlflow.experiment_id"] || nested.experiment_id;
+  const root = base.replace(/\/$/, "");
+  return experiment ? `${root}/#/experiments/${enc(experiment)}/runs/${enc(run)}` : `${root}/#/runs/${enc(run)}`;
 }
 
 /** MLflow's URL from the server's info links (a link named like "MLflow"), or "". */

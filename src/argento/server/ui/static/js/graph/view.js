@@ -4,6 +4,7 @@
 // milliseconds. Drawing is coalesced into one animation frame.
 import { isVirtual } from "./model.js";
 import { layout } from "./layout.js";
+import { reuseOf, reuseText } from "../format.js";
 
 export const COLORS = {
   Succeeded: "#18be94", Failed: "#e96d76", Error: "#c2404c", Running: "#0dadea", Pending: "#f0b429",
@@ -173,18 +174,34 @@ export class GraphView {
     this.tip.remove();
   }
 
+  // Sizes the canvas to its host. Assigning a canvas's size clears it, so this happens only when the size
+  // really changed, and the picture is then repainted at once, not on the next frame: the resize observer
+  // reports after the frame's drawing, and a repaint deferred to the next frame left the first frame (or a
+  // screenshot of a slow machine) with a blank canvas on every first load.
   _fitCanvas() {
     const dpr = window.devicePixelRatio || 1;
-    this.cw = this.host.clientWidth || 800;
-    this.ch = this.host.clientHeight || 500;
-    this.canvas.width = Math.round(this.cw * dpr);
-    this.canvas.height = Math.round(this.ch * dpr);
-    this.canvas.style.width = this.cw + "px";
-    this.canvas.style.height = this.ch + "px";
+    const cw = this.host.clientWidth || 800;
+    const ch = this.host.clientHeight || 500;
+    const width = Math.round(cw * dpr);
+    const height = Math.round(ch * dpr);
+    if (cw === this.cw && ch === this.ch && dpr === this.dpr && this.canvas.width === width && this.canvas.height === height) return;
+    this.cw = cw;
+    this.ch = ch;
     this.dpr = dpr;
+    this.canvas.width = width;
+    this.canvas.height = height;
+    this.canvas.style.width = cw + "px";
+    this.canvas.style.height = ch + "px";
     // Until the user zooms or pans, the view keeps the whole graph in sight.
     if (!this.userMoved) this.fit();
-    this.requestDraw();
+    this.drawNow();
+  }
+
+  /** Paint now (a pending frame's paint is dropped). */
+  drawNow() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.draw();
   }
 
   /** Mark the picture stale (phases or durations changed) and repaint. */
@@ -356,6 +373,17 @@ export class GraphView {
     ctx.lineWidth = 1;
     ctx.strokeStyle = "#d5dbe5";
     ctx.stroke();
+    // nodes that did not run (kept by a rerun, or a cache hit): a dashed outline
+    const kept = boxes.filter((i) => reuseOf(graph.nodes[i].node));
+    if (kept.length) {
+      ctx.beginPath();
+      for (const i of kept) ctx.roundRect(x[i] + 1.5, y[i] + 1.5, w[i] - 3, h[i] - 3, 6);
+      ctx.setLineDash([5, 3]);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#7a869a";
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     for (const [color, list] of byColor(boxes)) {
       ctx.beginPath();
       for (const i of list) {
@@ -494,7 +522,7 @@ export class GraphView {
     }
     const node = this.graph.nodes[i];
     this.canvas.style.cursor = "pointer";
-    const parts = [node.label, node.phase];
+    const parts = [node.label, node.phase, reuseText(node.node)];
     if (node.group) parts.push(groupText(node.group) + (node.group.collapsed ? " · double-click to expand" : " · double-click to collapse"));
     else if (node.node?.message) parts.push(node.node.message);
     this.tip.textContent = parts.filter(Boolean).join(" — ");

@@ -1,5 +1,5 @@
 // CronWorkflows of a namespace: schedule, next runs, last run, suspend/resume, create, delete.
-import { get, post, put, del, enc, itemsOf } from "../api.js";
+import { post, put, del, enc, getPaged } from "../api.js";
 import { h, replace, link } from "../dom.js";
 import { timeEl } from "../format.js";
 import { pageHeader, table, errorBox, attempt, confirmAction } from "../ui.js";
@@ -58,7 +58,7 @@ export async function render(main, params) {
   const body = h("div");
   const load = async () => {
     try {
-      const items = itemsOf(await get(`/api/v1/cron-workflows/${enc(ns)}`));
+      const items = await getPaged(`/api/v1/cron-workflows/${enc(ns)}`);
       items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
       replace(body, table([
         ["Name", (c) => link(`/cron-workflows/${enc(ns)}/${enc(c.metadata.name)}`, c.metadata.name)],

@@ -48,7 +48,11 @@ export async function render(main, { name }) {
       crumbs: [link("/serving", "Deployments"), dep.namespace || ""],
       sub: [h("span.badge." + serving.phaseClassOf(dep.status?.phase), { dataset: { phase: dep.status?.phase || "" } }, dep.status?.phase || "Unknown"), " ",
         `revision ${dep.revision} · ${ready}/${desired} replicas ready · routing ${dep.spec?.routing?.mode || "random"}`,
-        dep.status?.url ? [" · ", h("code", dep.status.url)] : ""],
+        dep.status?.url ? [" · ", h("code", dep.status.url)] : "",
+        // Degraded: replicas crash-loop; the reason names the last exit, the title holds its last log lines.
+        dep.status?.message ? [h("br"), h("span.health-bad", { dataset: { reason: dep.status.reason || "" },
+          title: Object.values(dep.status.variants || {}).flatMap((v) => v.last_exit?.log || []).join("\n") },
+        `${dep.status.reason}: ${dep.status.message}`)] : ""],
       actions: [
         h("button", { type: "button", onclick: rollout, title: "Edit the spec: variants whose template changed roll over replica by replica" }, "Rollout"),
         h("button", { type: "button", onclick: () => doRollback() }, "Rollback"),
@@ -92,7 +96,7 @@ export async function render(main, { name }) {
         ["Bento", ({ v }) => h("code", v.bento || v.service || "")],
         ["Weight", ({ input }) => input],
         ["Share", ({ v }) => `${v.share.toFixed(1)} %`],
-        ["Replicas", ({ st }) => `${st.ready ?? 0}/${st.desired ?? 0}${st.outdated ? ` (${st.outdated} outdated)` : ""}`],
+        ["Replicas", ({ st }) => `${st.ready ?? 0}/${st.desired ?? 0}${st.outdated ? ` (${st.outdated} outdated)` : ""}${st.restarts ? ` · ${st.restarts} restarts` : ""}`],
         ["Requests", ({ stats }) => num(stats.requests ?? NaN)],
         ["Errors", ({ stats }) => num(stats.errors ?? NaN)],
         ["p50 / p95 / p99", ({ l }) => [l.p50, l.p95, l.p99].map((x) => (x == null ? "–" : num(x * 1000) + " ms")).join(" / ")],

@@ -1,5 +1,5 @@
 // WorkflowTemplates of a namespace, or ClusterWorkflowTemplates: list, create from YAML, submit, delete.
-import { get, post, del, enc, itemsOf } from "../api.js";
+import { post, del, enc, getPaged } from "../api.js";
 import { h, replace, link } from "../dom.js";
 import { timeEl } from "../format.js";
 import { pageHeader, table, errorBox, attempt, confirmAction } from "../ui.js";
@@ -36,7 +36,7 @@ export async function render(main, params) {
   const body = h("div");
   const load = async () => {
     try {
-      const items = itemsOf(await get(paths.api));
+      const items = await getPaged(paths.api);
       items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
       replace(body, table([
         ["Name", (t) => link(`${paths.page}/${enc(t.metadata.name)}`, t.metadata.name)],

@@ -2,7 +2,7 @@
 // live updates over SSE. Also serves archived workflows (/archived-workflows/{ns}/{uid}) without live updates.
 import { get, put, del, enc, itemsOf } from "../api.js";
 import { h, replace, link, facts } from "../dom.js";
-import { phaseBadge, span, timeEl, isFinished } from "../format.js";
+import { phaseBadge, span, timeEl, isFinished, reuseOf, failureMessage } from "../format.js";
 import { navigate, setQuery } from "../router.js";
 import { watch } from "../stream.js";
 import { pageHeader, errorBox, chips, attempt, confirmAction, liveDot, toast } from "../ui.js";
@@ -38,7 +38,8 @@ export async function render(main, params, query) {
   const ns = params.namespace;
   setNamespace(ns);
   const timings = { start: performance.now() };
-  window.argento = { timings };
+  // The page's debug handle (tests read it): which workflow it shows, its timings and, once drawn, its graph.
+  window.argento = { timings, name: params.name || params.uid };
   let wf;
   try {
     wf = archived ? await get(`/api/v1/archived-workflows/${enc(params.uid)}`) : await get(`/api/v1/workflows/${enc(ns)}/${enc(params.name)}`);
@@ -89,7 +90,7 @@ export async function render(main, params, query) {
       const n = item.node;
       if (!n) return "";
       const d = span(n.startedAt, n.finishedAt);
-      return [d, n.type === "Pod" ? n.templateName : n.type].filter(Boolean).join(" · ");
+      return [reuseOf(n)?.kind || d, n.type === "Pod" ? n.templateName : n.type].filter(Boolean).join(" · ");
     },
   });
   window.argento.graph = view;
@@ -105,7 +106,7 @@ export async function render(main, params, query) {
     const m = state.wf.metadata;
     durationEl.textContent = span(s.startedAt, s.finishedAt);
     const actions = actionsFor(state.wf, archived);
-    const key = JSON.stringify([s.phase, s.progress, s.message, s.finishedAt, state.wf.spec?.suspend, actions, m.labels]);
+    const key = JSON.stringify([s.phase, s.progress, failureMessage(s).text, s.finishedAt, state.wf.spec?.suspend, actions, m.labels]);
     if (key === headKey) return; // only the running duration changed
     headKey = key;
     const crumbs = [link(`/${archived ? "archived-workflows" : "workflows"}/${enc(ns)}`, archived ? "Archive" : "Workflows"), ns];
@@ -122,9 +123,28 @@ export async function render(main, params, query) {
       ["Finished", s.finishedAt && timeEl(s.finishedAt)],
       ["Template", state.wf.spec?.workflowTemplateRef ? link(`/workflow-templates/${enc(ns)}/${enc(state.wf.spec.workflowTemplateRef.name)}`, state.wf.spec.workflowTemplateRef.name) : ""],
       ["Parameters", params.length ? h("span.chips", params.map((p) => h("span.chip", `${p.name}=${p.value ?? ""}`))) : ""],
+      ["Rerun of", rerunOf(m)],
       ["Labels", chips(Object.fromEntries(Object.entries(m.labels || {}).filter(([k]) => !k.startsWith("workflows.argoproj.io/"))))],
-      ["Message", s.message],
+      ["Message", failureMessage(s).text],
     ]));
+  }
+
+  // Argento's rerun annotations: the workflow it reran, and from which steps.
+  function rerunOf(m) {
+    const of = m.annotations?.["workflows.argento.io/rerun-of"];
+    if (!of) return "";
+    let from = [];
+    try { from = JSON.parse(m.annotations["workflows.argento.io/rerun-from"] || "[]"); } catch { from = []; }
+    const shown = from.map((f) => (String(f).startsWith(of + ".") ? String(f).slice(of.length + 1) : f));
+    return h("span.rerun-of", link(`/workflows/${enc(ns)}/${enc(of)}`, of), shown.length ? ` from ${shown.join(", ")}` : "");
+  }
+
+  async function rerunFrom(node) {
+    const m = state.wf.metadata;
+    const result = await attempt(() => put(`/api/v1/workflows/${enc(m.namespace)}/${enc(m.name)}/rerun`, { name: m.name, namespace: m.namespace, from: [node.name] }));
+    if (result === undefined) return;
+    toast(`Rerun from ${node.displayName || node.name} as ${result.metadata.name}`);
+    navigate(`/workflows/${enc(ns)}/${enc(result.metadata.name)}`);
   }
 
   function counts() {
@@ -168,7 +188,10 @@ export async function render(main, params, query) {
     listHost.hidden = v !== "list";
     otherHost.hidden = v === "graph" || v === "list";
     if (v === "graph" && graphDirty) drawGraph();
-    if (v === "graph") view._fitCanvas();
+    if (v === "graph") {
+      view._fitCanvas();
+      view.requestDraw(); // what changed while the graph was hidden
+    }
     if (v === "list" && listDirty) {
       list.setNodes(state.wf.status?.nodes);
       listDirty = false;
@@ -210,8 +233,10 @@ export async function render(main, params, query) {
     if (onLogs && !force) return; // keep a following log stream open
     state.panelKey = key;
     state.panel?.close();
+    const finished = !!state.wf.status?.finishedAt || isFinished(state.wf.status?.phase);
     state.panel = nodePanel(state.wf, item, {
       archived,
+      onRerun: !archived && finished ? rerunFrom : null,
       onClose: () => selectNode(null),
       onExpand: (groupId, memberId) => {
         toggleGroup(groupId, memberId ? false : undefined);

@@ -1,7 +1,7 @@
 // Workflows list: phase filters, label search, pagination (limit/continue) and live updates over SSE.
 import { get, enc, itemsOf } from "../api.js";
 import { h, replace, link, debounce } from "../dom.js";
-import { PHASES, phaseBadge, span, timeEl, ts } from "../format.js";
+import { PHASES, phaseBadge, span, timeEl, ts, failureMessage } from "../format.js";
 import { setQuery } from "../router.js";
 import { watch } from "../stream.js";
 import { pageHeader, errorBox, chips, liveDot } from "../ui.js";
@@ -84,7 +84,27 @@ export async function render(main, { namespace }, query) {
       h("td", timeEl(s.finishedAt)),
       h("td", span(s.startedAt, s.finishedAt)),
       h("td", s.progress || ""),
-      h("td.message", { title: s.message || "" }, s.message || ""));
+      messageCell(wf));
+  };
+
+  // A failed workflow without status.message (a failed DAG: Argo leaves it empty) shows the message of the
+  // step that failed first; the list does not load node maps, so those rows fetch theirs, once per run.
+  const nodeMessages = new Map(); // uid → {text, node} (null while loading)
+  const messageCell = (wf) => {
+    const s = wf.status || {};
+    const uid = wf.metadata?.uid || wf.metadata?.name;
+    let found = { text: s.message || "", node: "" };
+    if (!s.message && ["Failed", "Error"].includes(s.phase)) {
+      if (!nodeMessages.has(uid)) {
+        nodeMessages.set(uid, null);
+        get(`/api/v1/workflows/${enc(wf.metadata.namespace || namespace)}/${enc(wf.metadata.name)}`, { fields: "status.phase,status.message,status.nodes" })
+          .then((full) => { nodeMessages.set(uid, failureMessage(full.status || {})); redraw(); })
+          .catch(() => nodeMessages.set(uid, { text: "", node: "" }));
+      }
+      found = nodeMessages.get(uid) || found;
+    }
+    const title = found.node ? `The workflow has no message; this is node ${found.node}'s` : found.text;
+    return h("td.message", { title, dataset: { from: found.node ? "node" : "workflow" } }, found.text);
   };
 
   const draw = () => {
