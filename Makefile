@@ -25,10 +25,13 @@ $(DEMO): pyproject.toml
 demo: $(DEMO)
 	$(BIN)/argento quickstart
 
+# Two workers, a test file each at a time (tests wait on processes more than they compute). A test that fails
+# is run once more after 2 s; one that passes then is listed as "RERUN" in the summary — a timing bug to find,
+# not noise to ignore — and one that fails twice fails the build.
 test: $(DEV)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -n 2 --dist loadfile  # two workers, a test file each at a time (tests wait on processes more than they compute)
-	$(BIN)/python tests/ray/netns.py  # the Ray tests, in a private network namespace (see there)
+	$(BIN)/pytest -n 2 --dist loadfile --reruns 1 --reruns-delay 2 -rR
+	$(BIN)/python tests/ray/netns.py --reruns 1 --reruns-delay 2 -rR  # the Ray tests, in a private network namespace (see there)
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests bench

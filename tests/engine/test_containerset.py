@@ -106,10 +106,8 @@ spec:
 
 def test_containers_without_dependencies_start_together(run_wf: Callable[..., dict[str, Any]]) -> None:
     log: list[tuple[str, str]] = []
-    t0 = time.monotonic()
     wf = run_wf(PARALLEL, script=_recording(log, delay=0.3))
-    assert time.monotonic() - t0 < 0.55
-    assert log[:2] == [("start", "a"), ("start", "b")]
+    assert log[:2] == [("start", "a"), ("start", "b")]  # both started before either ended
     pod = nodes_by_name(wf)["par"]
     assert pod["children"] == [node_id("par", "par.a"), node_id("par", "par.b")]
 
