@@ -355,12 +355,12 @@ def test_a_sidecar_log_is_capped_and_indexed_like_the_main_one(
     capped = dataclasses.replace(settings, max_step_log_bytes=limit)
     ex = LocalExecutor(capped, durable=True) if isolation == "durable" else LocalExecutor(capped, isolation=isolation)
     try:
+        # 40 kB on stdout and 20 kB on stderr (each within its pipe's buffer), 'side-err' first on stderr: in
+        # whatever order the two pipes are drained, the cap is crossed once and both streams are in the log.
         script = (
             "import sys, time\n"
-            "sys.stderr.write('side-err\\n'); sys.stderr.flush()\n"
-            "for i in range(2000):\n"
-            "    sys.stdout.write('s' * 99 + '\\n')\n"
-            "sys.stdout.flush()\n"
+            "sys.stdout.write(('s' * 99 + '\\n') * 400); sys.stdout.flush()\n"
+            "sys.stderr.write('side-err\\n' + ('e' * 99 + '\\n') * 200); sys.stderr.flush()\n"
             "time.sleep(100)\n"
         )
         side = make_pod("python:3", ["python", "-c"], [script])
