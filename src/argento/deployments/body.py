@@ -1,10 +1,10 @@
 """The JSON body of a deployment as pydantic models: what :meth:`DeploymentSpec.from_dict` accepts.
 
 The models describe the wire shape (the REST API's and the state store's, the shape
-:meth:`DeploymentSpec.to_dict` writes); :meth:`DeploymentBody.build` turns a valid body into the frozen
+:meth:`DeploymentSpec.to_dict` writes); ``DeploymentSpec.from_dict`` turns a valid body into the frozen
 :class:`~argento.deployments.spec.DeploymentSpec` the controller works with. They live apart from ``spec.py``
-so that importing the spec (the Kubernetes renderer, the autoscaler) does not import pydantic; this module is
-imported on the first validation.
+(which imports this module on the first validation, never the other way round) so that importing the spec
+(the CLI's Kubernetes manifest writer, the autoscaler) does not import pydantic.
 
 Rules, each reported at its field path (``spec.variants[1].weight``) by :func:`validated`:
 
@@ -35,12 +35,13 @@ from pydantic import (
 )
 
 from argento.config import DEFAULT_NAMESPACE
-from argento.deployments.spec import ROUTING_MODES, Autoscaling, DeploymentSpec, Variant
 from argento.errors import SpecError
 from argento.fieldpaths import custom, spec_error
 from argento.names import check_label
 
 B = TypeVar("B", bound="_Body")
+
+ROUTING_MODES = ("random", "header", "sticky")
 
 
 def validated(model: type[B], data: Any, path: str) -> B:
@@ -180,9 +181,6 @@ class AutoscalingBody(_Body):
             raise custom(f"min ({self.min}) is greater than max ({self.max})")
         return self
 
-    def build(self) -> Autoscaling:
-        return Autoscaling(min=self.min, max=self.max, target_concurrency=self.target_concurrency)
-
 
 class _Target(_Body):
     """What a variant runs: a bento, or a ``module:Class`` service imported from ``working_dir``."""
@@ -232,18 +230,6 @@ class VariantBody(_Target):
         if (self.bento is None) == (self.service is None):
             raise custom("a variant needs exactly one of `bento` or `service`")
         return self
-
-    def build(self) -> Variant:
-        return Variant(
-            name=self.name,
-            bento=self.bento,
-            service=self.service,
-            working_dir=self.working_dir,
-            weight=self.weight,
-            replicas=self.replicas,
-            autoscaling=self.autoscaling.build() if self.autoscaling else None,
-            env=dict(self.env),
-        )
 
 
 def _routing(value: Any) -> Any:
@@ -335,28 +321,3 @@ class DeploymentBody(_Target):
             if self.bento and self.service:
                 raise custom("give one of `bento` or `service` (or `variants`), not both")
         return self
-
-    def build(self) -> DeploymentSpec:
-        if self.variants:
-            variants = tuple(v.build() for v in self.variants)
-        else:
-            variants = (
-                Variant(name="main", bento=self.bento, service=self.service, working_dir=self.working_dir),
-            )
-        return DeploymentSpec(
-            name=self.name,
-            variants=variants,
-            namespace=self.namespace,
-            replicas=self.replicas,
-            autoscaling=self.autoscaling.build() if self.autoscaling else None,
-            resources=dict(self.resources),
-            env=dict(self.env),
-            routing=self.routing.mode,
-            routing_key=self.routing.key,
-            shadow=self.shadow,
-            shadow_percent=self.shadow_percent,
-            gateway_port=self.gateway_port,
-            retry_post=self.retry_post,
-            backend=self.backend,
-            labels=dict(self.labels),
-        )

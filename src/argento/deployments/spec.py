@@ -23,8 +23,6 @@ from argento.config import DEFAULT_NAMESPACE
 from argento.errors import SpecError
 from argento.names import check_label
 
-ROUTING_MODES = ("random", "header", "sticky")
-
 
 def validate_name(value: Any, path: str) -> str:
     """A DNS-1123 label (Kubernetes' rule for Service names, which a deployment becomes), with its message."""
@@ -46,7 +44,14 @@ class Autoscaling:
             return None
         from argento.deployments.body import AutoscalingBody, validated
 
-        return validated(AutoscalingBody, data, path).build()
+        return cls._from_body(validated(AutoscalingBody, data, path))
+
+    @classmethod
+    def _from_body(cls, body: Any) -> Autoscaling | None:
+        """The value of a validated ``AutoscalingBody`` (or ``None``)."""
+        if body is None:
+            return None
+        return cls(min=body.min, max=body.max, target_concurrency=body.target_concurrency)
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,21 @@ class Variant:
         """Validate one variant ``{name, bento|service, weight, …}``; errors name fields under ``path``."""
         from argento.deployments.body import VariantBody, validated
 
-        return validated(VariantBody, data, path).build()
+        return cls._from_body(validated(VariantBody, data, path))
+
+    @classmethod
+    def _from_body(cls, body: Any) -> Variant:
+        """The value of a validated ``VariantBody``."""
+        return cls(
+            name=body.name,
+            bento=body.bento,
+            service=body.service,
+            working_dir=body.working_dir,
+            weight=body.weight,
+            replicas=body.replicas,
+            autoscaling=Autoscaling._from_body(body.autoscaling),
+            env=dict(body.env),
+        )
 
 
 @dataclass(frozen=True)
@@ -177,7 +196,28 @@ class DeploymentSpec:
         """Validate a request body / stored spec (:class:`argento.deployments.body.DeploymentBody`)."""
         from argento.deployments.body import DeploymentBody, validated
 
-        return validated(DeploymentBody, data, path).build()
+        body = validated(DeploymentBody, data, path)
+        if body.variants:
+            variants = tuple(Variant._from_body(v) for v in body.variants)
+        else:  # the one-target shorthand
+            variants = (Variant("main", body.bento, body.service, body.working_dir),)
+        return cls(
+            name=body.name,
+            variants=variants,
+            namespace=body.namespace,
+            replicas=body.replicas,
+            autoscaling=Autoscaling._from_body(body.autoscaling),
+            resources=dict(body.resources),
+            env=dict(body.env),
+            routing=body.routing.mode,
+            routing_key=body.routing.key,
+            shadow=body.shadow,
+            shadow_percent=body.shadow_percent,
+            gateway_port=body.gateway_port,
+            retry_post=body.retry_post,
+            backend=body.backend,
+            labels=dict(body.labels),
+        )
 
 
 def normalised_weights(spec: DeploymentSpec) -> dict[str, float]:
