@@ -1,45 +1,24 @@
 """Field paths (``spec.variants[1].weight``) and pydantic's validation errors as :class:`SpecError` at them.
 
-:func:`format_path` writes a path; :func:`spec_error` turns a pydantic ``ValidationError`` of a request body
-into one :class:`SpecError` naming the first offending field in plain words ("must be an integer, not
-'lots'"). Argo manifests have their own Go-flavoured wording (``argento.spec.validation_errors``); bodies of
+:func:`join_path` extends a written path (:func:`argento.errors.format_path` writes one); :func:`spec_error`
+turns a pydantic ``ValidationError`` of a request body into one :class:`SpecError` naming the first offending
+field in plain words ("must be an integer, not 'lots'"). Argo manifests have their own Go-flavoured wording (``argento.spec.validation_errors``); bodies of
 Argento's own API (deployments) use this one. Pydantic itself is only imported by the caller.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from argento.errors import SpecError
+from argento.errors import PathPart, SpecError, format_path
 
-PathPart = str | int
-
-_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_\-/$@]+$")
+__all__ = ["CUSTOM", "PathPart", "custom", "format_path", "join_path", "spec_error"]
 
 #: The error type of a validator that wrote its own message (raise ``custom(message)``).
 CUSTOM = "argento"
 #: How many further problems a message lists after the first.
 _MORE = 2
-
-
-def format_path(parts: Iterable[PathPart]) -> str:
-    """``("spec", "templates", 2, "name")`` → ``spec.templates[2].name``.
-
-    Keys that are not plain words (labels such as ``workflows.argoproj.io/test``) are written
-    ``["…"]`` so the path can be parsed back.
-    """
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif _SIMPLE_KEY.match(part):
-            out.append(f".{part}" if out else part)
-        else:
-            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
-            out.append(f'["{escaped}"]')
-    return "".join(out)
 
 
 def join_path(prefix: str, parts: Iterable[PathPart]) -> str:

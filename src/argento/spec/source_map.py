@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import yaml
 
-from argento.fieldpaths import PathPart, format_path
+from argento.errors import PathPart, format_path
 
 Path = tuple[PathPart, ...]
 __all__ = ["Path", "PathPart", "SourceMap", "format_path", "parse_path"]
