@@ -2,13 +2,38 @@
 
 Every error knows how to show itself: its HTTP status (used by the server with Argo's ``{"code", "message"}``
 body), its CLI exit code, and its gRPC code name (Argo's error body carries the gRPC code number).
-No layer invents its own mapping.
+No layer invents its own mapping. A :class:`SpecError` names the field at fault by its path, written by
+:func:`format_path` (``spec.templates[2].name``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import ClassVar
+
+#: One step of a field path: a key or a list index.
+PathPart = str | int
+
+_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_\-/$@]+$")
+
+
+def format_path(parts: Iterable[PathPart]) -> str:
+    """``("spec", "templates", 2, "name")`` → ``spec.templates[2].name``.
+
+    Keys that are not plain words (labels such as ``workflows.argoproj.io/test``) are written
+    ``["…"]`` so the path can be parsed back.
+    """
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _SIMPLE_KEY.match(part):
+            out.append(f".{part}" if out else part)
+        else:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
 
 
 class ArgentoError(Exception):

@@ -141,3 +141,32 @@ def test_a_restarted_control_plane_adopts_the_running_replicas(settings: Setting
         assert backend.live("web") == []
 
     asyncio.run(main())
+
+
+def test_a_stored_deployment_the_rules_now_refuse_is_kept_but_not_served(
+    settings: Settings, tmp_path: Path, caplog
+) -> None:
+    """A record saved under older, looser rules (here a shadow percentage over 100) must not stop the control
+    plane from starting: the others are served, that one is reported and its record left as it was."""
+    from argento.deployments.state import new_record
+
+    state = FileStateStore(tmp_path / "state")
+    old = new_record({**SPEC, "name": "legacy", "shadow_percent": 150}, "created")
+    state.save(old)
+    backend = FakeBackend()
+
+    async def main() -> None:
+        plane = _plane(settings, backend, tmp_path / "state")
+        await plane.start()
+        try:
+            await plane.create(SPEC)
+            assert (await plane.wait("web", timeout=10))["status"]["phase"] == "Available"
+            assert "legacy" not in plane.records and backend.live("legacy") == []
+        finally:
+            await plane.close(stop_replicas=True)
+
+    with caplog.at_level("WARNING", logger="argento.deployments"):
+        asyncio.run(main())
+    assert "'legacy' is not loaded" in caplog.text and "shadow_percent" in caplog.text
+    kept = {r["name"]: r for r in state.load_all()}
+    assert set(kept) == {"legacy", "web"} and kept["legacy"]["revisions"] == old["revisions"]  # nothing lost

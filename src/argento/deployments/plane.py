@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from typing import Any
 
@@ -43,6 +44,8 @@ from argento.deployments.state import (
 )
 from argento.errors import AlreadyExists, NotFound, SpecError, Unavailable
 from argento.paths import safe_join
+
+log = logging.getLogger("argento.deployments")
 
 
 class DeploymentPlane:
@@ -79,8 +82,13 @@ class DeploymentPlane:
         """Load the persisted deployments, re-adopt their replicas, start reconciling."""
         specs = {}
         for record in self.state.load_all():
+            try:
+                spec = DeploymentSpec.from_dict(current_spec(record))
+            except SpecError as exc:  # saved under older, looser rules: kept as it is, not served
+                log.warning("deployment %r is not loaded (its record is kept): %s", record.get("name"), exc)
+                continue
             self.records[record["name"]] = record
-            specs[record["name"]] = (DeploymentSpec.from_dict(current_spec(record)), record["revision"])
+            specs[record["name"]] = (spec, record["revision"])
         await self.controller.start(specs)
         for name, record in self.records.items():
             if record.get("deleting"):

@@ -7,33 +7,16 @@ records while parsing), so every error can point at the line that caused it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import yaml
 
-PathPart = str | int
+from argento.errors import PathPart, format_path
+
 Path = tuple[PathPart, ...]
+__all__ = ["Path", "PathPart", "SourceMap", "format_path", "parse_path"]
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_\-/$@]+$")
 _TOKEN = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
-
-
-def format_path(parts: Iterable[PathPart]) -> str:
-    """``("spec", "templates", 2, "name")`` → ``spec.templates[2].name``.
-
-    Keys that are not plain words (labels such as ``workflows.argoproj.io/test``) are written
-    ``["…"]`` so the path can be parsed back.
-    """
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif _SIMPLE_KEY.match(part):
-            out.append(f".{part}" if out else part)
-        else:
-            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
-            out.append(f'["{escaped}"]')
-    return "".join(out)
 
 
 def parse_path(path: str) -> Path:
