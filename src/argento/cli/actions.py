@@ -87,6 +87,8 @@ _params = click.option(
 @click.option(
     "--restart-successful", is_flag=True, help="Restart successful nodes matching the selector too."
 )
+@_label_selector
+@_field_selector
 @_params
 @_wait
 @_watch
