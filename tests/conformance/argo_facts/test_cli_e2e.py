@@ -116,7 +116,9 @@ def test_submit_invalid_yaml(cli: Cli) -> None:
 
 @pytest.mark.fact(CAT, f"{E2E}:TestSubmitServerDryRun")
 def test_submit_server_dry_run(cli: Cli) -> None:
-    out = cli("submit", cli.file(BASIC), "--server-dry-run", "-o", "yaml", "-l", "workflows.argoproj.io/test=true")
+    out = cli(
+        "submit", cli.file(BASIC), "--server-dry-run", "-o", "yaml", "-l", "workflows.argoproj.io/test=true"
+    )
     assert out.code == 0, out.text
     assert re.search(r"^  name: basic-", out.text, re.M), out.text
     assert "uid:" in out.text
