@@ -14,7 +14,7 @@ import click
 
 from argento.cli.remote import connection_options, name_of, output_option
 from argento.client import ArgoClient
-from argento.errors import ArgentoError
+from argento.errors import ArgentoError, SpecError
 
 
 def _each(names: Sequence[str], act: Callable[[str], Any]) -> list[Any]:
@@ -31,6 +31,28 @@ def _each(names: Sequence[str], act: Callable[[str], Any]) -> list[Any]:
     if failure is not None:
         click.get_current_context().exit(failure.exit_code)
     return results
+
+
+def _targets(client: ArgoClient, names: Sequence[str], selector: str, field_selector: str) -> list[str]:
+    """The workflows a command acts on, as ``argo stop|terminate|retry|resubmit`` pick them: those matching
+    ``-l``/``--field-selector`` (listed first, as Argo does), then the names given; each once."""
+    picked: list[str] = []
+    if selector or field_selector:
+        from argento.cli.workflows import select_workflows
+
+        picked = [name_of(w) for w in select_workflows(client, selector=selector, field_selector=field_selector)]
+    return list(dict.fromkeys([*picked, *names]))
+
+
+def _need_target(names: Sequence[str], selector: str, field_selector: str, what: str) -> None:
+    if not names and not (selector or field_selector):
+        raise SpecError(f"requires either {what} or workflow")
+
+
+_label_selector = click.option("-l", "--selector", default="", help="Label selector (k=v,k2!=v2).")
+_field_selector = click.option(
+    "--field-selector", default="", help="Field selector (metadata.name=…, metadata.namespace=…)."
+)
 
 
 def _finish(
@@ -58,13 +80,15 @@ _params = click.option(
 
 
 @click.command("retry")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
 @click.option(
     "--node-field-selector", default="", help="Also retry nodes matching (e.g. templateName=train)."
 )
 @click.option(
     "--restart-successful", is_flag=True, help="Restart successful nodes matching the selector too."
 )
+@_label_selector
+@_field_selector
 @_params
 @_wait
 @_watch
@@ -75,6 +99,8 @@ def retry(
     names: tuple[str, ...],
     node_field_selector: str,
     restart_successful: bool,
+    selector: str,
+    field_selector: str,
     parameters: tuple[str, ...],
     wait: bool,
     watch: bool,
@@ -87,8 +113,9 @@ def retry(
       argento retry @latest --watch
       argento retry train-7xk2 --restart-successful --node-field-selector templateName=evaluate
     """
+    _need_target(names, selector, field_selector, "node field selector")
     workflows = _each(
-        names,
+        _targets(client, names, selector, field_selector),
         lambda n: client.workflows.retry(
             n,
             restart_successful=restart_successful,
@@ -100,8 +127,10 @@ def retry(
 
 
 @click.command("resubmit")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
 @click.option("--memoized", is_flag=True, help="Reuse the outputs of steps that succeeded.")
+@_label_selector
+@_field_selector
 @_params
 @_wait
 @_watch
@@ -111,6 +140,8 @@ def resubmit(
     client: ArgoClient,
     names: tuple[str, ...],
     memoized: bool,
+    selector: str,
+    field_selector: str,
     parameters: tuple[str, ...],
     wait: bool,
     watch: bool,
@@ -122,50 +153,96 @@ def resubmit(
     Examples:
       argento resubmit @latest --memoized --wait
     """
-    workflows = _each(names, lambda n: client.workflows.resubmit(n, memoized=memoized, parameters=parameters))
+    _need_target(names, selector, field_selector, "selector")
+    workflows = _each(
+        _targets(client, names, selector, field_selector),
+        lambda n: client.workflows.resubmit(n, memoized=memoized, parameters=parameters),
+    )
     _finish(client, workflows, output, wait, watch)
 
 
-def _report(client: ArgoClient, names: Sequence[str], verb: str, act: Callable[[str], Any]) -> None:
+def _report(
+    client: ArgoClient, names: Sequence[str], verb: str, act: Callable[[str], Any], *, as_given: bool = False
+) -> None:
+    """``act`` on each workflow and print ``workflow NAME <verb>``: the name the server answered with
+    (``stop``, ``terminate``), or the name as given (``as_given``: ``suspend``, ``resume``), as Argo prints."""
+
     def run(name: str) -> None:
         resolved = client.workflows.resolve(name)
-        act(resolved)
-        click.echo(f"workflow {resolved} {verb}")
+        done = act(resolved)
+        shown = name if as_given else (name_of(done) if isinstance(done, dict) and name_of(done) else resolved)
+        click.echo(f"workflow {shown} {verb}")
 
     _each(names, run)
 
 
+def _dry_run(names: Sequence[str], verb: str) -> None:
+    for name in names:
+        click.echo(f"workflow {name} {verb} (dry-run)")
+
+
 @click.command("stop")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
 @click.option("--message", default="", help="Message recorded on the workflow.")
 @click.option("--node-field-selector", default="", help="Stop only nodes matching the selector.")
+@_label_selector
+@_field_selector
+@click.option("--dry-run", is_flag=True, help="Only print the workflows that would be stopped.")
 @connection_options
-def stop(client: ArgoClient, names: tuple[str, ...], message: str, node_field_selector: str) -> None:
-    """Stop workflows: no new steps start, exit handlers still run.
+def stop(
+    client: ArgoClient,
+    names: tuple[str, ...],
+    message: str,
+    node_field_selector: str,
+    selector: str,
+    field_selector: str,
+    dry_run: bool,
+) -> None:
+    """Stop workflows (by name, or all matching -l/--field-selector): no new steps start, exit handlers
+    still run.
 
     \b
     Examples:
       argento stop train-7xk2 --message "bad data"
+      argento stop -l app=train
     """
+    _need_target(names, selector, field_selector, "selector")
+    targets = _targets(client, names, selector, field_selector)
+    if dry_run:
+        _dry_run(targets, "stopped")
+        return
     _report(
         client,
-        names,
+        targets,
         "stopped",
         lambda n: client.workflows.stop(n, message=message, node_field_selector=node_field_selector),
     )
 
 
 @click.command("terminate")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
+@_label_selector
+@_field_selector
+@click.option("--dry-run", is_flag=True, help="Only print the workflows that would be terminated.")
 @connection_options
-def terminate(client: ArgoClient, names: tuple[str, ...]) -> None:
-    """Terminate workflows: running steps are killed and exit handlers skipped.
+def terminate(
+    client: ArgoClient, names: tuple[str, ...], selector: str, field_selector: str, dry_run: bool
+) -> None:
+    """Terminate workflows (by name, or all matching -l/--field-selector): running steps are killed and
+    exit handlers skipped.
 
     \b
     Examples:
       argento terminate @latest
+      argento terminate --field-selector metadata.namespace=argo
     """
-    _report(client, names, "terminated", client.workflows.terminate)
+    _need_target(names, selector, field_selector, "selector")
+    # argo terminate: the selector's workflows, or else the names
+    targets = _targets(client, [], selector, field_selector) if selector or field_selector else list(names)
+    if dry_run:
+        _dry_run(targets, "terminated")
+        return
+    _report(client, targets, "terminated", client.workflows.terminate)
 
 
 @click.command("suspend")
@@ -178,7 +255,7 @@ def suspend(client: ArgoClient, names: tuple[str, ...]) -> None:
     Examples:
       argento suspend train-7xk2
     """
-    _report(client, names, "suspended", client.workflows.suspend)
+    _report(client, names, "suspended", client.workflows.suspend, as_given=True)
 
 
 @click.command("resume")
@@ -200,4 +277,5 @@ def resume(client: ArgoClient, names: tuple[str, ...], node_field_selector: str)
         names,
         "resumed",
         lambda n: client.workflows.resume(n, node_field_selector=node_field_selector),
+        as_given=True,
     )

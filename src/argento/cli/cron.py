@@ -120,6 +120,8 @@ def cron() -> None:
 @click.option("--entrypoint", default="", help="Override the workflow's entrypoint.")
 @click.option("--schedule", default="", help="Override the schedule.")
 @click.option("-l", "--labels", multiple=True, metavar="K=V[,K=V]", help="Labels to add.")
+@click.option("--name", default="", help="Override metadata.name.")
+@click.option("--generate-name", default="", help="Override metadata.generateName.")
 @output_option()
 @connection_options
 def create(
@@ -129,6 +131,8 @@ def create(
     entrypoint: str,
     schedule: str,
     labels: tuple[str, ...],
+    name: str,
+    generate_name: str,
     output: str | None,
 ) -> None:
     """Create CronWorkflows from FILES (linted locally first).
@@ -140,7 +144,46 @@ def create(
     params = split_pairs(parameters, what="parameter") if parameters else {}
     for manifest in load_resources(files, "CronWorkflow"):
         item = _apply(manifest, params, entrypoint, schedule, split_pairs(labels, what="label"))
+        # cmd/argo/commands/cron/create.go: --name and --generate-name replace each other
+        if generate_name:
+            item["metadata"] = {**item["metadata"], "generateName": generate_name}
+            item["metadata"].pop("name", None)
+        if name:
+            item["metadata"] = {**item["metadata"], "name": name}
+            item["metadata"].pop("generateName", None)
         _show(client.cron.create(item), output)
+
+
+@cron.command("update")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Workflow parameter."
+)
+@click.option("--entrypoint", default="", help="Override the workflow's entrypoint.")
+@output_option()
+@connection_options
+def update(
+    client: ArgoClient,
+    files: tuple[str, ...],
+    parameters: tuple[str, ...],
+    entrypoint: str,
+    output: str | None,
+) -> None:
+    """Replace CronWorkflows by name from FILES (linted locally first).
+
+    \b
+    Example:
+      argento cron update nightly.yaml
+    """
+    params = split_pairs(parameters, what="parameter") if parameters else {}
+    for manifest in load_resources(files, "CronWorkflow"):
+        item = _apply(manifest, params, entrypoint, "", {})
+        # cmd/argo/commands/cron/update.go: the stored one's resourceVersion, so the update replaces it
+        current = client.cron.get(name_of(item))
+        version = (current.get("metadata") or {}).get("resourceVersion")
+        if version:
+            item["metadata"] = {**item["metadata"], "resourceVersion": version}
+        _show(client.cron.update(item), output)
 
 
 @cron.command("list")
@@ -261,4 +304,4 @@ def lint(client: ArgoClient, files: tuple[str, ...], server_side: bool) -> None:
     for manifest in load_resources(files, "CronWorkflow"):
         if server_side:
             client.cron.lint(manifest)
-    click.echo(f"{', '.join(files)}: no linting errors found")
+    click.echo(f"{', '.join(files)}: no linting errors found!")

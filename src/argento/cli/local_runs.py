@@ -89,7 +89,7 @@ class LocalRuns:
         req = LogRequest(
             pod_name=pod_name,
             container=container,
-            tail_lines=tail_lines or 0,
+            tail_lines=tail_lines,
             grep=LogRequest.compile(grep),
             timestamps=timestamps,
             since_seconds=since_seconds,

@@ -210,20 +210,6 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-def workflow_status(wf: dict[str, Any]) -> str:
-    """Argo's ``WorkflowStatus``: the phase, with ``(Suspended)`` / ``(Terminated)`` when they apply."""
-    status = wf.get("status") or {}
-    spec = wf.get("spec") or {}
-    phase = status.get("phase") or ""
-    if phase == "Running" and spec.get("suspend"):
-        return "Running (Suspended)"
-    if phase == "Failed" and spec.get("shutdown"):
-        return f"Failed ({'Terminated' if spec['shutdown'] == 'Terminate' else 'Stopped'})"
-    if phase in ("", "Pending"):
-        return "Pending" if (wf.get("metadata") or {}).get("creationTimestamp") else "Unknown"
-    return phase
-
-
 def name_of(resource: dict[str, Any]) -> str:
     """``metadata.name``."""
     return str((resource.get("metadata") or {}).get("name", ""))

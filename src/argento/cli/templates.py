@@ -32,10 +32,12 @@ class TemplateKind:
 def load_resources(files: Sequence[str], kind: str, *, lint: bool = True) -> list[dict[str, Any]]:
     """The ``kind`` documents of ``files`` (``-`` is stdin), linted with Argo's rules; bad input raises."""
     from argento.spec import scan_documents, scan_file
+    from argento.spec.files import manifest_files
     from argento.spec.lint import lint_documents
 
     scans = []
-    for file in files:
+    expanded = ["-" if f == "-" else str(p) for f in files for p in ([f] if f == "-" else manifest_files([f]))]
+    for file in expanded:
         if file == "-":
             scans.append(scan_documents(sys.stdin.read(), filename="<stdin>"))
         elif not Path(file).is_file():
@@ -180,7 +182,7 @@ def template_group(spec: TemplateKind) -> click.Group:
         if server_side:
             for tmpl in tmpls:
                 spec.api(client).lint(tmpl)
-        click.echo(f"{', '.join(files)}: no linting errors found")
+        click.echo(f"{', '.join(files)}: no linting errors found!")
 
     lint.help = (
         f"Check {label} files with Argo's rules (exit 1 on errors).\n\n\b\n"

@@ -123,29 +123,67 @@ def pod_name(wf: dict[str, Any], node: dict[str, Any]) -> str:
     return _pod_name((wf.get("metadata") or {}).get("name", ""), node.get("name", ""), template)
 
 
+def workflow_status(wf: dict[str, Any]) -> str:
+    """Argo's ``printer.WorkflowStatus``: the phase, ``Running (Suspended)`` while ``spec.suspend`` is set or a
+    suspend node is waiting, ``Failed (Terminated)`` once stopped or terminated, ``Pending``/``Unknown``."""
+    status = wf.get("status") or {}
+    spec = wf.get("spec") or {}
+    phase = status.get("phase") or ""
+    if phase == "Running" and (
+        spec.get("suspend")
+        or any(
+            n.get("type") == "Suspend" and n.get("phase") == "Running"
+            for n in (status.get("nodes") or {}).values()
+        )
+    ):
+        return "Running (Suspended)"
+    if phase == "Failed" and spec.get("shutdown"):
+        return "Failed (Terminated)"
+    if phase in ("", "Pending", "Unknown"):
+        return "Pending" if (wf.get("metadata") or {}).get("creationTimestamp") else "Unknown"
+    return str(phase)
+
+
+def service_account(wf: dict[str, Any]) -> str:
+    """``argo get``'s ServiceAccount: the one the workflow runs with, or what it falls back to."""
+    spec = wf.get("spec") or {}
+    stored = (wf.get("status") or {}).get("storedWorkflowTemplateSpec") or {}
+    account = stored.get("serviceAccountName") or spec.get("serviceAccountName")
+    if account:
+        return str(account)
+    return "unset" if spec.get("workflowTemplateRef") else "unset (will run with the default ServiceAccount)"
+
+
+def _field(label: str, value: Any) -> str:
+    """One line of the summary: Go's ``%-20s %v``."""
+    return f"{label:<20} {value}".rstrip()
+
+
 def render_summary(wf: dict[str, Any]) -> list[str]:
-    """The header block of ``argo get``."""
+    """The header block of ``argo get`` (``common.PrintWorkflowHelper``)."""
     meta = wf.get("metadata") or {}
     status = wf.get("status") or {}
     lines = [
-        f"Name:                {meta.get('name', '')}",
-        f"Namespace:           {meta.get('namespace', '')}",
-        f"Status:              {status.get('phase', '')}",
+        _field("Name:", meta.get("name", "")),
+        _field("Namespace:", meta.get("namespace", "")),
+        _field("ServiceAccount:", service_account(wf)),
+        _field("Status:", workflow_status(wf)),
     ]
     if status.get("message"):
-        lines.append(f"Message:             {status['message']}")
+        lines.append(_field("Message:", status["message"]))
     lines += render_conditions(status.get("conditions") or [])
     lines += [
-        f"Created:             {meta.get('creationTimestamp', '')}",
-        f"Started:             {status.get('startedAt', '')}",
-        f"Finished:            {status.get('finishedAt') or ''}",
-        f"Duration:            {duration_text(status.get('startedAt'), status.get('finishedAt'))}",
-        f"Progress:            {status.get('progress', '')}",
+        _field("Created:", meta.get("creationTimestamp", "")),
+        _field("Started:", status.get("startedAt", "")),
+        _field("Finished:", status.get("finishedAt") or ""),
+        _field("Duration:", duration_text(status.get("startedAt"), status.get("finishedAt"))),
+        _field("Progress:", status.get("progress", "")),
     ]
-    params = ((wf.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    exec_spec = status.get("storedWorkflowTemplateSpec") or wf.get("spec") or {}
+    params = [p for p in (exec_spec.get("arguments") or {}).get("parameters") or [] if "value" in p]
     if params:
         lines.append("Parameters:")
-        lines += [f"  {p.get('name')}: {p.get('value', '')}" for p in params]
+        lines += [_field(f"  {p.get('name')}:", p["value"]) for p in params]
     outs = (status.get("outputs") or {}).get("parameters") or []
     if outs:
         lines.append("Outputs:")

@@ -28,11 +28,11 @@ from argento.cli.remote import (
     print_workflow,
     since,
     table,
-    workflow_status,
 )
+from argento.cli.tree import workflow_status
 from argento.client import ArgoClient, SubmitOptions, apply_submit_options
 from argento.client.workflows import LABEL_COMPLETED, LABEL_PHASE, LIST_FIELDS, split_pairs
-from argento.errors import ArgentoError, NotFound, SpecError, SpecErrors, Unavailable
+from argento.errors import NotFound, SpecError, SpecErrors, Unavailable
 
 #: ``--from`` kinds, as ``argo submit --from`` spells them.
 FROM_KINDS = {
@@ -186,6 +186,9 @@ def _fetch_templates(refs: Sequence[tuple[str, bool]], client: ArgoClient) -> li
 @click.option("--annotations", multiple=True, metavar="K=V[,K=V]", help="Annotations to add (repeatable).")
 @click.option("--serviceaccount", default="", help="Run all pods with this service account.")
 @click.option("--priority", type=int, default=None, help="Workflow priority.")
+@click.option(
+    "--dry-run", is_flag=True, help="Have the server check the workflows and print them; nothing is created."
+)
 @click.option("--server-dry-run", is_flag=True, help="Validate on the server without creating.")
 @click.option("--watch", is_flag=True, help="Watch the workflow until it completes (live tree).")
 @click.option("--wait", is_flag=True, help="Wait for the workflow to complete.")
@@ -216,6 +219,7 @@ def submit(
     annotations: tuple[str, ...],
     serviceaccount: str,
     priority: int | None,
+    dry_run: bool,
     server_dry_run: bool,
     watch: bool,
     wait: bool,
@@ -247,7 +251,9 @@ def submit(
         service_account=serviceaccount,
         priority=priority,
         server_dry_run=server_dry_run,
+        dry_run=dry_run,
     )
+    _check_options(output, watch=watch, wait=wait, dry_run=dry_run, server_dry_run=server_dry_run)
     if from_ and files:
         raise click.UsageError("give FILES or --from, not both")
     created: list[dict[str, Any]] = []
@@ -269,11 +275,13 @@ def submit(
                 annotations[ANNOTATION] = str(Path(workdir).resolve())
                 manifest["metadata"]["annotations"] = annotations
             created.append(
-                client.workflows.create(apply_submit_options(manifest, opts), server_dry_run=server_dry_run)
+                client.workflows.create(
+                    apply_submit_options(manifest, opts), server_dry_run=server_dry_run, dry_run=dry_run
+                )
             )
     else:
         raise click.UsageError("nothing to submit: give FILES or --from KIND/NAME")
-    if not (watch or wait) or server_dry_run:
+    if not (watch or wait) or server_dry_run or dry_run:
         for wf in created:
             print_workflow(wf, output, tree=False)
         return
@@ -290,6 +298,24 @@ def submit(
     ]
     if not all((f.get("status") or {}).get("phase") == "Succeeded" for f in finals):
         click.get_current_context().exit(1)
+
+
+def _check_options(output: str | None, *, watch: bool, wait: bool, dry_run: bool, server_dry_run: bool) -> None:
+    """The combinations ``argo submit`` refuses (``cmd/argo/commands/submit.go:validateOptions``)."""
+    refused = [
+        (watch and wait, "--wait cannot be combined with --watch"),
+        ((watch or wait) and dry_run, f"--{'watch' if watch else 'wait'} cannot be combined with --dry-run"),
+        (
+            (watch or wait) and server_dry_run,
+            f"--{'watch' if watch else 'wait'} cannot be combined with --server-dry-run",
+        ),
+        (dry_run and not output, "--dry-run should have an output option"),
+        (dry_run and server_dry_run, "--dry-run cannot be combined with --server-dry-run"),
+        (server_dry_run and not output, "--server-dry-run should have an output option"),
+    ]
+    for refuse, message in refused:
+        if refuse:
+            raise click.UsageError(message)
 
 
 def _namespace_of(wf: dict[str, Any], client: ArgoClient) -> str:
@@ -469,12 +495,48 @@ def get(client: ArgoClient, names: tuple[str, ...], output: str | None) -> None:
 
 
 # -- delete ------------------------------------------------------------------------------------------------
+LABEL_RESUBMITTED = "workflows.argoproj.io/resubmitted-from-workflow"
+
+
+def select_workflows(
+    client: ArgoClient,
+    *,
+    selector: str = "",
+    field_selector: str = "",
+    status: Sequence[str] = (),
+    completed: bool = False,
+    resubmitted: bool = False,
+    prefix: str = "",
+    older: str | None = None,
+) -> list[dict[str, Any]]:
+    """The workflows ``argo``'s ``listWorkflows`` picks: label and field selectors, phases, completed,
+    resubmitted (``cmd/argo/commands/list.go``), then the name prefix and ``--older`` (finished before)."""
+    label_selector = _selector(status, completed, False, selector)
+    if resubmitted:
+        label_selector = ",".join(p for p in (label_selector, LABEL_RESUBMITTED) if p)
+    items = client.workflows.list(
+        label_selector=label_selector, field_selector=field_selector, fields=LIST_FIELDS
+    )
+    items = [w for w in items if name_of(w).startswith(prefix)]
+    if older:
+        horizon = datetime.now(UTC).timestamp() - parse_duration(older)
+        items = [
+            w
+            for w in items
+            if (t := parse_time((w.get("status") or {}).get("finishedAt"))) and t.timestamp() < horizon
+        ]
+    items.sort(key=_sort_key)
+    return items
+
+
 @click.command("delete")
 @click.argument("names", nargs=-1)
 @click.option(
     "--all", "all_", is_flag=True, help="Delete all workflows (of the namespace, matching the filters)."
 )
 @click.option("--completed", is_flag=True, help="Only completed workflows.")
+@click.option("--resubmitted", is_flag=True, help="Only workflows made by `resubmit`.")
+@click.option("--prefix", default="", help="Only workflows whose name starts with PREFIX.")
 @click.option("--status", multiple=True, help="Only these phases, comma separated.")
 @click.option(
     "--older",
@@ -483,6 +545,7 @@ def get(client: ArgoClient, names: tuple[str, ...], output: str | None) -> None:
     help="Only completed workflows finished more than DURATION ago (e.g. 1d).",
 )
 @click.option("-l", "--selector", default="", help="Label selector.")
+@click.option("--field-selector", default="", help="Field selector (metadata.name=…, metadata.namespace=…).")
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted.")
 @click.option("--force", is_flag=True, help="Delete even if finalizers remain.")
 @connection_options
@@ -491,15 +554,20 @@ def delete(
     names: tuple[str, ...],
     all_: bool,
     completed: bool,
+    resubmitted: bool,
+    prefix: str,
     status: tuple[str, ...],
     older: str | None,
     selector: str,
+    field_selector: str,
     dry_run: bool,
     force: bool,
 ) -> None:
-    """Delete workflows by name, or every workflow matching --all/-l/--status/--completed/--older.
+    """Delete workflows by name, and every workflow matching the filters (--all, -l, --field-selector,
+    --prefix, --status, --completed, --resubmitted, --older).
 
-    Exits 2 if a named workflow does not exist (the others are still deleted).
+    A named workflow that does not exist is reported (`Workflow 'NAME' not found`) and skipped, as `argo
+    delete` does.
 
     \b
     Examples:
@@ -507,36 +575,36 @@ def delete(
       argento delete --completed --older 7d
       argento delete -l app=train
     """
-    filtered = all_ or completed or status or older or selector
-    if names and filtered:
-        raise click.UsageError("give NAMES or filters (--all, -l, --status, --completed, --older), not both")
+    filtered = all_ or completed or resubmitted or prefix or status or older or selector or field_selector
     if not names and not filtered:
-        raise click.UsageError("give workflow NAMES, or --all / -l / --status / --completed / --older")
+        # cmd/argo/commands/delete.go: Args
+        raise SpecError("requires either a workflow or other argument")
     targets = list(names)
     if filtered:
-        items = client.workflows.list(
-            label_selector=_selector(status, completed or bool(older), False, selector), fields=LIST_FIELDS
-        )
-        if older:
-            horizon = datetime.now(UTC).timestamp() - parse_duration(older)
-            items = [
-                w
-                for w in items
-                if (t := parse_time((w.get("status") or {}).get("finishedAt"))) and t.timestamp() < horizon
-            ]
-        targets = [name_of(w) for w in items]
-    failure: ArgentoError | None = None
+        targets += [
+            name_of(w)
+            for w in select_workflows(
+                client,
+                selector=selector,
+                field_selector=field_selector,
+                status=status,
+                completed=completed or bool(older),
+                resubmitted=resubmitted,
+                prefix=prefix,
+                older=older,
+            )
+        ]
+    if not targets:
+        click.echo("No resources found")
+        return
     for name in targets:
         if dry_run:
             click.echo(f"Workflow '{name}' deleted (dry-run)")
             continue
         try:
-            name = client.workflows.resolve(name)
-            client.workflows.delete(name, force=force)
-        except NotFound as exc:
-            click.echo(f"error: {exc}", err=True)
-            failure = failure or exc
+            resolved = client.workflows.resolve(name)
+            client.workflows.delete(resolved, force=force)
+        except NotFound:
+            click.echo(f"Workflow '{name}' not found")
             continue
-        click.echo(f"Workflow '{name}' deleted")
-    if failure is not None:
-        click.get_current_context().exit(failure.exit_code)
+        click.echo(f"Workflow '{resolved}' deleted")

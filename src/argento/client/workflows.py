@@ -59,6 +59,7 @@ class SubmitOptions:
     service_account: str = ""
     priority: int | None = None
     server_dry_run: bool = False
+    dry_run: bool = False
 
     def to_argo(self) -> dict[str, Any]:
         """The JSON ``submitOptions`` of ``POST /api/v1/workflows/{ns}/submit``."""
@@ -72,6 +73,7 @@ class SubmitOptions:
             "serviceAccount": self.service_account,
             "priority": self.priority,
             "serverDryRun": self.server_dry_run,
+            "dryRun": self.dry_run,
         }
         return {k: v for k, v in opts.items() if v not in ("", [], None, False)}
 
@@ -137,13 +139,21 @@ class WorkflowsAPI:
 
     # -- create and read ---------------------------------------------------------------------------------
     def create(
-        self, workflow: Mapping[str, Any], *, namespace: str | None = None, server_dry_run: bool = False
+        self,
+        workflow: Mapping[str, Any],
+        *,
+        namespace: str | None = None,
+        server_dry_run: bool = False,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
-        """Create ``workflow``; the stored workflow (with its generated name) comes back."""
+        """Create ``workflow``; the stored workflow (with its generated name) comes back. ``dry_run``: the
+        server validates it and answers it unstored, as given; ``server_dry_run``: as it would be stored."""
         ns = self._ns(namespace or (workflow.get("metadata") or {}).get("namespace"))
         body: dict[str, Any] = {"namespace": ns, "workflow": dict(workflow)}
         if server_dry_run:
             body["serverDryRun"] = True
+        if dry_run:
+            body["createOptions"] = {"dryRun": ["All"]}
         return self.http.post(f"/api/v1/workflows/{ns}", body)
 
     def lint(self, workflow: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:

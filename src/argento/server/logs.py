@@ -38,7 +38,7 @@ class LogRequest:
     pod_name: str = ""
     container: str = "main"
     follow: bool = False
-    tail_lines: int = 0
+    tail_lines: int | None = None  # Kubernetes' tailLines: None keeps every line, 0 none
     grep: re.Pattern[str] | None = None
     timestamps: bool = False
     since_seconds: int = 0
@@ -113,8 +113,8 @@ async def log_entries(
                 path = log_file(run_dir, pod, node_name, req.container)
                 tail = tails[pod] = LogTail(path, fallback_ns=started)
             lines = tail.read(final=done or not req.follow)
-            if first and req.tail_lines:
-                lines = lines[-req.tail_lines :]
+            if first and req.tail_lines is not None:
+                lines = lines[len(lines) - req.tail_lines :] if req.tail_lines < len(lines) else lines
             batch.extend(
                 (line.ns, order, seq, pod, line)
                 for seq, line in enumerate(lines)

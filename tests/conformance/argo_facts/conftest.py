@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conformance.argo_facts._cli import cli, cli_server  # noqa: F401  (the CLI facts' fixtures)
 
 from argento.config import Settings
 

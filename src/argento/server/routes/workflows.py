@@ -86,9 +86,14 @@ async def create_workflow(request: Request) -> Any:
     if dry and not field(body, "serverDryRun", bool):
         # Argo answers a createOptions dry run with the workflow it validated, before anything stores it: no
         # uid (argo_server_test.go:TestCreateWorkflowDryRun). serverDryRun is a dry-run create: it has one.
-        for key in ("uid", "resourceVersion", "creationTimestamp"):
-            created["metadata"].pop(key, None)
+        _unstored(created)
     return created
+
+
+def _unstored(workflow: dict[str, Any]) -> None:
+    """Drop what only storing gives a workflow (a plain dry run's answer)."""
+    for key in ("uid", "resourceVersion", "creationTimestamp"):
+        workflow["metadata"].pop(key, None)
 
 
 @api.route("GET", BASE, "WorkflowService_ListWorkflows", tag=TAG, query=LIST_QUERY)
@@ -153,11 +158,12 @@ async def submit_workflow(request: Request) -> Any:
     wf = workflow_from(c, _ns(request), kind, name)
     apply_submit_options(wf, opts)
     admitted = admit({"workflow": wf}, "workflow", "Workflow", _ns(request), catalog=c.catalog)
-    dry = bool(
-        field(opts, "dryRun", bool, path="submitOptions")
-        or field(opts, "serverDryRun", bool, path="submitOptions")
-    )
-    return c.manager.create(admitted, dry_run=dry)
+    plain_dry = bool(field(opts, "dryRun", bool, path="submitOptions"))
+    dry = plain_dry or bool(field(opts, "serverDryRun", bool, path="submitOptions"))
+    created = c.manager.create(admitted, dry_run=dry)
+    if plain_dry:
+        _unstored(created)  # workflow_server.go:SubmitWorkflow answers a dryRun with the workflow as built
+    return created
 
 
 def workflow_from(c: Context, namespace: str, kind: str, name: str) -> dict[str, Any]:
@@ -352,8 +358,14 @@ async def suspend_workflow(request: Request) -> Any:
     body=obj(name=STR, namespace=STR, nodeFieldSelector=STR, message=STR),
 )
 async def stop_workflow(request: Request) -> Any:
-    """Stop: kill running steps, then run exit handlers."""
+    """Stop: kill running steps, then run exit handlers. With ``nodeFieldSelector``, only the matching
+    suspend nodes are failed with the message (``workflow/util/util.go:StopWorkflow``)."""
     body = await _action_body(request)
+    selector = field(body, "nodeFieldSelector", str)
+    if selector:
+        return ctx(request).manager.set_nodes(
+            _ns(request), _name(request), selector, phase="Failed", message=field(body, "message", str) or ""
+        )
     return ctx(request).manager.shutdown(
         _ns(request), _name(request), "Stop", field(body, "message", str) or ""
     )
@@ -412,7 +424,7 @@ def _log_request(request: Request, pod: str) -> LogRequest:
         pod_name=pod,
         container=q.get("logOptions.container") or "main",
         follow=query_bool(request, "logOptions.follow"),
-        tail_lines=query_int(request, "logOptions.tailLines"),
+        tail_lines=query_int(request, "logOptions.tailLines") if q.get("logOptions.tailLines") else None,
         grep=LogRequest.compile(q.get("grep")),
         timestamps=query_bool(request, "logOptions.timestamps"),
         since_seconds=query_int(request, "logOptions.sinceSeconds"),
