@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from argento.engine.nodes import node_id
+from argento.engine.nodes import node_id, now_rfc3339
 from argento.errors import SpecError
 
 #: Labels the controller owns: not copied to a resubmitted workflow.
@@ -151,10 +151,15 @@ def rename_nodes(nodes: dict[str, Any], old: str, new: str) -> dict[str, Any]:
 
 
 def memoized_nodes(workflow: dict[str, Any], new_name: str) -> dict[str, Any]:
-    """Argo's memoized resubmit: the succeeded Pod nodes are carried over and not run again."""
+    """Argo's memoized resubmit (``workflow/util/util.go:FormulateResubmitWorkflow``): every succeeded Pod node
+    is carried over — with its outputs, as a node of type and phase Skipped whose message names the original
+    pod, stamped now — and is not run again (a fulfilled node is taken as it is)."""
     nodes = (workflow.get("status") or {}).get("nodes") or {}
+    now = now_rfc3339()
     kept = {
         nid: {k: v for k, v in n.items() if k not in ("children", "outboundNodes")}
+        | {"type": "Skipped", "phase": "Skipped", "message": f"original pod: {nid}"}
+        | {"startedAt": now, "finishedAt": now}
         for nid, n in nodes.items()
         if n.get("type") == "Pod" and n.get("phase") == "Succeeded"
     }

@@ -2,10 +2,6 @@
 subprocesses against one ``argento server`` (``_cli.py``; part 1 is ``test_cli_e2e.py``, whose docstring
 lists the cases not ported, part 3 ``test_cli_e2e_resources.py``).
 
-Known difference kept: after ``resubmit --memoized`` Argo shows a carried-over pod as a node of type
-Skipped with the message ``original pod: ID`` (``workflow/util/util.go:FormulateResubmitWorkflow``);
-Argento keeps it a Succeeded Pod node that is not run again (TestWorkflowResubmitDAGWithDependencies
-checks the rest).
 """
 
 from __future__ import annotations
@@ -334,9 +330,10 @@ def test_resubmit_dag_with_dependencies(cli: Cli) -> None:
     wf = cli.wait_for(again)
     assert phase(wf) == "Failed" and len(wf["status"]["nodes"]) == 5
     a, b, c, d = (nodes(wf)[x] for x in "ABCD")
-    # Argo turns the carried-over pod into a Skipped node ("original pod: ID"); Argento keeps it a Succeeded
-    # Pod node that is not run again (docstring).
-    assert a["phase"] in ("Succeeded", "Skipped") and a["finishedAt"] <= b["startedAt"]
+    # The carried-over pod is a Skipped node naming the pod it stands for (util.go:FormulateResubmitWorkflow).
+    old_a = nodes(cli.get(name))["A"]
+    assert (a["type"], a["phase"], a["message"]) == ("Skipped", "Skipped", f"original pod: {old_a['id']}")
+    assert a["finishedAt"] <= b["startedAt"]
     assert b["phase"] == "Failed" and "exit code 1" in b["message"]
     for skipped in (c, d):
         assert skipped["type"] == "Skipped" and "omitted: depends condition not met" in skipped["message"]
