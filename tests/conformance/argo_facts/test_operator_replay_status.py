@@ -1,0 +1,447 @@
+"""Argo's controller unit tests replayed (see test_operator_replay.py): exit handlers, workflow status and
+conditions, arguments, shutdown, failFast, workflow variables.
+
+Facts from workflow/controller/operator_test.go and the operator code it drives (``operate``,
+``runOnExitNode``, ``setGlobalParameters``, ``markWorkflowPhase``, ``executeSteps``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ._replay import Scripted, replay
+from ._server import NS, api_fact, running_pod, wait_for
+
+SRC = "workflow/controller/operator_test.go"
+
+
+def fact(test: str, category: str = "operator") -> pytest.MarkDecorator:
+    return pytest.mark.fact(category, f"{SRC}:{test}")
+
+
+# -- exit handlers -----------------------------------------------------------------------------------------------
+@fact("TestStepsOnExit", "exit-handlers")
+def test_step_on_exit_runs_after_its_failed_step_and_the_next_group_never_starts(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: steps-on-exit}
+        spec:
+          entrypoint: suspend
+          templates:
+          - name: suspend
+            steps:
+            - - {name: leafA, onExit: exitContainer, template: whalesay}
+            - - {name: leafB, onExit: exitContainer, template: whalesay}
+          - name: whalesay
+            container: {image: docker/whalesay, command: [cowsay], args: ["hello world"]}
+          - name: exitContainer
+            container: {image: docker/whalesay, command: [cowsay], args: ["goodbye world"]}
+        """,
+        script=Scripted({"whalesay": [1]}),
+    )
+    assert run.phase == "Failed"
+    hook = run.node("leafA.onExit")
+    assert hook["nodeFlag"] == {"hooked": True}
+    assert hook["phase"] == "Succeeded"
+    assert run.by_display("leafB") == []
+    assert run.by_display("leafB.onExit") == []
+
+
+@fact("TestStepsOnExitFailures", "exit-handlers")
+def test_workflow_failures_variable_in_the_exit_handler(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: exit-handlers}
+        spec:
+          entrypoint: intentional-fail
+          onExit: exit-handler
+          templates:
+          - name: intentional-fail
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo intentional failure; exit 1"]}
+          - name: exit-handler
+            container:
+              image: alpine:3.23
+              command: [sh, -c]
+              args: ["echo send e-mail: {{workflow.name}} {{workflow.status}} {{workflow.duration}}. Failed steps {{workflow.failures}}"]
+        """,
+        script=Scripted({"intentional-fail": [1]}),
+    )
+    root = run.nodes["exit-handlers"]
+    assert root["phase"] == "Failed"
+    assert "nodeFlag" not in root
+    text = fake.started[-1].args[0]
+    assert text.startswith("echo send e-mail: exit-handlers Failed ")
+    failures = json.loads(text.split("Failed steps ", 1)[1])
+    assert len(failures) == 1
+    assert {k: failures[0][k] for k in ("displayName", "templateName", "phase", "podName")} == {
+        "displayName": "exit-handlers", "templateName": "intentional-fail", "phase": "Failed",
+        "podName": "exit-handlers",
+    }
+    assert failures[0]["message"] == root["message"]
+
+
+@fact("TestStepsOnExitTimeout", "exit-handlers")
+def test_exit_handler_runs_after_the_workflow_deadline(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: exit-handlers}
+        spec:
+          entrypoint: intentional-fail
+          activeDeadlineSeconds: 1
+          onExit: exit-handler
+          templates:
+          - name: intentional-fail
+            suspend: {}
+          - name: exit-handler
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo send e-mail: {{workflow.name}} {{workflow.status}}."]}
+        """,
+        time_scale=0.05,
+    )
+    assert run.phase == "Failed"
+    hook = run.node("exit-handlers.onExit")
+    assert hook["nodeFlag"] == {"hooked": True}
+    assert hook["phase"] == "Succeeded"
+
+
+@fact("TestNoOnExitWhenSkipped", "exit-handlers")
+def test_skipped_task_has_no_on_exit(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: dag-primay-branch}
+        spec:
+          entrypoint: statis
+          templates:
+          - name: pass
+            container: {image: docker/whalesay:latest, command: [cowsay], args: [hello world]}
+          - name: exit
+            container: {image: docker/whalesay:latest, command: [cowsay], args: [exit]}
+          - name: statis
+            dag:
+              tasks:
+              - {name: A, template: pass}
+              - {name: B, dependencies: [A], onExit: exit, template: pass, when: '{{tasks.A.status}} != Succeeded'}
+              - {name: C, dependencies: [A], template: pass}
+        """,
+    )
+    assert run.phase == "Succeeded"
+    assert run.node("B")["phase"] == "Skipped"
+    assert run.node("B")["message"] == "when 'Succeeded != Succeeded' evaluated false"
+    assert "dag-primay-branch.B.onExit" not in run.nodes
+    assert [p.template for p in fake.started].count("exit") == 0
+
+
+@fact("TestWFGlobalArtifactNil", "exit-handlers")
+def test_exit_handler_consuming_globals_the_failed_step_never_set(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: global-outputs}
+        spec:
+          entrypoint: generate-globals
+          onExit: consume-globals
+          templates:
+          - name: generate-globals
+            steps:
+            - - {name: generate, template: global-output}
+            - - {name: consume-globals, template: consume-globals}
+          - name: global-output
+            container: {image: alpine:3.23, command: [sh, -c], args: ["sleep 1; exit 1"]}
+            outputs:
+              artifacts:
+              - {globalName: my-global-art, name: hello-art, path: /tmp/hello_world.txt}
+              parameters:
+              - globalName: my-global-param
+                name: hello-param
+                valueFrom: {path: /tmp/hello_world.txt}
+          - name: consume-globals
+            steps:
+            - - {name: consume-global-param, template: consume-global-param}
+              - name: consume-global-art
+                template: consume-global-art
+                arguments:
+                  artifacts:
+                  - {from: '{{workflow.outputs.artifacts.my-global-art}}', name: art}
+          - name: consume-global-param
+            inputs:
+              parameters:
+              - {name: param, value: '{{workflow.outputs.parameters.my-global-param}}'}
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo {{inputs.parameters.param}}"]}
+          - name: consume-global-art
+            inputs:
+              artifacts: [{name: art, path: /art}]
+            container: {image: alpine:3.23, command: [sh, -c], args: ["cat /art"]}
+        """,
+        script=Scripted({"global-output": [1]}),
+    )
+    assert run.phase in ("Failed", "Error")
+    assert run.nodes["global-outputs"]["phase"] == "Failed"
+    assert "global-outputs.onExit" in run.nodes
+    assert run.nodes["global-outputs.onExit"]["phase"] in ("Failed", "Error")
+
+
+# -- arguments ---------------------------------------------------------------------------------------------------
+@fact("TestUnsuppliedArgValue", "parameters")
+def test_workflow_argument_without_a_value_is_an_invalid_spec(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: wf-with-unsupplied-param}
+        spec:
+          arguments:
+            parameters: [{name: missing}]
+          entrypoint: whalesay
+          templates:
+          - name: whalesay
+            container: {image: docker/whalesay:latest, command: [cowsay], args: [hello world]}
+        """,
+        lint=False,
+    )
+    assert run.phase in ("Error", "Failed")
+    assert run.message == (
+        "invalid spec: spec.arguments.missing.value or spec.arguments.missing.valueFrom is required"
+    )
+    assert fake.started == []
+
+
+@fact("TestSuppliedArgValue", "parameters")
+def test_workflow_argument_with_a_value_and_supplied(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: wf-with-supplied-param}
+        spec:
+          arguments:
+            parameters:
+            - {name: message, value: argo, valueFrom: {supplied: {}}}
+          entrypoint: whalesay
+          templates:
+          - name: whalesay
+            container: {args: ["{{workflow.parameters.message}}"], command: [cowsay], image: docker/whalesay:latest}
+        """,
+    )
+    assert run.phase == "Succeeded"
+    assert fake.started[0].args == ["argo"]
+
+
+# -- status and conditions ---------------------------------------------------------------------------------------
+@fact("TestWorkflowOutputs", "outputs")
+def test_dag_child_with_an_output_parameter_succeeds(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: my-wf}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag:
+              tasks:
+              - {name: step-1, template: child}
+          - name: child
+            container: {image: my-image}
+            outputs:
+              parameters:
+              - name: my-param
+                valueFrom: {path: /my-path}
+        """,
+        files=lambda pod: {"/my-path": "hello"},
+    )
+    assert run.phase == "Succeeded"
+    assert run.node("step-1")["outputs"]["parameters"] == [
+        {"name": "my-param", "value": "hello", "valueFrom": {"path": "/my-path"}}
+    ]
+
+
+@fact("TestWorkflowConditions / TestStatusConditions", "phases-messages")
+def test_conditions_of_a_succeeded_workflow(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: my-wf}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container: {image: docker/whalesay:latest}
+        """,
+    )
+    assert run.phase == "Succeeded"
+    assert run.status["conditions"] == [
+        {"type": "PodRunning", "status": "False"},
+        {"type": "Completed", "status": "True"},
+    ]
+
+
+@fact("TestNestedOptionalOutputArtifacts", "outputs")
+def test_optional_output_artifact_from_a_skipped_step(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {generateName: artifact-passing-}
+        spec:
+          entrypoint: artifact-example
+          templates:
+          - name: artifact-example
+            steps:
+            - - name: skip-artifact-generation
+                template: conditional-whalesay
+                arguments:
+                  parameters: [{name: proceed, value: "false"}]
+          - name: whalesay
+            container: {image: docker/whalesay:latest, command: [sh, -c], args: ["sleep 1; cowsay hello world | tee /tmp/hello_world.txt"]}
+            outputs:
+              artifacts: [{name: hello-art, path: /tmp/hello_world.txt}]
+          - name: conditional-whalesay
+            inputs:
+              parameters: [{name: proceed}]
+            steps:
+            - - {name: whalesay, template: whalesay, when: "{{inputs.parameters.proceed}}"}
+            outputs:
+              artifacts:
+              - {name: hello-art, from: "{{steps.whalesay.outputs.artifacts.hello-art}}", optional: true}
+        """,
+    )
+    assert run.phase == "Succeeded"
+    assert fake.started == []
+    assert run.node("whalesay")["phase"] == "Skipped"
+
+
+# -- workflow variables ------------------------------------------------------------------------------------------
+@fact("TestWorkflowScheduledTimeVariable", "variables")
+def test_scheduled_time_variable_from_the_annotation(argo) -> None:
+    _, fake = replay(
+        argo,
+        """
+        metadata:
+          name: hello-world
+          annotations: {workflows.argoproj.io/scheduled-time: "2006-01-02T15:04:05-07:00"}
+        spec:
+          entrypoint: whalesay
+          templates:
+          - name: whalesay
+            container: {image: docker/whalesay:latest, command: [cowsay], args: ["{{workflow.scheduledTime}}"]}
+        """,
+    )
+    assert fake.started[0].args == ["2006-01-02T15:04:05-07:00"]
+
+
+@fact("TestWorkflowMainEntrypointVariable", "variables")
+def test_main_entrypoint_variable(argo) -> None:
+    _, fake = replay(
+        argo,
+        """
+        metadata: {name: hello-world}
+        spec:
+          entrypoint: whalesay
+          templates:
+          - name: whalesay
+            container: {image: docker/whalesay:latest, command: [cowsay], args: ["{{workflow.mainEntrypoint}}"]}
+        """,
+    )
+    assert fake.started[0].args == ["whalesay"]
+
+
+@fact("TestWorkflowInterpolatesNodeNameField", "variables")
+def test_node_name_variable_in_step_arguments(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: hello-world}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              dag:
+                tasks:
+                  - {name: this-is-part-1, template: main2}
+            - name: main2
+              steps:
+                - - name: this-is-part-2
+                    template: whalesay
+                    arguments:
+                      parameters: [{name: message, value: "{{node.name}}"}]
+            - name: whalesay
+              inputs:
+                parameters: [{name: message}]
+              container: {image: docker/whalesay:latest, command: [cowsay], args: ["{{ inputs.parameters.message }}"]}
+        """,
+    )
+    (pod,) = [n for n in run.nodes.values() if n["type"] == "Pod"]
+    assert pod["inputs"]["parameters"][0]["value"] == "hello-world.this-is-part-1"
+
+
+# -- failFast ----------------------------------------------------------------------------------------------------
+@fact("TestStepsFailFast", "steps")
+def test_steps_fail_fast_stops_a_sequential_loop(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: seq-loop-pz4hh}
+        spec:
+          activeDeadlineSeconds: 300
+          arguments:
+            parameters: [{name: items, value: '["a", "b", "c"]'}]
+          entrypoint: seq-loop
+          templates:
+          - name: seq-loop
+            failFast: true
+            parallelism: 1
+            inputs:
+              parameters: [{name: items}]
+            steps:
+            - - {name: iteration, template: iteration, withParam: '{{inputs.parameters.items}}'}
+          - name: iteration
+            steps:
+            - - {name: step1, template: succeed-step}
+            - - {name: step2, template: failed-step}
+          - name: succeed-step
+            container: {image: alpine, command: [/bin/sh, -c], args: [exit 0]}
+          - name: failed-step
+            container: {image: alpine, command: [/bin/sh, -c], args: [exit 1]}
+            retryStrategy: {limit: 1}
+        """,
+        script=Scripted({"failed-step": [1]}),
+    )
+    assert run.phase == "Failed"
+    assert run.node("iteration(0:a)")["phase"] == "Failed"
+    assert run.nodes["seq-loop-pz4hh"]["phase"] == "Failed"
+    assert run.nodes["seq-loop-pz4hh"]["message"] == "template has failed or errored children and failFast enabled"
+    assert run.by_display("iteration(1:b)") == []
+    assert run.by_display("iteration(2:c)") == []
+    assert [p.template for p in fake.started] == ["succeed-step", "failed-step", "failed-step"]
+
+
+# -- shutdown ----------------------------------------------------------------------------------------------------
+SLEEPER = {
+    "metadata": {"name": "whalesay"},
+    "spec": {
+        "entrypoint": "whalesay",
+        "templates": [{"name": "whalesay", "container": {
+            "image": "docker/whalesay:latest", "command": ["sh", "-c"], "args": ["sleep 60"]}}],
+    },
+}
+
+
+@pytest.mark.parametrize("action,strategy", [
+    pytest.param("stop", "Stop", id="stop", marks=fact("TestWorkflowShutdownStrategy/StopStrategy", "suspend")),
+    pytest.param("terminate", "Terminate", id="terminate",
+                 marks=fact("TestWorkflowShutdownStrategy/TerminateStrategy", "suspend")),
+])
+def test_shutdown_strategy_message_on_the_running_pod(argo, action: str, strategy: str) -> None:
+    async def body(client) -> None:
+        r = await client.post(NS, json={"workflow": SLEEPER})
+        assert r.status_code == 200, r.text
+        await wait_for(client, "whalesay", running_pod)
+        assert (await client.put(f"{NS}/whalesay/{action}", json={})).status_code == 200
+        wf = await wait_for(client, "whalesay")
+        for node in wf["status"]["nodes"].values():
+            assert f"workflow shutdown with strategy: {strategy}" in node["message"]
+        assert wf["status"]["message"] == f"Stopped with strategy '{strategy}'"
+
+    api_fact(argo.settings, body)
