@@ -172,7 +172,8 @@ def decide(run: RunContext, attempts: list[NodeStatus], strategy: RetryStrategy)
     remaining, full = backoff
     if remaining > 0:
         return Decision(wait=remaining, message=f"Backoff for {humanize(full)}")
-    policy = strategy.retry_policy or "OnFailure"
+    # Argo's ``RetryPolicyActual``: unset means OnFailure, or Always when an expression decides
+    policy = strategy.retry_policy or ("Always" if strategy.expression else "OnFailure")
     if policy not in POLICIES:
         return Decision(final=NodePhase.ERROR, message=f"{policy} is not a valid RetryPolicy")
     on_failed, on_error = POLICIES[policy]

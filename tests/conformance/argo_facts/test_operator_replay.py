@@ -32,6 +32,8 @@ import json
 
 import pytest
 
+from argento.executors.base import StepResult
+
 from ._replay import Concurrency, Scripted, replay
 
 SRC = "workflow/controller/operator_test.go"
@@ -590,3 +592,192 @@ def test_steps_status_of_an_earlier_step(argo) -> None:
     )
     assert run.phase == "Succeeded"
     assert fake.started[-1].args == ["echo result was: Failed"]
+
+
+# -- retry expressions -------------------------------------------------------------------------------------------
+RETRY_SCRIPT = """
+metadata: {{name: retry-script-9z9pv}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {{name: safe-to-retry, template: safe-to-retry}}
+    - - name: retry
+        template: retry-script
+        arguments:
+          parameters: [{{name: safe-to-retry, value: '{{{{steps.safe-to-retry.outputs.result}}}}'}}]
+  - name: safe-to-retry
+    script: {{command: [python], image: python:alpine3.23, source: 'print("true")'}}
+  - name: retry-script
+    inputs:
+      parameters: [{{name: safe-to-retry}}]
+    retryStrategy: {strategy}
+    script: {{command: [python], image: python:alpine3.23, source: 'import sys; sys.exit(1)'}}
+"""
+
+
+@fact("TestOperatorRetryExpressionError (an expression without a policy retries errors: Always)", "retry")
+def test_expression_without_policy_retries_an_errored_attempt(argo) -> None:
+    run, fake = replay(
+        argo, RETRY_SCRIPT.format(strategy='{expression: "true", limit: "3"}'),
+        script=Scripted({"retry-script": ["Error (exit code 1)"]}, stdout={"safe-to-retry": "true"}),
+    )
+    retry = run.nodes["retry-script-9z9pv[1].retry"]
+    assert retry["phase"] == "Error"
+    assert retry["message"] == "No more retries left"
+    assert len(retry["children"]) == 4
+    assert [p.template for p in fake.started].count("retry-script") == 4
+
+
+@fact("TestOperatorRetryExpressionErrorNoExpr", "retry")
+def test_errored_attempt_without_expression_is_not_retried_by_default(argo) -> None:
+    run, fake = replay(
+        argo, RETRY_SCRIPT.format(strategy='{limit: "3"}'),
+        script=Scripted({"retry-script": ["Error (exit code 1)"]}, stdout={"safe-to-retry": "true"}),
+    )
+    assert run.phase == "Failed"
+    retry = run.nodes["retry-script-9z9pv[1].retry"]
+    assert (retry["phase"], retry["message"]) == ("Error", "Error (exit code 1)")
+    assert len(retry["children"]) == 1
+
+
+@fact("TestProcessNodeRetriesWithExpression (an errored attempt, expression false)", "retry")
+def test_expression_false_after_an_errored_attempt(argo) -> None:
+    run, fake = replay(
+        argo, RETRY.format(name="expr-err", strategy="{limit: 2, retryPolicy: Always, expression: 'false'}"),
+        script=Scripted({"main": ["pod deleted"]}),
+    )
+    root = run.nodes["expr-err"]
+    assert (root["phase"], root["message"]) == ("Error", "retryStrategy.expression evaluated to false")
+    assert len(fake.started) == 1
+
+
+@fact("TestBuildRetryStrategyLocalScope (lastRetry.exitCode and inputs in the expression)", "retry")
+def test_expression_sees_last_exit_code_and_inputs(argo) -> None:
+    strategy = '{expression: "asInt(lastRetry.exitCode) > 1 && {{inputs.parameters.safe-to-retry}} == true", limit: "3"}'
+    run, fake = replay(
+        argo, RETRY_SCRIPT.format(strategy=strategy),
+        script=Scripted({"retry-script": [2, 2, 1]}, stdout={"safe-to-retry": "true"}),
+    )
+    retry = run.nodes["retry-script-9z9pv[1].retry"]
+    assert (retry["phase"], retry["message"]) == ("Failed", "retryStrategy.expression evaluated to false")
+    attempts = [run.status["nodes"][c] for c in retry["children"]]
+    assert [a["outputs"]["exitCode"] for a in attempts] == ["2", "2", "1"]
+
+
+@fact("TestRetryLoopWithOutputParam", "retry")
+def test_retried_loop_items_aggregate_their_outputs(argo) -> None:
+    def files(pod) -> dict[str, str]:
+        if pod.template == "createJsonList":
+            return {"/jsonList.json": '[{"Id": "1"}, {"Id": "2"}]'}
+        if pod.template == "retryAndLoop" and "[[ 0 == 0 ]]" not in (pod.script_source or ""):
+            return {"/outputParam.txt": "Successful"}
+        return {}
+
+    def outcome(pod) -> StepResult:
+        failing = pod.template == "retryAndLoop" and "[[ 0 == 0 ]]" in (pod.script_source or "")
+        return StepResult(exit_code=1 if failing else 0)
+
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: hr-retry-replication}
+        spec:
+          entrypoint: hr-retry-replication
+          activeDeadlineSeconds: 300
+          templates:
+            - name: hr-retry-replication
+              dag:
+                tasks:
+                  - {name: Create-Json-List, template: createJsonList}
+                  - name: Retry-And-Loop
+                    template: retryAndLoop
+                    arguments:
+                      parameters: [{name: itemId, value: '{{item.Id}}'}]
+                    withParam: '{{tasks.Create-Json-List.outputs.parameters.jsonList}}'
+                    depends: Create-Json-List
+                  - name: Check-Output
+                    template: checkOutput
+                    arguments:
+                      parameters: [{name: someInput, value: '{{tasks.Retry-And-Loop.outputs.parameters.outputParam}}'}]
+                    depends: Retry-And-Loop
+            - name: checkOutput
+              inputs:
+                parameters: [{name: someInput}]
+              script: {image: 'alpine:3.23', command: [/bin/sh], source: 'echo "The Output is: {{inputs.parameters.someInput}}"'}
+            - name: retryAndLoop
+              inputs:
+                parameters: [{name: itemId}]
+              outputs:
+                parameters:
+                  - name: outputParam
+                    valueFrom: {path: /outputParam.txt}
+              script:
+                image: 'alpine:3.23'
+                command: [/bin/sh]
+                source: |
+                  echo ItemId: {{inputs.parameters.itemId}}
+                  if [[ {{ retries }} == 0 ]]; then
+                    exit 1
+                  fi
+                  echo "Successful" > /outputParam.txt
+              retryStrategy: {limit: '2'}
+            - name: createJsonList
+              outputs:
+                parameters:
+                  - name: jsonList
+                    valueFrom: {path: /jsonList.json}
+              script: {image: 'alpine:3.23', command: [/bin/sh], source: 'echo ok'}
+        """,
+        script=outcome,
+        files=files,
+    )
+    assert run.phase == "Succeeded"
+    check = run.node("Check-Output")
+    assert json.loads(check["inputs"]["parameters"][0]["value"]) == ["Successful", "Successful"]
+    assert [p.template for p in fake.started].count("retryAndLoop") == 4
+
+
+@fact("TestExitHandlerWithRetryNodeParam", "exit-handlers")
+def test_exit_hook_of_a_retried_step_sees_the_last_attempts_outputs(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: exit-handler-with-param}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - name: step-1
+                template: output
+                hooks:
+                  exit:
+                    template: exit
+                    arguments:
+                      parameters: [{name: message, value: '{{steps.step-1.outputs.parameters.result}}'}]
+          - name: output
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo -n hello world > /tmp/hello_world.txt; exit 1"]}
+            outputs:
+              parameters:
+              - name: result
+                valueFrom: {default: Foobar, path: /tmp/hello_world.txt}
+            retryStrategy:
+              backoff: {duration: 1s}
+              limit: "1"
+              retryPolicy: Always
+          - name: exit
+            inputs:
+              parameters: [{name: message, value: GoodValue}]
+            script: {image: alpine:3.23, command: [sh, -c], args: ["echo {{inputs.parameters.message}}"], source: ""}
+        """,
+        script=Scripted({"output": [1]}),
+        files=lambda pod: {"/tmp/hello_world.txt": "hello world"} if pod.template == "output" else {},
+        time_scale=0.01,
+    )
+    step = run.nodes["exit-handler-with-param[0].step-1"]
+    assert step["type"] == "Retry"
+    assert [(p["name"], p["value"]) for p in step["outputs"]["parameters"]] == [("result", "hello world")]
+    hook = run.nodes["exit-handler-with-param[0].step-1.onExit"]
+    assert hook["inputs"]["parameters"][0]["value"] == "hello world"
