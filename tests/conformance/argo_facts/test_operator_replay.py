@@ -632,7 +632,7 @@ def test_expression_without_policy_retries_an_errored_attempt(argo) -> None:
 
 @fact("TestOperatorRetryExpressionErrorNoExpr", "retry")
 def test_errored_attempt_without_expression_is_not_retried_by_default(argo) -> None:
-    run, fake = replay(
+    run, _fake = replay(
         argo, RETRY_SCRIPT.format(strategy='{limit: "3"}'),
         script=Scripted({"retry-script": ["Error (exit code 1)"]}, stdout={"safe-to-retry": "true"}),
     )
@@ -656,7 +656,7 @@ def test_expression_false_after_an_errored_attempt(argo) -> None:
 @fact("TestBuildRetryStrategyLocalScope (lastRetry.exitCode and inputs in the expression)", "retry")
 def test_expression_sees_last_exit_code_and_inputs(argo) -> None:
     strategy = '{expression: "asInt(lastRetry.exitCode) > 1 && {{inputs.parameters.safe-to-retry}} == true", limit: "3"}'
-    run, fake = replay(
+    run, _fake = replay(
         argo, RETRY_SCRIPT.format(strategy=strategy),
         script=Scripted({"retry-script": [2, 2, 1]}, stdout={"safe-to-retry": "true"}),
     )
