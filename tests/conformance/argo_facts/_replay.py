@@ -7,7 +7,7 @@ milliseconds, through the same engine as ``argento run``.
 ``Scripted`` maps a template name to the outcomes of its successive pods (the last one repeats): an int is the
 exit code, a str is an error of the pod itself (the node is ``Error`` with that message, as Argo's pod that
 failed without its main container's verdict), a `StepResult` is used as is. A template it does not name acts
-out its command line as argosay does (``echo X`` prints X, ``exit N`` fails with N, ``sleep N`` waits).
+out the last command of its command line (``echo X`` prints X, ``exit N`` fails with N); nothing sleeps.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from typing import Any
 from argento.errors import ArgentoError
 from argento.executors.base import PodSpec, StepResult
 from argento.executors.fake import FakeExecutor
-
-from ._server import argosay
 
 Outcome = int | str | StepResult
 
@@ -45,10 +43,7 @@ class Scripted:
         out = self.stdout.get(pod.template, "")
         text = out(pod) if callable(out) else out
         if not plan:
-            result = await argosay(pod)
-            if text:
-                result.result = text
-            return result
+            return act_out(pod, text)
         outcome = plan[min(n, len(plan) - 1)]
         if isinstance(outcome, StepResult):
             return outcome
@@ -57,6 +52,23 @@ class Scripted:
         if outcome:
             return StepResult(exit_code=outcome, result=text)
         return StepResult(exit_code=0, result=text)
+
+
+def act_out(pod: PodSpec, stdout: str = "") -> StepResult:
+    """A pod's end as its last shell command says: ``exit N`` fails with N, ``echo X`` prints X."""
+    words = [*pod.command, *pod.args]
+    if words[:1] == ["/argosay"]:
+        words = words[1:]
+    text = pod.script_source if pod.script_source is not None else " ".join(
+        words[2:] if len(words) > 2 and words[1] == "-c" else words
+    )
+    last = text.replace("&&", ";").strip().split(";")[-1].strip() if text.strip() else ""
+    parts = last.split()
+    if len(parts) == 2 and parts[0] == "exit" and parts[1].isdigit() and parts[1] != "0":
+        return StepResult(exit_code=int(parts[1]), result=stdout)
+    if not stdout and parts[:1] == ["echo"] and ">" not in last and "|" not in last:
+        stdout = last[5:].strip()
+    return StepResult(exit_code=0, result=stdout)
 
 
 def replay(
