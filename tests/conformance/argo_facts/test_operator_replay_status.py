@@ -445,3 +445,179 @@ def test_shutdown_strategy_message_on_the_running_pod(argo, action: str, strateg
         assert wf["status"]["message"] == f"Stopped with strategy '{strategy}'"
 
     api_fact(argo.settings, body)
+
+
+# -- recursion depth ---------------------------------------------------------------------------------------------
+DIAMOND = """
+metadata: {name: hello-world}
+spec:
+  entrypoint: diamond
+  templates:
+  - name: diamond
+    dag:
+      tasks:
+      - {name: A, template: echo, arguments: {parameters: [{name: message, value: A}]}}
+      - {name: B, dependencies: [A], template: echo, arguments: {parameters: [{name: message, value: B}]}}
+      - {name: C, dependencies: [A], template: echo, arguments: {parameters: [{name: message, value: C}]}}
+      - {name: D, dependencies: [B, C], template: echo, arguments: {parameters: [{name: message, value: D}]}}
+  - name: echo
+    inputs:
+      parameters: [{name: message}]
+    container: {image: alpine:3.23, command: [echo, "{{inputs.parameters.message}}"]}
+"""
+
+
+@fact("TestMaxDepth (maxStackDepth 2: the first task errors)", "operator")
+def test_max_depth_too_small_errors_the_first_task(argo, monkeypatch) -> None:
+    from argento.engine import controller
+
+    monkeypatch.setattr(controller, "MAX_STACK_DEPTH", 2)
+    run, fake = replay(argo, DIAMOND)
+    assert run.phase == "Error"
+    a = run.node("A")
+    assert a["phase"] == "Error"
+    assert "Maximum recursion depth exceeded" in a["message"]
+    assert fake.started == []
+
+
+@fact("TestMaxDepth (maxStackDepth 3: the diamond succeeds)", "operator")
+def test_max_depth_large_enough_runs_the_diamond(argo, monkeypatch) -> None:
+    from argento.engine import controller
+
+    monkeypatch.setattr(controller, "MAX_STACK_DEPTH", 3)
+    run, fake = replay(argo, DIAMOND)
+    assert run.phase == "Succeeded"
+    assert len(fake.started) == 4
+
+
+@pytest.mark.fact("operator", "workflow/controller/operator.go:executeTemplate (maxAllowedStackDepth 100)")
+def test_endless_recursion_stops_at_the_maximum_depth(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {name: recurse}
+        spec:
+          entrypoint: again
+          templates:
+          - name: again
+            steps:
+            - - {name: deeper, template: again}
+        """,
+    )
+    assert run.phase in ("Error", "Failed")
+    deepest = max(run.nodes.values(), key=lambda n: n["name"].count(".deeper"))
+    assert deepest["name"].count(".deeper") == 99
+    assert deepest["phase"] == "Error"
+    assert deepest["message"].startswith("Maximum recursion depth exceeded. See ")
+    assert fake.started == []
+
+
+# -- parameters and artifacts ------------------------------------------------------------------------------------
+@fact("TestSetGlobalParametersOverriding", "parameters")
+def test_argument_value_wins_over_its_value_from(argo) -> None:
+    run, fake = replay(
+        argo,
+        """
+        metadata: {generateName: parameter-valuefrom-value-}
+        spec:
+          entrypoint: echo
+          arguments: &args
+            parameters:
+              - name: message
+                value: "configmap argument overwrite with argument"
+                valueFrom:
+                  configMapKeyRef: {name: config-properties, key: message}
+          templates:
+            - name: echo
+              inputs: *args
+              container:
+                image: busybox
+                args: ["printf", "WORKFLOW: %s\\nINPUT: %s", "{{workflow.parameters.message}}", "{{inputs.parameters.message}}"]
+        """,
+    )
+    assert run.phase == "Succeeded"
+    assert fake.started[0].args[2:] == ["configmap argument overwrite with argument"] * 2
+
+
+OPTIONAL_ART_TEMPLATES = """
+    - name: whalesay
+      container: {image: "argoproj/argosay:v1", command: [sh, -c], args: ["sleep 1;"]}
+      outputs:
+        artifacts:
+          - {name: message, optional: true, path: /tmp/hello_world}
+    - name: print-message
+      inputs:
+        artifacts:
+          - {name: message, optional: true, path: /tmp/message}
+      container: {image: alpine:3.23, command: [sh, -c], args: ["test -e /tmp/message && ls /tmp/message || echo 0"]}
+"""
+OPTIONAL_ART = {
+    "steps": """
+metadata: {name: fail-optional-artifact-with-items}
+spec:
+  entrypoint: artifact-example
+  templates:
+    - name: artifact-example
+      steps:
+        - - {name: generate-artifact, template: whalesay}
+        - - name: consume-artifact
+            template: print-message
+            arguments:
+              artifacts:
+                - {name: message, optional: true, from: "{{steps.generate-artifact.outputs.artifacts.message}}"}
+            withItems: [hello world]
+""" + OPTIONAL_ART_TEMPLATES,
+    "dag": """
+metadata: {name: fail-optional-artifact-with-items-dag}
+spec:
+  entrypoint: artifact-example
+  templates:
+    - name: artifact-example
+      dag:
+        tasks:
+          - {name: generate-artifact, template: whalesay}
+          - name: consume-artifact
+            template: print-message
+            dependencies: [generate-artifact]
+            arguments:
+              artifacts:
+                - {name: message, optional: true, from: "{{tasks.generate-artifact.outputs.artifacts.message}}"}
+            withItems: [hello world]
+""" + OPTIONAL_ART_TEMPLATES,
+}
+
+
+@pytest.mark.parametrize("kind", [
+    pytest.param("steps", id="steps", marks=fact("TestWithItemsOptionalArtStepsWF", "loops")),
+    pytest.param("dag", id="dag", marks=fact("TestWithItemsOptionalArtDAGWF", "loops")),
+])
+def test_loop_over_an_optional_artifact_that_was_not_made(argo, kind: str) -> None:
+    run, fake = replay(argo, OPTIONAL_ART[kind])
+    assert run.phase == "Succeeded"
+    assert run.node("consume-artifact(0:hello world)")["phase"] == "Succeeded"
+    assert [p.template for p in fake.started] == ["whalesay", "print-message"]
+
+
+@fact("TestInlineTemplateReferenceOuterTemplateWorkflow", "templates")
+def test_inline_steps_refer_to_an_outer_template(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {generateName: inline-composite-retry-}
+        spec:
+          entrypoint: main
+          templates:
+            - name: main
+              steps:
+              - - name: step1
+                  inline:
+                    steps:
+                    - - {name: fail, template: fail}
+            - name: fail
+              container: {image: "alpine:latest", command: [sh, -c], args: ["exit 1"]}
+        """,
+    )
+    assert run.phase == "Failed"
+    assert run.node("step1")["type"] == "Steps"
+    fail = run.node("fail")
+    assert (fail["type"], fail["templateName"], fail["phase"]) == ("Pod", "fail", "Failed")
