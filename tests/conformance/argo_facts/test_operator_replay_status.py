@@ -621,3 +621,159 @@ def test_inline_steps_refer_to_an_outer_template(argo) -> None:
     assert run.node("step1")["type"] == "Steps"
     fail = run.node("fail")
     assert (fail["type"], fail["templateName"], fail["phase"]) == ("Pod", "fail", "Failed")
+
+
+# -- suspend templates through the API ---------------------------------------------------------------------------
+SUSPEND_TEMPLATE = {
+    "metadata": {"name": "suspend-template"},
+    "spec": {
+        "entrypoint": "suspend",
+        "templates": [
+            {"name": "suspend", "steps": [
+                [{"name": "approve", "template": "approve",
+                  "arguments": {"parameters": [{"name": "param1", "value": "value1"}]}}],
+                [{"name": "release", "template": "whalesay"}],
+            ]},
+            {"name": "approve", "inputs": {"parameters": [{"name": "param1"}]}, "suspend": {}},
+            {"name": "whalesay", "container": {"image": "docker/whalesay", "command": ["cowsay"],
+                                               "args": ["hello world"]}},
+        ],
+    },
+}
+
+
+def _suspended(wf: dict) -> bool:
+    return any(n.get("type") == "Suspend" and n.get("phase") == "Running"
+               for n in ((wf.get("status") or {}).get("nodes") or {}).values())
+
+
+def _suspend_fact(argo, action: str, body: dict, check) -> None:
+    async def go(client) -> None:
+        r = await client.post(NS, json={"workflow": SUSPEND_TEMPLATE})
+        assert r.status_code == 200, r.text
+        await wait_for(client, "suspend-template", _suspended)
+        r = await client.put(f"{NS}/suspend-template/{action}", json=body)
+        assert r.status_code == 200, r.text
+        check(await wait_for(client, "suspend-template"))
+
+    api_fact(argo.settings, go)
+
+
+def _names(wf: dict) -> dict[str, dict]:
+    return {n["displayName"]: n for n in wf["status"]["nodes"].values()}
+
+
+@fact("TestSuspendTemplate", "suspend")
+def test_resume_lets_the_next_step_run(argo) -> None:
+    def check(wf: dict) -> None:
+        nodes = _names(wf)
+        assert wf["status"]["phase"] == "Succeeded"
+        assert nodes["approve"]["phase"] == "Succeeded"
+        assert nodes["release"]["phase"] == "Succeeded"
+
+    _suspend_fact(argo, "resume", {}, check)
+
+
+@fact("TestSuspendTemplateWithFilteredResume (a selector on the node's input)", "suspend")
+def test_resume_by_an_input_parameter_selector(argo) -> None:
+    def check(wf: dict) -> None:
+        assert wf["status"]["phase"] == "Succeeded"
+        assert _names(wf)["release"]["phase"] == "Succeeded"
+
+    _suspend_fact(argo, "resume", {"nodeFieldSelector": "inputs.parameters.param1.value=value1"}, check)
+
+
+@fact("TestSuspendTemplateWithFailedResume", "suspend")
+def test_stop_with_a_selector_fails_the_suspend_node(argo) -> None:
+    def check(wf: dict) -> None:
+        nodes = _names(wf)
+        assert wf["status"]["phase"] == "Failed"
+        assert (nodes["approve"]["phase"], nodes["approve"]["message"]) == ("Failed", "Step failed!")
+        assert "release" not in nodes
+        assert "shutdown" not in wf["spec"]
+
+    _suspend_fact(
+        argo, "stop", {"nodeFieldSelector": "inputs.parameters.param1.value=value1", "message": "Step failed!"}, check
+    )
+
+
+@fact("TestFailSuspendedAndPendingNodesAfterDeadline", "suspend")
+def test_suspended_steps_fail_at_the_workflow_deadline(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: steps-9fvnv}
+        spec:
+          activeDeadlineSeconds: 3
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: approve, template: approve}
+          - name: approve
+            suspend: {}
+        """,
+        time_scale=0.02,
+    )
+    assert run.phase == "Failed"
+    for node in run.nodes.values():
+        assert node["phase"] == "Failed", node["name"]
+
+
+@fact("TestFailNodesWithoutCreatedPodsAfterDeadlineOrShutdown/RetryNodeMarkedFailedOnTerminate", "retry")
+def test_terminate_fails_a_retry_node_with_the_strategy_message(argo) -> None:
+    manifest = {
+        "metadata": {"name": "retry-node"},
+        "spec": {"entrypoint": "main", "templates": [{
+            "name": "main", "retryStrategy": {"limit": 3},
+            "container": {"image": "alpine", "command": ["sh", "-c"], "args": ["sleep 60"]}}]},
+    }
+
+    async def go(client) -> None:
+        r = await client.post(NS, json={"workflow": manifest})
+        assert r.status_code == 200, r.text
+        await wait_for(client, "retry-node", running_pod)
+        assert (await client.put(f"{NS}/retry-node/terminate", json={})).status_code == 200
+        wf = await wait_for(client, "retry-node")
+        retry = wf["status"]["nodes"]["retry-node"]
+        assert retry["type"] == "Retry"
+        assert (retry["phase"], retry["message"]) == ("Failed", "Stopped with strategy 'Terminate'")
+        assert len(retry["children"]) == 1
+
+    api_fact(argo.settings, go)
+
+
+@fact("TestDagTwoChildrenWithNonExpectedNodeType", "dag")
+def test_a_task_with_two_dependents_lists_both_as_children(argo) -> None:
+    run, _ = replay(
+        argo,
+        """
+        metadata: {name: ingest-pipeline}
+        spec:
+          arguments:
+            parameters: [{name: job_name, value: all_the_data}]
+          entrypoint: ingest-task
+          templates:
+          - name: ingest-task
+            dag:
+              tasks:
+              - {name: ing, dependencies: [sent], template: ingest-collections}
+              - {name: mat, dependencies: [sent], template: materializations}
+              - {name: sent, template: sentinel, arguments: {parameters: [{name: job_name, value: all_the_data}]}}
+          - name: sentinel
+            inputs:
+              parameters: [{name: job_name}]
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo got sentinel for {{inputs.parameters.job_name}}"]}
+          - name: ingest-collections
+            steps:
+            - - {name: get-ingest-collections, template: echo}
+          - name: materializations
+            steps:
+            - - {name: get-materializations, template: echo}
+          - name: echo
+            container: {image: alpine:3.23, command: [sh, -c], args: ["echo hi"]}
+        """,
+    )
+    assert run.phase == "Succeeded"
+    sent = run.node("sent")
+    assert sorted(sent["children"]) == sorted([run.node("ing")["id"], run.node("mat")["id"]])

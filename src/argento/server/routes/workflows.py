@@ -352,11 +352,16 @@ async def suspend_workflow(request: Request) -> Any:
     body=obj(name=STR, namespace=STR, nodeFieldSelector=STR, message=STR),
 )
 async def stop_workflow(request: Request) -> Any:
-    """Stop: kill running steps, then run exit handlers."""
+    """Stop: kill running steps, then run exit handlers; with ``nodeFieldSelector``, fail those suspend nodes
+    with ``message`` instead (workflow/util/util.go ``StopWorkflow``)."""
     body = await _action_body(request)
-    return ctx(request).manager.shutdown(
-        _ns(request), _name(request), "Stop", field(body, "message", str) or ""
-    )
+    selector = field(body, "nodeFieldSelector", str)
+    message = field(body, "message", str) or ""
+    if selector:  # Argo's StopWorkflow: with a selector, it fails those suspend nodes instead of stopping
+        return ctx(request).manager.set_nodes(
+            _ns(request), _name(request), selector, phase="Failed", message=message
+        )
+    return ctx(request).manager.shutdown(_ns(request), _name(request), "Stop", message)
 
 
 @api.route(
