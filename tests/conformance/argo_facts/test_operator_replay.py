@@ -781,3 +781,64 @@ def test_exit_hook_of_a_retried_step_sees_the_last_attempts_outputs(argo) -> Non
     assert [(p["name"], p["value"]) for p in step["outputs"]["parameters"]] == [("result", "hello world")]
     hook = run.nodes["exit-handler-with-param[0].step-1.onExit"]
     assert hook["inputs"]["parameters"][0]["value"] == "hello world"
+
+
+# -- backoff -----------------------------------------------------------------------------------------------------
+def _messages_of(argo, name: str) -> list[str]:
+    seen: list[str] = []
+
+    def listen(options) -> None:
+        options.listeners.append(
+            lambda state, node: seen.append(node.message) if node.name == name and node.message else None
+        )
+
+    argo.configure.append(listen)
+    return seen
+
+
+@fact("TestProcessNodeRetriesWithExponentialBackoff", "retry")
+def test_exponential_backoff_is_capped(argo) -> None:
+    seen = _messages_of(argo, "exp-backoff")
+    run, fake = replay(
+        argo,
+        RETRY.format(
+            name="exp-backoff",
+            strategy="{limit: 3, retryPolicy: Always, backoff: {duration: 5m, factor: 2, cap: 11m}}",
+        ),
+        script=Scripted({"main": [1, "pod deleted", "pod deleted", 0]}),
+        time_scale=0.0001,
+    )
+    assert run.phase == "Succeeded"
+    backoffs = list(dict.fromkeys(m for m in seen if m.startswith("Backoff for")))
+    assert backoffs == ["Backoff for 5 minutes", "Backoff for 10 minutes", "Backoff for 11 minutes"]
+    assert [c["phase"] for c in _children(run, "exp-backoff")] == ["Failed", "Error", "Error", "Succeeded"]
+
+
+@fact("TestProcessNodeRetriesWithBackoff", "retry")
+def test_backoff_then_success(argo) -> None:
+    seen = _messages_of(argo, "backoff-ok")
+    run, _ = replay(
+        argo,
+        RETRY.format(name="backoff-ok", strategy="{limit: 1, retryPolicy: Always, backoff: {duration: 10s, factor: 1}}"),
+        script=Scripted({"main": [1, 0]}),
+        time_scale=0.001,
+    )
+    assert run.phase == "Succeeded"
+    assert "Backoff for 10 seconds" in seen
+    root = run.nodes["backoff-ok"]
+    assert (root["phase"], root.get("message", "")) == ("Succeeded", "")
+
+
+@fact("TestMaxDurationOnErroredFirstNode", "retry")
+def test_errored_first_attempt_within_max_duration_is_retried(argo) -> None:
+    run, _ = replay(
+        argo,
+        RETRY.format(
+            name="echo-wngc4",
+            strategy='{retryPolicy: Always, backoff: {duration: "10", factor: 1, maxDuration: 20m}, limit: 4}',
+        ),
+        script=Scripted({"main": ["pod deleted", 0]}),
+        time_scale=0.001,
+    )
+    assert run.phase == "Succeeded"
+    assert [c["phase"] for c in _children(run, "echo-wngc4")] == ["Error", "Succeeded"]
