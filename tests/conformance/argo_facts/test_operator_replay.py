@@ -799,7 +799,7 @@ def _messages_of(argo, name: str) -> list[str]:
 @fact("TestProcessNodeRetriesWithExponentialBackoff", "retry")
 def test_exponential_backoff_is_capped(argo) -> None:
     seen = _messages_of(argo, "exp-backoff")
-    run, fake = replay(
+    run, _fake = replay(
         argo,
         RETRY.format(
             name="exp-backoff",
