@@ -598,7 +598,7 @@ def test_loop_over_an_optional_artifact_that_was_not_made(argo, kind: str) -> No
     assert [p.template for p in fake.started] == ["whalesay", "print-message"]
 
 
-@fact("TestInlineTemplateReferenceOuterTemplateWorkflow", "templates")
+@fact("TestInlineTemplateReferenceOuterTemplateWorkflow", "templates-refs")
 def test_inline_steps_refer_to_an_outer_template(argo) -> None:
     run, _ = replay(
         argo,
