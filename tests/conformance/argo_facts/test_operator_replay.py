@@ -24,6 +24,18 @@ resubmitted after an admission error), TestWfPendingWithNoPod / TestMutexWfPendi
 not yet seeing a created pod), TestRetriesVariableInPodSpecPatch / TestRetriesVariableWithGlobalVariableInPodSpecPatch
 / TestLastRetryVariableInPodSpecPatch (podSpecPatch merged into a Kubernetes pod), TestMaxDepthEnvVariable
 (the controller's DISABLE_MAX_RECURSION environment).
+
+Not ported yet (they apply locally; left for a later pass): TestAssessNodeStatus, TestEstimatedDuration,
+TestResourcesDuration, TestCheckTemplateTimeouts (pendingTimeout), TestSuspendResume, TestResubmitMemoization,
+TestResubmitParamsOverride, TestRetryParamsOverride, TestWorkflowTemplateOnExitValidation,
+TestWorkflowTemplateEntryPointValidation, TestSubstituteGlobalVariablesLabelsAnnotations,
+TestAddGlobalArtifactToScope, TestParamSubstitutionWithArtifact, TestGlobalParamSubstitutionWithArtifact,
+TestPropagateMaxDurationProcess, TestDagTwoChildrenContainerSet, TestGetOutboundNodesFromDAGContainerset,
+TestMarksWFSucceeded, TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
+and the Go-helper tests (TestGenerateNodeName, TestHasOutputResultRef, TestGetStepOrDAGTaskName,
+TestGenerateOutputResultRegex, TestGetChildNodeIdsAndLastRetriedNode, TestAddGlobalParamToScope). Known divergence
+left: resuming with a ``nodeFieldSelector`` that matches no suspended node is an error in Argo
+(workflow/util/util.go ``updateSuspendedNode``) and a no-op here (the debug-pause resume relies on it).
 """
 
 from __future__ import annotations
