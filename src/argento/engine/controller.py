@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +70,16 @@ class StopEvent(asyncio.Event):
         super().set()
         if self._future is not None and not self._future.done():
             self._future.set_result(True)
+
+
+#: Argo's ``maxAllowedStackDepth`` (controller.go): a template call nested this deep errors its node, unless
+#: DISABLE_MAX_RECURSION=true. The depth is the call's nesting (the entrypoint is 1, each step, task or hook one more;
+#: retry attempts add none), as ``executeTemplate`` counts ``currentStackDepth``.
+MAX_STACK_DEPTH = 100
+MAX_DEPTH_MESSAGE = (
+    "Maximum recursion depth exceeded. See https://argo-workflows.readthedocs.io/en/latest/scaling/#maximum-recursion-depth"
+)
+_DEPTH: ContextVar[int] = ContextVar("argento_template_depth", default=0)
 
 
 @dataclass
@@ -446,6 +458,33 @@ class WorkflowRunner:
         node_flag: dict[str, bool] | None = None,
     ) -> NodeStatus:
         """Run (or resume) the node ``node_name`` for a step/task/hook; return it once fulfilled."""
+        depth = _DEPTH.get() + 1
+        if depth >= MAX_STACK_DEPTH and os.environ.get("DISABLE_MAX_RECURSION") != "true":
+            existing = self.state.by_name(node_name)
+            if existing is not None and existing.fulfilled:
+                return existing
+            raise NodeFailure(
+                self._error_node(node_name, holder, base, boundary_id, MAX_DEPTH_MESSAGE, node_flag)
+            )
+        token = _DEPTH.set(depth)
+        try:
+            return await self._execute_template(
+                node_name, holder, base, args, boundary_id=boundary_id, on_exit=on_exit, node_flag=node_flag
+            )
+        finally:
+            _DEPTH.reset(token)
+
+    async def _execute_template(
+        self,
+        node_name: str,
+        holder: dict[str, Any],
+        base: TemplateBase,
+        args: dict[str, Any] | None,
+        *,
+        boundary_id: str | None,
+        on_exit: bool,
+        node_flag: dict[str, bool] | None,
+    ) -> NodeStatus:
         existing = self.state.by_name(node_name)
         if existing is not None and (
             existing.fulfilled

@@ -310,7 +310,9 @@ class _Dag:
     def assess(self) -> NodePhase:
         """Argo's ``assessDAGPhase``: omitted targets inherit the phase of their branch."""
         state = self.run.state
-        if self.run.shutdown or self.run.deadline_exceeded:
+        # A shutdown fails the DAG outright, except a DAG of an exit handler (Argo's ``executeDAG`` passes
+        # isShutdown only when the DAG is not ``onExitTemplate``): it runs to its own end.
+        if (self.run.shutdown or self.run.deadline_exceeded) and not self.call.on_exit:
             return NodePhase.FAILED
         target_ids = {state.id_of(f"{self.call.node_name}.{t}"): t for t in self.targets}
         branch_of: dict[str, NodePhase | None] = dict.fromkeys(target_ids)

@@ -14,6 +14,7 @@ the pod round trip gives that spacing for free.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -29,16 +30,42 @@ if TYPE_CHECKING:
     from argento.engine.ports import RunContext
     from argento.engine.views import RetryStrategy
 
-# Messages Argo treats as transient for ``retryPolicy: OnTransientError`` (util/errors IsTransientErr).
+# What Argo's ``IsTransientErr`` (util/errors/errors.go) finds transient in an attempt's message, which
+# ``processNodeRetries`` wraps as an internal error: its network, etcd and database wordings, and whatever the
+# ``TRANSIENT_ERROR_PATTERN`` environment variable matches (a regular expression, searched).
 _TRANSIENT = (
-    "connection reset",
-    "connection refused",
-    "timeout",
+    "unexpected error when reading response body",
+    "stream error when reading response body",
+    "Connection closed by foreign host",
+    "net/http: TLS handshake timeout",
     "i/o timeout",
-    "EOF",
-    "transient",
-    "try again",
+    "connection timed out",
+    "connection reset by peer",
+    "http2: client connection lost",
+    "http2: server sent GOAWAY and closed the connection",
+    "request did not complete within requested timeout",
+    "connect: connection refused",
+    "invalid connection",
+    "etcdserver: leader changed",
+    "etcdserver: request timed out",
+    "etcdserver: too many requests",
+    "client rate limiter Wait returned an error",
+    "upper: no more rows in",
 )
+
+
+def is_transient(message: str) -> bool:
+    """Argo's ``IsTransientErr`` of a node message (see `_TRANSIENT`)."""
+    if any(t in message for t in _TRANSIENT):
+        return True
+    pattern = os.environ.get("TRANSIENT_ERROR_PATTERN", "")
+    if not pattern:
+        return False
+    try:
+        return re.search(pattern, message) is not None
+    except re.error:  # Go's regexp.MatchString error: no match
+        return False
+
 
 #: The relaunch floor (R7): the first retry waits at least this long, each later one twice the one before.
 FLOOR_FIRST = 0.05
@@ -145,11 +172,12 @@ def decide(run: RunContext, attempts: list[NodeStatus], strategy: RetryStrategy)
     remaining, full = backoff
     if remaining > 0:
         return Decision(wait=remaining, message=f"Backoff for {humanize(full)}")
-    policy = strategy.retry_policy or "OnFailure"
+    # Argo's ``RetryPolicyActual``: unset means OnFailure, or Always when an expression decides
+    policy = strategy.retry_policy or ("Always" if strategy.expression else "OnFailure")
     if policy not in POLICIES:
         return Decision(final=NodePhase.ERROR, message=f"{policy} is not a valid RetryPolicy")
     on_failed, on_error = POLICIES[policy]
-    if policy == "OnTransientError" and any(t.lower() in last.message.lower() for t in _TRANSIENT):
+    if policy == "OnTransientError" and is_transient(last.message):
         on_failed = on_error = True
     if (last.phase is NodePhase.FAILED and not on_failed) or (last.phase is NodePhase.ERROR and not on_error):
         return Decision(final=last.phase, message=last.message)

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from argento.engine.ports import RunContext
 
 
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+_COUNTED = (NodeType.POD, NodeType.STEPS, NodeType.DAG)
+
+
+def fail_fast_tripped(run: RunContext, template: dict[str, Any], boundary: NodeStatus) -> bool:
+    """Argo's ``checkParallelism``: a template with ``failFast: true`` starts no further child once a Pod, Steps or
+    DAG node under its boundary has Failed or Errored (``getUnsuccessfulChildren``)."""
+    if template.get("failFast") is not True:
+        return False
+    return any(
+        n.boundary_id == boundary.id and n.type in _COUNTED and n.phase.failed_or_error
+        for n in run.state.nodes.values()
+    )
+
+
 def continues_on(holder: dict[str, Any], phase: NodePhase) -> bool:
     """Argo's ``ContinuesOn``: ``continueOn.failed`` covers Failed, ``continueOn.error`` covers Error."""
     site = CallSite.of(holder)
@@ -136,6 +151,7 @@ async def _execute_group(
         return
     holders: dict[str, dict[str, Any]] = {}
     errored: list[str] = []
+    held: list[str] = []  # steps failFast kept from starting
     jobs: list[asyncio.Task[None]] = []
     for name, step in expanded:
         child_name = f"{sg.name}.{name}"
@@ -176,13 +192,16 @@ async def _execute_group(
                 continue
         jobs.append(
             asyncio.create_task(
-                _run_step(run, call, steps_node, sg, child_name, step, scope, parallel, errored)
+                _run_step(run, call, steps_node, sg, child_name, step, scope, parallel, errored, held)
             )
         )
     if jobs:
         await asyncio.gather(*jobs)
     if errored:
         state.mark(sg, NodePhase.ERROR, errored[0])  # Argo's executeStepGroup wording
+        return
+    if held:  # Argo's checkParallelism marks the leaf step group (and the steps node) Failed
+        state.mark(sg, NodePhase.FAILED, FAIL_FAST_MESSAGE)
         return
     for cid in sg.children:
         child = state.get(cid)
@@ -222,6 +241,7 @@ async def _run_step(
     scope: Scope,
     parallel: asyncio.Semaphore | None,
     errored: list[str],
+    held: list[str],
 ) -> None:
     from argento.engine.call import NodeFailure
     from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
@@ -230,6 +250,9 @@ async def _run_step(
     if parallel is not None:
         await parallel.acquire()
     try:
+        if fail_fast_tripped(run, call.template, steps_node):
+            held.append(child_name)
+            return
         state.add_child(sg, child_name)
         prefix = f"steps.{step['name'].split('(')[0]}"
         try:

@@ -358,17 +358,16 @@ async def suspend_workflow(request: Request) -> Any:
     body=obj(name=STR, namespace=STR, nodeFieldSelector=STR, message=STR),
 )
 async def stop_workflow(request: Request) -> Any:
-    """Stop: kill running steps, then run exit handlers. With ``nodeFieldSelector``, only the matching
-    suspend nodes are failed with the message (``workflow/util/util.go:StopWorkflow``)."""
+    """Stop: kill running steps, then run exit handlers; with ``nodeFieldSelector``, fail those suspend nodes
+    with ``message`` instead (workflow/util/util.go ``StopWorkflow``)."""
     body = await _action_body(request)
     selector = field(body, "nodeFieldSelector", str)
-    if selector:
+    message = field(body, "message", str) or ""
+    if selector:  # Argo's StopWorkflow: with a selector, it fails those suspend nodes instead of stopping
         return ctx(request).manager.set_nodes(
-            _ns(request), _name(request), selector, phase="Failed", message=field(body, "message", str) or ""
+            _ns(request), _name(request), selector, phase="Failed", message=message
         )
-    return ctx(request).manager.shutdown(
-        _ns(request), _name(request), "Stop", field(body, "message", str) or ""
-    )
+    return ctx(request).manager.shutdown(_ns(request), _name(request), "Stop", message)
 
 
 @api.route(
