@@ -153,7 +153,11 @@ async def retry_archived(request: Request) -> Any:
     try:
         c.store.workflows.get(meta["namespace"], meta["name"])
     except NotFound:
-        c.store.workflows.create(wf)
+        # created anew: a UID and a creation time of its own, the archived copy kept as it is (Argo clears the
+        # UID and the resourceVersion before it creates the workflow)
+        revived = {**wf, "metadata": dict(meta)}
+        stamp_metadata(revived["metadata"])
+        c.store.workflows.create(revived)
     else:
         raise AlreadyExists(f"Workflow already exists on cluster, use argo retry {meta['name']} instead")
     return c.manager.retry(
