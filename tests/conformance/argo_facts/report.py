@@ -121,7 +121,8 @@ the phases, messages, outputs, labels or lint errors Argo produces out. Generate
 The API facts (`server-api`, and stop/terminate through the API) come from `test/e2e/argo_server_test.go`,
 `signals_test.go`, `malformed_resources_test.go` and `estimated_duration_test.go`: they run Argento's server
 in-process on the fake executor (`_server.py`) and check status codes, list options and response shapes.
-The CLI facts (`cli-e2e`) come from `test/e2e/cli_test.go`: the real `argento` CLI runs as subprocesses against
+The CLI facts (`cli-e2e`) come from `test/e2e/cli_test.go` (and, for `argento archive`, from the rules of
+`cmd/argo/commands/archive` and `server/workflowarchive`): the real `argento` CLI runs as subprocesses against
 one `argento server` per module (`_cli.py`), and exit codes, printed lines and resulting workflows are checked:
 
 {table}
