@@ -125,13 +125,17 @@ def test_archive_commands(run: Run, fake: FakeArgo) -> None:
     wf = fake.add_workflow({"metadata": {"name": "done"}, "spec": {"entrypoint": "main"}}, "argo")
     fake.finish("argo", "done")
     uid = wf["metadata"]["uid"]
+    # argo archive list: the wide table led by NAMESPACE and ended by UID (cmd/argo/commands/archive/list.go)
     lines = run("archive", "list").stdout.splitlines()
-    assert lines[0].startswith("NAME") and lines[1].startswith("done")
+    assert lines[0].split() == [
+        "NAMESPACE", "NAME", "STATUS", "AGE", "DURATION", "PRIORITY", "MESSAGE", "P/R/C", "PARAMETERS", "UID"
+    ]
+    assert lines[1].split()[:3] == ["argo", "done", "Succeeded"] and lines[1].split()[-1] == uid
     result = run("archive", "get", uid)
     assert result.exit_code == 0 and "Name:                done" in result.stdout
     assert json.loads(run("archive", "get", "done", "-o", "json").stdout)["metadata"]["uid"] == uid
     assert run("archive", "delete", uid).stdout.strip() == f"Archived workflow '{uid}' deleted"
-    assert run("archive", "list").stdout.strip() == "No archived workflows found"
+    assert run("archive", "list").stdout.strip() == "No workflows found"  # printer.PrintWorkflows
     assert run("archive", "get", "done").exit_code == 2
 
 

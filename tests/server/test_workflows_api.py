@@ -363,3 +363,42 @@ def test_set_finishes_suspend_nodes_with_a_phase_or_outputs(settings: Settings, 
             assert wf["status"]["phase"] == "Failed"
 
     run(go())
+
+
+ARCHIVE = "/api/v1/archived-workflows"
+
+
+def test_archive_by_name_retry_of_live_and_label_values(settings: Settings, run: Any) -> None:
+    # server/workflowarchive/archived_workflow_server.go: a request naming the workflow (name + namespace)
+    # picks it over the path's uid; RetryArchivedWorkflow refuses one still live (AlreadyExists);
+    # ListArchivedWorkflowLabelValues wants exactly one exists requirement.
+    async def go() -> None:
+        async with serve(settings) as (client, _):
+            await client.post(NS, json={"workflow": hello("arch", cmd="exit 1", labels={"team": "a"})})
+            done = await wait_phase(client, "arch")
+            uid = done["metadata"]["uid"]
+            r = await client.put(f"{ARCHIVE}/{uid}/retry", json={"namespace": "argo"})
+            assert r.status_code == 409
+            assert "Workflow already exists on cluster, use argo retry arch instead" in r.json()["message"]
+            r = await client.put(f"{ARCHIVE}/-/resubmit", json={"name": "arch"})
+            assert r.status_code == 400 and "namespace" in r.json()["message"]
+            r = await client.put(f"{ARCHIVE}/-/resubmit", json={"name": "arch", "namespace": "argo"})
+            assert r.status_code == 200, r.text
+            assert r.json()["metadata"]["name"].startswith("arch-")
+            r = await client.put(f"{ARCHIVE}/-/resubmit", json={"name": "nope", "namespace": "argo"})
+            assert r.status_code == 404
+            values = "/api/v1/archived-workflows-label-values"
+            r = await client.get(values, params={"listOptions.labelSelector": "team"})
+            assert r.status_code == 200 and r.json()["items"] == ["a"]
+            for selector, message in (
+                ("", "only allow 1 labelRequirement, found 0"),
+                ("team,x", "only allow 1 labelRequirement, found 2"),
+                ("team=a", "operation = is not supported"),
+            ):
+                r = await client.get(values, params={"listOptions.labelSelector": selector})
+                assert r.status_code == 400 and message in r.json()["message"], selector
+            r = await client.delete(f"{ARCHIVE}/-", params={"name": "arch", "namespace": "argo"})
+            assert r.status_code == 200
+            assert (await client.get(f"{ARCHIVE}/{uid}")).status_code == 404
+
+    run(go())

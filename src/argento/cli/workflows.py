@@ -300,7 +300,9 @@ def submit(
         click.get_current_context().exit(1)
 
 
-def _check_options(output: str | None, *, watch: bool, wait: bool, dry_run: bool, server_dry_run: bool) -> None:
+def _check_options(
+    output: str | None, *, watch: bool, wait: bool, dry_run: bool, server_dry_run: bool
+) -> None:
     """The combinations ``argo submit`` refuses (``cmd/argo/commands/submit.go:validateOptions``)."""
     refused = [
         (watch and wait, "--wait cannot be combined with --watch"),
@@ -374,15 +376,23 @@ def _parameter_text(wf: dict[str, Any]) -> str:
     return ",".join(out)
 
 
-def workflow_rows(workflows: Sequence[dict[str, Any]], *, wide: bool) -> list[str]:
-    """The ``argo list`` table: NAME STATUS AGE DURATION PRIORITY MESSAGE (+ P/R/C PARAMETERS when wide)."""
+def workflow_rows(
+    workflows: Sequence[dict[str, Any]], *, wide: bool, namespace: bool = False, uid: bool = False
+) -> list[str]:
+    """The ``argo list`` table: NAME STATUS AGE DURATION PRIORITY MESSAGE (+ P/R/C PARAMETERS when wide),
+    led by NAMESPACE and ended by UID when asked (``util/printer/workflow-printer.go:printTable``)."""
     header = ["NAME", "STATUS", "AGE", "DURATION", "PRIORITY", "MESSAGE"]
+    if namespace:
+        header.insert(0, "NAMESPACE")
     if wide:
         header += ["P/R/C", "PARAMETERS"]
+    if uid:
+        header.append("UID")
     rows = []
     for wf in workflows:
         meta, status, spec = wf.get("metadata") or {}, wf.get("status") or {}, wf.get("spec") or {}
-        row = [
+        row = [meta.get("namespace", "")] if namespace else []
+        row += [
             meta.get("name", ""),
             workflow_status(wf),
             since(meta.get("creationTimestamp")),
@@ -392,6 +402,8 @@ def workflow_rows(workflows: Sequence[dict[str, Any]], *, wide: bool) -> list[st
         ]
         if wide:
             row += [_counts(wf), _parameter_text(wf)]
+        if uid:
+            row.append(meta.get("uid", ""))
         rows.append(row)
     return table(header, rows)
 

@@ -140,9 +140,14 @@ def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
         yield proc
 
 
+def new_cli(url: str, tmp: Path) -> Cli:
+    """The CLI against the server at ``url``, in a fresh namespace, its files and client home under ``tmp``."""
+    home = tmp / "client-home"
+    home.mkdir()
+    return Cli(url, home, tmp, f"cli{next(_NAMESPACES)}")
+
+
 @pytest.fixture
 def cli(cli_server: ServerProcess, tmp_path: Path) -> Cli:
     """The CLI against the module's server, in a namespace of the test's own."""
-    home = tmp_path / "client-home"
-    home.mkdir()
-    return Cli(cli_server.url, home, tmp_path, f"cli{next(_NAMESPACES)}")
+    return new_cli(cli_server.url, tmp_path)

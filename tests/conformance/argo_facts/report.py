@@ -121,8 +121,12 @@ the phases, messages, outputs, labels or lint errors Argo produces out. Generate
 The API facts (`server-api`, and stop/terminate through the API) come from `test/e2e/argo_server_test.go`,
 `signals_test.go`, `malformed_resources_test.go` and `estimated_duration_test.go`: they run Argento's server
 in-process on the fake executor (`_server.py`) and check status codes, list options and response shapes.
-The CLI facts (`cli-e2e`) come from `test/e2e/cli_test.go`: the real `argento` CLI runs as subprocesses against
-one `argento server` per module (`_cli.py`), and exit codes, printed lines and resulting workflows are checked:
+The CLI facts (`cli-e2e`) come from `test/e2e/cli_test.go` (and, for `argento archive`, from the rules of
+`cmd/argo/commands/archive` and `server/workflowarchive`): the real `argento` CLI runs as subprocesses against
+one `argento server` per module (`_cli.py`), and exit codes, printed lines and resulting workflows are checked.
+The controller facts of `test_operator_replay*.py` replay Argo's `woc.operate()` unit tests
+(operator_test.go, dag_test.go, steps_test.go): the fake executor plays each pod's end — exit code, stdout,
+files, a pod error — as the Go tests put pods into phases (`_replay.py`), so they run in milliseconds:
 
 {table}
 

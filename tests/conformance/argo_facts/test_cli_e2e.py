@@ -1,7 +1,7 @@
 """Argo's CLI e2e suite (``test/e2e/cli_test.go``), part 1: submit, list, get, delete, logs, wait, watch,
 suspend, resume, stop and terminate, run as real ``argento`` subprocesses against one ``argento server``
 (``_cli.py``). Part 2 (``test_cli_e2e_retry.py``) has retry and resubmit, part 3 (``test_cli_e2e_resources.py``) lint,
-templates and cron.
+templates and cron, part 4 (``test_cli_e2e_archive.py``) the archive.
 
 Each fact asserts what Argo's test asserts: the exit code, the lines that matter and the workflow's state.
 Cases of Argo's suite not ported (they test Kubernetes or the Go binary, not behaviour a local tool has):

@@ -1,7 +1,7 @@
 """Argo's CLI e2e suite (``test/e2e/cli_test.go``), part 3: lint, ``template``, ``cluster-template``
 and ``cron``, as real ``argento`` subprocesses against one ``argento server``
 (``_cli.py``; part 1 is ``test_cli_e2e.py``, whose docstring lists the cases not ported, part 2
-``test_cli_e2e_retry.py``).
+``test_cli_e2e_retry.py``, part 4 ``test_cli_e2e_archive.py``: TestArchive, TestArchiveLabel).
 
 Not ported from this half either:
 
@@ -13,8 +13,6 @@ Not ported from this half either:
 - TestCronWorkflowsBackfillCommands (``argo cron backfill``), TestArgoSetOutputs (``argo node set``),
   TestAuthToken (``argo auth token`` prints the kubeconfig's token; ``argento auth token`` manages the
   server's own tokens).
-- TestArchive, TestArchiveLabel (``argento archive list|get|delete``, ``list-label-keys``): not ported yet;
-  the archive's API is covered by the server facts.
 
 """
 
