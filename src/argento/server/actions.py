@@ -79,8 +79,8 @@ def retry_nodes(
 ) -> dict[str, Any]:
     """Argo's ``FormulateRetryWorkflow``: the nodes a retried workflow starts from.
 
-    Failed and errored leaf nodes (and, with ``restart_successful``, the succeeded ones the selector matches)
-    are removed with their descendants, exit-handler nodes are removed, and every ancestor of a removed node
+    Failed and errored leaf nodes (and, with ``restart_successful``, every node the selector matches, of any
+    type: ``getNodeIDsToReset``, ``resetPath``) are removed with their descendants, exit-handler nodes are removed, and every ancestor of a removed node
     goes back to Running, so the engine walks down to the removed nodes again and re-creates them.
     """
     name = workflow["metadata"]["name"]
@@ -98,7 +98,7 @@ def retry_nodes(
         leaf = node.get("type") in ("Pod", "Skipped", "Suspend", "HTTP", "Retry", "Container", "Plugin")
         on_exit = node.get("name", "").startswith(f"{name}.onExit") or ".onExit" in node.get("name", "")
         failed = (leaf and phase in ("Failed", "Error")) or phase == "Omitted"
-        if on_exit or failed or (restart_successful and nid in matched and leaf):
+        if on_exit or failed or (restart_successful and nid in matched):  # a matched node of any type
             remove |= _descendants(nodes, nid)
     # Every container node above a removed one runs again; leaf nodes above it (Argo links a step group
     # under the previous group's pods) are walked through but never reset.

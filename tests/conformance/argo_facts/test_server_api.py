@@ -557,3 +557,49 @@ def test_retry_overrides_parameters(settings) -> None:
         assert r.json()["spec"]["arguments"]["parameters"] == [{"name": "message", "value": "modified"}]
 
     api_fact(settings, body)
+
+
+@pytest.mark.fact(CAT, "workflow/util/util.go:FormulateRetryWorkflow (getNodeIDsToReset, resetPath)")
+def test_retry_restart_successful_reruns_everything_under_a_matched_node(settings) -> None:
+    """With ``restartSuccessful``, a node the selector matches is deleted with every descendant (``resetPath``
+    → ``getChildren``), whatever its type: matching a Steps node runs its succeeded pods again; the nodes
+    outside it are kept."""
+    import asyncio
+
+    from tests.conformance.argo_facts._server import argosay, serve
+
+    from argento.executors.fake import FakeExecutor
+
+    starts: list[str] = []
+
+    async def counting(pod: Any) -> Any:
+        starts.append(pod.template)
+        return await argosay(pod)
+
+    def _step(name: str, template: str) -> dict[str, str]:
+        return {"name": name, "template": template}
+
+    ok = {"name": "ok", "container": {"image": "argoproj/argosay:v2", "args": ["echo", "hi"]}}
+    resource = workflow(
+        "restart",
+        [
+            {"name": "main", "steps": [[_step("outer1", "ok")], [_step("outer2", "inner")]]},
+            {"name": "inner", "steps": [[_step("inner1", "ok2")], [_step("inner2", "fail")]]},
+            ok,
+            {**ok, "name": "ok2"},
+            container("fail", "exit", "1"),
+        ],
+    )
+
+    async def go() -> None:
+        async with serve(settings, executor=FakeExecutor(counting)) as c:
+            assert (await c.post(NS, json={"workflow": resource})).status_code == 200
+            assert (await wait_for(c, "restart"))["status"]["phase"] == "Failed"
+            assert starts == ["ok", "ok2", "fail"]
+            body = {"restartSuccessful": True, "nodeFieldSelector": "templateName=inner"}
+            r = await c.put(f"{NS}/restart/retry", json=body)
+            assert r.status_code == 200, r.text
+            await wait_for(c, "restart", lambda w: w["status"].get("phase") == "Failed" and len(starts) == 5)
+            assert starts[3:] == ["ok2", "fail"]  # the matched Steps node's pods ran again, outer1 did not
+
+    asyncio.run(go())
