@@ -139,16 +139,30 @@ class RawPool:
     async def post(self, path: str, body: bytes) -> int:
         import asyncio
 
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-            self.opened += 1
-        writer.write(
+        request = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n".encode() + body
         )
-        status = int((await reader.readline()).split()[1])
+        while True:
+            reused = bool(self.idle)
+            if reused:
+                reader, writer = self.idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                self.opened += 1
+            try:
+                writer.write(request)
+                first = await reader.readline()
+            except ConnectionResetError:
+                if not reused:
+                    raise
+                first = b""
+            if first or not reused:
+                break
+            # A kept-alive connection the server closed while idle (its keep-alive timeout): the request never
+            # reached it; send it again on another connection, as HTTP clients do.
+            writer.close()
+        status = int(first.split()[1])
         length = 0
         while (line := await reader.readline()) not in (b"\r\n", b""):
             if line.lower().startswith(b"content-length:"):
