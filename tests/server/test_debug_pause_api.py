@@ -42,9 +42,10 @@ def test_resume_releases_a_step_paused_before(settings: Settings, run: Any) -> N
             await client.post(NS, json={"workflow": _paused("ARGO_DEBUG_PAUSE_BEFORE", "pb")})
             node = await _paused_node(client, "pb", "before")
             assert node["displayName"] == "s0" and node["phase"] == "Running"
-            # a selector that matches nothing leaves it paused
+            # a selector that matches no paused node leaves it paused, and says so (util.go:updateSuspendedNode)
             r = await client.put(f"{NS}/pb/resume", json={"nodeFieldSelector": "displayName=s1"})
-            assert r.status_code == 200
+            assert r.status_code == 409
+            assert "no suspend nodes matching nodeFieldSelector: displayName=s1" in r.json()["message"]
             assert (await _paused_node(client, "pb", "before"))["id"] == node["id"]
             r = await client.put(f"{NS}/pb/resume", json={"nodeFieldSelector": f"id={node['id']}"})
             assert r.status_code == 200, r.text

@@ -57,6 +57,11 @@ def _lookup(node: dict[str, Any], dotted: str) -> str:
     return "" if value is None else str(value)
 
 
+#: Argo's answer when resume/stop/set by ``nodeFieldSelector`` reaches no suspended node
+#: (``workflow/util/util.go:updateSuspendedNode``); a paused step (ARGO_DEBUG_PAUSE_*) counts as suspended.
+NO_SUSPENDED_MATCH = "currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: {}"
+
+
 def select_nodes(nodes: dict[str, Any], selector: list[tuple[str, bool, str]]) -> list[dict[str, Any]]:
     """The nodes matching every requirement (all nodes for an empty selector)."""
     return [n for n in nodes.values() if all((_lookup(n, f) == v) == eq for f, eq, v in selector)]

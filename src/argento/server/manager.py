@@ -494,8 +494,9 @@ class WorkflowManager:
         run = self._running(namespace, name, "resume")
         if selector:
             reqs = actions.parse_node_selector(selector)
-            for node in actions.select_nodes(run.snapshot()["status"].get("nodes") or {}, reqs):
-                run.runner.resume(node["name"])
+            matched = actions.select_nodes(run.snapshot()["status"].get("nodes") or {}, reqs)
+            if not sum(run.runner.resume(node["name"]) for node in matched):
+                raise Conflict(actions.NO_SUSPENDED_MATCH.format(selector))
         else:
             run.workflow.setdefault("spec", {}).pop("suspend", None)
             run.gate.set()
@@ -517,13 +518,15 @@ class WorkflowManager:
         if phase and phase not in ("Succeeded", "Failed", "Error"):
             raise SpecError(f"phase must be Succeeded, Failed or Error, got {phase!r}", path="phase")
         nodes = run.snapshot()["status"].get("nodes") or {}
+        updated = False
         for node in actions.select_nodes(nodes, actions.parse_node_selector(selector)):
             if phase in ("Failed", "Error"):
-                run.runner.set_suspended(
-                    node["name"], {"outputs": outputs or {}, "phase": phase, "message": message}
-                )
+                resumed = {"outputs": outputs or {}, "phase": phase, "message": message}
+                updated |= run.runner.set_suspended(node["name"], resumed)
             elif phase == "Succeeded" or outputs:
-                run.runner.set_suspended(node["name"], {"outputs": outputs or {}})
+                updated |= run.runner.set_suspended(node["name"], {"outputs": outputs or {}})
+        if not updated:
+            raise Conflict(actions.NO_SUSPENDED_MATCH.format(selector))
         return self._persist(run)
 
     def retry(

@@ -33,9 +33,7 @@ TestAddGlobalArtifactToScope, TestParamSubstitutionWithArtifact, TestGlobalParam
 TestPropagateMaxDurationProcess, TestDagTwoChildrenContainerSet, TestGetOutboundNodesFromDAGContainerset,
 TestMarksWFSucceeded, TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
 and the Go-helper tests (TestGenerateNodeName, TestHasOutputResultRef, TestGetStepOrDAGTaskName,
-TestGenerateOutputResultRegex, TestGetChildNodeIdsAndLastRetriedNode, TestAddGlobalParamToScope). Known divergence
-left: resuming with a ``nodeFieldSelector`` that matches no suspended node is an error in Argo
-(workflow/util/util.go ``updateSuspendedNode``) and a no-op here (the debug-pause resume relies on it).
+TestGenerateOutputResultRegex, TestGetChildNodeIdsAndLastRetriedNode, TestAddGlobalParamToScope).
 """
 
 from __future__ import annotations

@@ -603,3 +603,38 @@ def test_retry_restart_successful_reruns_everything_under_a_matched_node(setting
             assert starts[3:] == ["ok2", "fail"]  # the matched Steps node's pods ran again, outer1 did not
 
     asyncio.run(go())
+
+
+@pytest.mark.fact(CAT, "workflow/util/util.go:updateSuspendedNode")
+def test_resume_or_stop_by_a_selector_that_reaches_no_suspend_node_is_refused(settings) -> None:
+    """Resume (and stop, and set) by ``nodeFieldSelector`` act on active suspend nodes only; when the selector
+    reaches none, Argo answers "currently, set only targets suspend nodes: no suspend nodes matching
+    nodeFieldSelector: …" and changes nothing (here a 409: a request, not the server, is at fault)."""
+    resource = workflow(
+        "sel",
+        [
+            {"name": "main", "steps": [[{"name": "wait", "template": "approve"}]]},
+            {"name": "approve", "suspend": {}},
+        ],
+    )
+
+    def suspended(w: dict[str, Any]) -> bool:
+        nodes = w["status"].get("nodes") or {}
+        return any(n["type"] == "Suspend" and n["phase"] == "Running" for n in nodes.values())
+
+    async def body(c: httpx.AsyncClient) -> None:
+        assert (await c.post(NS, json={"workflow": resource})).status_code == 200
+        await wait_for(c, "sel", suspended)
+        for action, extra in (("resume", {}), ("stop", {"message": "no"})):
+            r = await c.put(f"{NS}/sel/{action}", json={"nodeFieldSelector": "displayName=nothing", **extra})
+            assert r.status_code == 409, r.text
+            assert r.json()["message"] == (
+                "currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: "
+                "displayName=nothing"
+            )
+        assert suspended(await wait_for(c, "sel", suspended))  # nothing changed
+        r = await c.put(f"{NS}/sel/resume", json={"nodeFieldSelector": "displayName=wait"})
+        assert r.status_code == 200, r.text
+        assert (await wait_for(c, "sel"))["status"]["phase"] == "Succeeded"
+
+    api_fact(settings, body)
