@@ -12,7 +12,16 @@ from typing import Any
 
 import click
 
-from argento.cli.remote import connection_options, name_of, output_option
+from argento.cli.remote import (
+    connection_options,
+    field_selector_option,
+    name_of,
+    output_option,
+    parameters_option,
+    selector_option,
+    wait_option,
+    watch_option,
+)
 from argento.client import ArgoClient
 from argento.errors import ArgentoError, SpecError
 
@@ -49,12 +58,6 @@ def _need_target(names: Sequence[str], selector: str, field_selector: str, what:
         raise SpecError(f"requires either {what} or workflow")
 
 
-_label_selector = click.option("-l", "--selector", default="", help="Label selector (k=v,k2!=v2).")
-_field_selector = click.option(
-    "--field-selector", default="", help="Field selector (metadata.name=…, metadata.namespace=…)."
-)
-
-
 def _finish(
     client: ArgoClient, workflows: list[dict[str, Any]], output: str | None, wait: bool, watch: bool
 ) -> None:
@@ -70,15 +73,6 @@ def _finish(
         click.get_current_context().exit(1)
 
 
-_wait = click.option(
-    "--wait", is_flag=True, help="Wait for the workflow to complete; exit 0 iff it Succeeded."
-)
-_watch = click.option("--watch", is_flag=True, help="Watch the workflow until it completes.")
-_params = click.option(
-    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Override a parameter."
-)
-
-
 @click.command("retry")
 @click.argument("names", nargs=-1)
 @click.option(
@@ -87,11 +81,11 @@ _params = click.option(
 @click.option(
     "--restart-successful", is_flag=True, help="Restart successful nodes matching the selector too."
 )
-@_label_selector
-@_field_selector
-@_params
-@_wait
-@_watch
+@selector_option
+@field_selector_option
+@parameters_option
+@wait_option
+@watch_option
 @output_option()
 @connection_options
 def retry(
@@ -129,11 +123,11 @@ def retry(
 @click.command("resubmit")
 @click.argument("names", nargs=-1)
 @click.option("--memoized", is_flag=True, help="Reuse the outputs of steps that succeeded.")
-@_label_selector
-@_field_selector
-@_params
-@_wait
-@_watch
+@selector_option
+@field_selector_option
+@parameters_option
+@wait_option
+@watch_option
 @output_option()
 @connection_options
 def resubmit(
@@ -185,8 +179,8 @@ def _dry_run(names: Sequence[str], verb: str) -> None:
 @click.argument("names", nargs=-1)
 @click.option("--message", default="", help="Message recorded on the workflow.")
 @click.option("--node-field-selector", default="", help="Stop only nodes matching the selector.")
-@_label_selector
-@_field_selector
+@selector_option
+@field_selector_option
 @click.option("--dry-run", is_flag=True, help="Only print the workflows that would be stopped.")
 @connection_options
 def stop(
@@ -221,8 +215,8 @@ def stop(
 
 @click.command("terminate")
 @click.argument("names", nargs=-1)
-@_label_selector
-@_field_selector
+@selector_option
+@field_selector_option
 @click.option("--dry-run", is_flag=True, help="Only print the workflows that would be terminated.")
 @connection_options
 def terminate(

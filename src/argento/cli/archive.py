@@ -13,7 +13,18 @@ from typing import Any
 
 import click
 
-from argento.cli.remote import connection_options, echo_lines, emit, name_of, output_option
+from argento.cli.remote import (
+    connection_options,
+    echo_lines,
+    emit,
+    field_selector_option,
+    name_of,
+    output_option,
+    parameters_option,
+    selector_option,
+    wait_option,
+    watch_option,
+)
 from argento.cli.templates import each
 from argento.cli.tree import duration_text, service_account
 from argento.cli.workflows import workflow_rows
@@ -232,26 +243,17 @@ def _finish(
             click.get_current_context().exit(1)
 
 
-_label_selector = click.option("-l", "--selector", default="", help="Label selector (k=v,k2!=v2).")
-_field_selector = click.option("--field-selector", default="", help="Field selector (metadata.name=…).")
-_params = click.option(
-    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Override a parameter."
-)
-_wait = click.option("-w", "--wait", is_flag=True, help="Wait for it to complete (one workflow only).")
-_watch = click.option("--watch", is_flag=True, help="Watch it until it completes (one workflow only).")
-
-
 @archive.command("retry")
 @click.argument("identifiers", nargs=-1)
 @click.option(
     "--restart-successful", is_flag=True, help="Restart successful nodes matching the selector too."
 )
 @click.option("--node-field-selector", default="", help="Nodes to reset (e.g. templateName=train).")
-@_label_selector
-@_field_selector
-@_params
-@_wait
-@_watch
+@selector_option
+@field_selector_option
+@parameters_option
+@wait_option
+@watch_option
 @_force_options
 @output_option()
 @connection_options
@@ -293,11 +295,11 @@ def retry(
 @archive.command("resubmit")
 @click.argument("identifiers", nargs=-1)
 @click.option("--memoized", is_flag=True, help="Reuse the outputs of steps that succeeded.")
-@_label_selector
-@_field_selector
-@_params
-@_wait
-@_watch
+@selector_option
+@field_selector_option
+@parameters_option
+@wait_option
+@watch_option
 @_force_options
 @output_option()
 @connection_options

@@ -67,6 +67,21 @@ def connection_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Options shared by the commands that act on several workflows (``argo stop|terminate|retry|resubmit`` and
+#: their ``archive`` forms), spelled as Argo's flags.
+selector_option = click.option("-l", "--selector", default="", help="Label selector (k=v,k2!=v2).")
+field_selector_option = click.option(
+    "--field-selector", default="", help="Field selector (metadata.name=…, metadata.namespace=…)."
+)
+parameters_option = click.option(
+    "-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="Override a parameter."
+)
+wait_option = click.option(
+    "-w", "--wait", is_flag=True, help="Wait for the workflow to complete; exit 0 iff it Succeeded."
+)
+watch_option = click.option("--watch", is_flag=True, help="Watch the workflow until it completes.")
+
+
 def make_client(
     *,
     server: str | None = None,

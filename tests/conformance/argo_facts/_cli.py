@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -151,3 +152,47 @@ def new_cli(url: str, tmp: Path) -> Cli:
 def cli(cli_server: ServerProcess, tmp_path: Path) -> Cli:
     """The CLI against the module's server, in a namespace of the test's own."""
     return new_cli(cli_server.url, tmp_path)
+
+
+# -- what several CLI fact modules share ---------------------------------------------------------------------
+CAT = "cli-e2e"
+E2E = "test/e2e/cli_test.go"
+
+BASIC = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata:
+      generateName: basic-
+    spec:
+      entrypoint: run-workflow
+      templates:
+        - name: run-workflow
+          container:
+            image: argoproj/argosay:v2
+            args: [echo, ":) Hello Argo!"]
+    """
+
+EXIT_1 = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata:
+      generateName: exit-1-
+      labels:
+        workflows.argoproj.io/test: "true"
+    spec:
+      entrypoint: exit
+      templates:
+        - name: exit
+          container:
+            image: argoproj/argosay:v2
+            args: [exit, "1"]
+    """
+
+#: The lines of the summary `argo submit`/`get` print (Argo's e2e tests check them).
+SUMMARY = ("Name:", "Namespace:", "ServiceAccount:", "Status:", "Created:")
+
+
+def created_name(text: str) -> str:
+    found = re.search(r"^Name:\s+(\S+)", text, re.M)
+    assert found, text
+    return found.group(1)

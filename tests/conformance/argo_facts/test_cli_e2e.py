@@ -25,25 +25,8 @@ import time
 
 import pytest
 import yaml
-from tests.conformance.argo_facts._cli import Cli, nodes, phase, suspended
+from tests.conformance.argo_facts._cli import BASIC, CAT, E2E, EXIT_1, SUMMARY, Cli, nodes, phase, suspended
 from wait import eventually
-
-CAT = "cli-e2e"
-E2E = "test/e2e/cli_test.go"
-
-BASIC = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: basic-
-    spec:
-      entrypoint: run-workflow
-      templates:
-        - name: run-workflow
-          container:
-            image: argoproj/argosay:v2
-            args: [echo, ":) Hello Argo!"]
-    """
 
 #: A workflow still running when the test acts on it (stop and terminate kill it).
 SLEEPY = """
@@ -61,24 +44,6 @@ SLEEPY = """
             image: argoproj/argosay:v2
             args: [sleep, 60s]
     """
-
-EXIT_1 = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: exit-1-
-      labels:
-        workflows.argoproj.io/test: "true"
-    spec:
-      entrypoint: exit
-      templates:
-        - name: exit
-          container:
-            image: argoproj/argosay:v2
-            args: [exit, "1"]
-    """
-
-SUMMARY = ("Name:", "Namespace:", "ServiceAccount:", "Status:", "Created:")
 
 
 def running_pod(wf: dict) -> bool:

@@ -19,28 +19,13 @@ from typing import Any
 import pytest
 import yaml
 from serverconf import ServerProcess
-from tests.conformance.argo_facts._cli import Cli, new_cli, nodes, phase
+from tests.conformance.argo_facts._cli import BASIC, CAT, E2E, Cli, new_cli, nodes, phase
 from wait import eventually
 
-CAT = "cli-e2e"
-E2E = "test/e2e/cli_test.go"
 CMD = "cmd/argo/commands/archive"
 SERVER = "server/workflowarchive/archived_workflow_server.go"
 ARCHIVING = "workflows.argoproj.io/workflow-archiving-status"
 
-BASIC = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: basic-
-    spec:
-      entrypoint: run-workflow
-      templates:
-        - name: run-workflow
-          container:
-            image: argoproj/argosay:v2
-            args: [echo, ":) Hello Argo!"]
-    """
 
 #: Exits with its ``code`` parameter: fails as submitted, passes when retried with ``-p code=0``.
 EXIT_CODE = """

@@ -18,53 +18,10 @@ Not ported from this half either:
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from tests.conformance.argo_facts._cli import Cli, phase
-
-CAT = "cli-e2e"
-E2E = "test/e2e/cli_test.go"
-
-EXIT_1 = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: exit-1-
-      labels:
-        workflows.argoproj.io/test: "true"
-    spec:
-      entrypoint: exit
-      templates:
-        - name: exit
-          container:
-            image: argoproj/argosay:v2
-            args: [exit, "1"]
-    """
-
-SUMMARY = ("Name:", "Namespace:", "ServiceAccount:", "Status:", "Created:")
-
-
-def created_name(text: str) -> str:
-    found = re.search(r"^Name:\s+(\S+)", text, re.M)
-    assert found, text
-    return found.group(1)
-
+from tests.conformance.argo_facts._cli import BASIC, CAT, E2E, EXIT_1, Cli, created_name, phase
 
 # -- lint --------------------------------------------------------------------------------------------------
-BASIC = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: basic-
-    spec:
-      entrypoint: run-workflow
-      templates:
-        - name: run-workflow
-          container:
-            image: argoproj/argosay:v2
-            args: [echo, ":) Hello Argo!"]
-    """
 
 EMPTY_PARAMETER = """
     apiVersion: argoproj.io/v1alpha1

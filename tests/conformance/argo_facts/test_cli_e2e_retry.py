@@ -10,34 +10,17 @@ import re
 
 import pytest
 import yaml
-from tests.conformance.argo_facts._cli import Cli, nodes, phase, suspended
-
-CAT = "cli-e2e"
-E2E = "test/e2e/cli_test.go"
-
-EXIT_1 = """
-    apiVersion: argoproj.io/v1alpha1
-    kind: Workflow
-    metadata:
-      generateName: exit-1-
-      labels:
-        workflows.argoproj.io/test: "true"
-    spec:
-      entrypoint: exit
-      templates:
-        - name: exit
-          container:
-            image: argoproj/argosay:v2
-            args: [exit, "1"]
-    """
-
-SUMMARY = ("Name:", "Namespace:", "ServiceAccount:", "Status:", "Created:")
-
-
-def created_name(text: str) -> str:
-    found = re.search(r"^Name:\s+(\S+)", text, re.M)
-    assert found, text
-    return found.group(1)
+from tests.conformance.argo_facts._cli import (
+    CAT,
+    E2E,
+    EXIT_1,
+    SUMMARY,
+    Cli,
+    created_name,
+    nodes,
+    phase,
+    suspended,
+)
 
 
 # -- retry -------------------------------------------------------------------------------------------------
