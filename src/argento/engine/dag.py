@@ -143,6 +143,8 @@ class _Dag:
                         f"tasks.{name}", self.run.template_of(self.tasks[name], self.call.base)
                     )
                 self.run.add_global_outputs(node.outputs)
+                # dag.go executeDAG: addWorkflowOutputsToLocalScope on every pass (see steps.py)
+                self.scope.add_outputs("workflow", self.run.state.outputs)
             for dependent in dependents[name]:
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0:

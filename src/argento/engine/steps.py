@@ -93,6 +93,9 @@ async def execute_steps(run: RunContext, call: Call, node: NodeStatus) -> None:
             if child.type is NodeType.SKIPPED:
                 scope.add_skipped(prefix, run.template_of(step, call.base))
             run.add_global_outputs(child.outputs)
+        # Argo's executeSteps rebuilds its scope with addWorkflowOutputsToLocalScope on every pass (steps.go), so
+        # a later group sees the `workflow.outputs.artifacts.*` an earlier one set (or overwrote).
+        scope.add_outputs("workflow", run.state.outputs)
     try:
         node.outputs = template_outputs(run, call.template, scope) or node.outputs
     except ArgentoError as exc:
