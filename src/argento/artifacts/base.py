@@ -34,6 +34,15 @@ class ArtifactError(ArgentoError):
     """An artifact could not be loaded or saved (the engine marks the node ``Error`` with this message)."""
 
 
+class PartialSaveError(ArtifactError):
+    """Some output artifacts could not be saved; ``saved`` holds the records of those that were (Argo's
+    ``SaveArtifacts`` goes on past a failure and ``postmain.go`` reports what it saved alongside the error)."""
+
+    def __init__(self, message: str, saved: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
 class ArtifactNotFound(NotFound):
     """The key (or URL) holds no artifact; an ``optional`` input is skipped on this error."""
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from argento.artifacts.base import (
     ArtifactError,
     ArtifactNotFound,
+    PartialSaveError,
     check_key,
     get_tree,
     is_dir,
@@ -203,7 +204,7 @@ class ArtifactDriver:
         kind = location_kind(art)
         if kind == "raw":
             sources.fetch_raw(art, dest)
-        elif kind == "http":
+        elif kind in ("http", "artifactory"):
             sources.fetch_http(art, tmp, self._secret_fn(ctx.namespace))
             archive.unpack(dict(art), tmp, dest)
         elif kind == "git":
@@ -314,7 +315,7 @@ class ArtifactDriver:
         finally:
             remove_path(staging)
         if errors:
-            raise ArtifactError("; ".join(errors))
+            raise PartialSaveError("; ".join(errors), saved)
         return saved
 
     def _save_one(
@@ -332,6 +333,19 @@ class ArtifactDriver:
         from argento.artifacts import archive
 
         packed = archive.pack(art, host, staging)
+        if location_kind(art) in ("http", "artifactory"):  # Argo's http driver Save: PUT the packed file
+            from argento.artifacts import sources
+
+            try:
+                if packed.is_dir:
+                    raise ArtifactError(f"{path} is a directory; http outputs need an archive (tar or zip)")
+                sources.put_http(art, packed.path, self._secret_fn(locator.namespace))
+            except ArgentoError as exc:
+                raise ArtifactError(f"failed to save artifact {art.get('name')}: {exc}") from None
+            finally:
+                if packed.temporary:
+                    packed.path.unlink(missing_ok=True)
+            return {k: v for k, v in art.items() if k not in ("from", "fromExpression")}
         try:
             loc = locator.locate(art, locator.output_key(packed.file_name, prefix))
             if packed.is_dir:

@@ -36,10 +36,16 @@ def fetch_raw(art: Mapping[str, Any], dest: Path) -> None:
     dest.write_text(data)
 
 
-def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
-    """GET ``http.url`` (with ``headers`` and ``auth.basicAuth``) into ``dest``, streaming, with retries."""
+def _http_target(art: Mapping[str, Any], secret: SecretFn) -> tuple[str, dict[str, str]]:
+    """The URL and headers of an ``http`` or ``artifactory`` artifact (Argo's http driver: ``artifactory`` is
+    basic auth from ``usernameSecret``/``passwordSecret``; ``http`` has ``headers`` and ``auth.basicAuth``)."""
+    if art.get("artifactory") is not None:
+        spec = art["artifactory"] or {}
+        user = secret(spec.get("usernameSecret") or {}) if spec.get("usernameSecret") else ""
+        password = secret(spec.get("passwordSecret") or {}) if spec.get("passwordSecret") else ""
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return str(spec.get("url") or ""), {"Authorization": "Basic " + token}
     spec = art.get("http") or {}
-    url = str(spec.get("url") or "")
     headers = {
         str(h.get("name")): str(h.get("value", "")) for h in spec.get("headers") or [] if h.get("name")
     }
@@ -48,11 +54,18 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
         basic = auth["basicAuth"]
         user = secret(basic.get("usernameSecret") or {})
         password = secret(basic.get("passwordSecret") or {})
-        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        if user and password:  # http.go: basic auth only when both are set
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     elif auth.get("oauth2") or auth.get("clientCert"):
         raise ArtifactError(
             f"artifact {art.get('name')}: http oauth2/clientCert auth is not supported locally"
         )
+    return str(spec.get("url") or ""), headers
+
+
+def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
+    """GET an ``http`` or ``artifactory`` artifact's URL into ``dest``, streaming, with retries."""
+    url, headers = _http_target(art, secret)
     request = urllib.request.Request(url, headers=headers)
     for attempt in range(HTTP_ATTEMPTS):
         try:
@@ -71,6 +84,25 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
         except ValueError as exc:  # a malformed URL
             raise ArtifactError(f"artifact {art.get('name')}: invalid http url {url!r}: {exc}") from None
         time.sleep(0.2 * 2**attempt)
+
+
+def put_http(art: Mapping[str, Any], src: Path, secret: SecretFn) -> None:
+    """PUT the (packed) file ``src`` to an ``http`` or ``artifactory`` output's URL (Argo's http driver
+    ``Save``: a non-2xx answer fails the save, naming the URL and status)."""
+    url, headers = _http_target(art, secret)
+    headers["Content-Length"] = str(src.stat().st_size)
+    try:
+        with src.open("rb") as body:
+            request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT):
+                pass
+    except urllib.error.HTTPError as exc:
+        raise ArtifactError(f"saving file {src.name} to {url} failed with reason: {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RepositoryUnreachable(f"saving file to HTTP: cannot reach {url}: {reason}") from None
+    except ValueError as exc:
+        raise ArtifactError(f"artifact {art.get('name')}: invalid http url {url!r}: {exc}") from None
 
 
 def fetch_git(art: Mapping[str, Any], dest: Path, secret: SecretFn, *, git: str = "git") -> None:

@@ -418,7 +418,8 @@ async def finish_pod(
         try:
             arts = await run.artifacts.save_outputs(run, call, node, handle)
         except ArgentoError as exc:
-            arts = []
+            # postmain.go: what SaveArtifacts did save is reported with its error (artifacts.PartialSaveError)
+            arts = list(getattr(exc, "saved", None) or [])
             phase, message = NodePhase.ERROR, str(exc)
         if arts:
             outputs["artifacts"] = arts
