@@ -57,17 +57,17 @@ def recorded_artifacts(
 async def collect_run(driver: ArtifactDriver, run: WorkflowRun, strategy: str) -> int:
     """Delete the artifacts of a finished run whose strategy is ``strategy``; returns how many."""
     default = str((run.spec.get("artifactGC") or {}).get("strategy") or "")
-    if not default and "artifactGC" not in str(run.spec.get("templates") or ""):
-        return 0  # fast path: nothing in this workflow asks for GC
-    ctx = driver.context(run)
-    if ctx.repo is None:
-        return 0
+    # The strategy is the recorded artifact's own, else the workflow's (Workflow.GetArtifactGCStrategy): an
+    # artifact of a template reached through templateRef carries its own, so the nodes decide, not the spec.
     todo = []
     for node in run.state.nodes.values():
         for art in (node.outputs or {}).get("artifacts") or []:
             if art.get("path") and not art.get("deleted") and strategy_of(art, default) == strategy:
                 todo.append((node, art))
     if not todo:
+        return 0
+    ctx = driver.context(run)
+    if ctx.repo is None:
         return 0
     locator = driver.locator(ctx)
     done: set[tuple[str, str]] = set()
@@ -95,9 +95,11 @@ async def collect_workflow(
     driver: ArtifactDriver, workflow: dict[str, Any], strategies: tuple[str, ...]
 ) -> int:
     """Delete the artifacts of a stored workflow (its ``status``) whose strategy is one of ``strategies``."""
-    spec = workflow.get("spec") or {}
+    status = workflow.get("status") or {}
+    # execWf: a workflowTemplateRef workflow runs with the merged spec it stored (operator.go setStoredWfSpec)
+    spec = status.get("storedWorkflowTemplateSpec") or workflow.get("spec") or {}
     default = str((spec.get("artifactGC") or {}).get("strategy") or "")
-    nodes = ((workflow.get("status") or {}).get("nodes") or {}).values()
+    nodes = (status.get("nodes") or {}).values()
     count = 0
     done: set[tuple[str, str]] = set()
     for _node, art in recorded_artifacts(nodes):

@@ -157,6 +157,8 @@ class WorkflowRunner:
                 self.refusal = ("Error", exc.message)
         self.spec: dict[str, Any] = spec
         self.state = state or WorkflowState(self.name)
+        if spec.get("workflowTemplateRef") is None and (workflow.get("spec") or {}).get("workflowTemplateRef"):
+            self.state.stored_workflow_spec = spec
         if options.estimator is not None:
             self.state.estimated_duration = options.estimator.workflow()
             self.state.estimate_node = options.estimator.node

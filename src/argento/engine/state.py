@@ -54,6 +54,10 @@ class WorkflowState:
         self.conditions: list[dict[str, str]] = []
         #: ``status.artifactRepositoryRef``: the repository the workflow's key-only artifacts live in.
         self.artifact_repository_ref: dict[str, Any] | None = None
+        #: ``status.storedWorkflowTemplateSpec``: the spec a ``workflowTemplateRef`` workflow runs with (its own
+        #: fields over the WorkflowTemplate's; operator.go setStoredWfSpec), read back by later reconcilers such
+        #: as artifact GC at deletion.
+        self.stored_workflow_spec: dict[str, Any] | None = None
         #: ``status.estimatedDuration`` and the estimate of a node by name (Argo's estimator: the last
         #: successful run of the same template or cron workflow); None: no baseline.
         self.estimated_duration: int | None = None
@@ -309,6 +313,8 @@ class WorkflowState:
             status["outputs"] = self.outputs
         if self.conditions:
             status["conditions"] = self.conditions
+        if self.stored_workflow_spec is not None:
+            status["storedWorkflowTemplateSpec"] = self.stored_workflow_spec
         if self.artifact_repository_ref is not None:
             status["artifactRepositoryRef"] = self.artifact_repository_ref
         return status

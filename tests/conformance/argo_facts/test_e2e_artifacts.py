@@ -1011,7 +1011,7 @@ class HttpBin:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path == "/get":
                     self._send(200, {"url": self.path})
                 elif self.path.startswith("/basic-auth/"):
@@ -1024,7 +1024,7 @@ class HttpBin:
                 else:
                     self._send(404, {})
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 bin_.puts[self.path] = self.rfile.read(length)
                 self._send(200, {"data": "ok"})
