@@ -15,6 +15,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from argento.engine.resolve import merge_defaults
 from argento.errors import ArgentoError
 from argento.expr import evaluate_when, substitute
 from argento.promtext import Registry
@@ -53,28 +54,24 @@ class CustomMetrics:
             self._emit(run, spec, values)
 
     def node_done(self, run: Run, node: NodeStatus) -> None:
+        # A retried template's metrics (operator.go executeTemplate): each attempt that is followed by another
+        # emits with its own values; the last one is covered by the Retry node, which emits when it completes.
+        # So they are emitted together here, when the Retry node completes (an attempt alone: never).
         if (node.node_flag or {}).get("retried"):
-            return  # Argo emits a retried template's metrics once, for the Retry node
+            return
         tmpl = _template_of(run, node)
         specs = _prometheus(tmpl) if tmpl else []
         if not specs:
             return
-        values = dict(_workflow_values(run, "Running"))
-        duration = max(0.0, (node.t_finish or time.monotonic()) - (node.t_start or node.t_finish or 0.0))
-        values.update({"status": str(node.phase), "duration": f"{duration:g}", "retries": "0"})
-        outputs = node.outputs or {}
-        if "exitCode" in outputs:
-            values["exitCode"] = str(outputs["exitCode"])
-        if outputs.get("result") is not None:
-            values["outputs.result"] = str(outputs["result"])
-        for param in outputs.get("parameters") or []:
-            if param.get("value") is not None:
-                values[f"outputs.parameters.{param['name']}"] = str(param["value"])
-        for param in (node.inputs or {}).get("parameters") or []:
-            if param.get("value") is not None:
-                values[f"inputs.parameters.{param['name']}"] = str(param["value"])
-        for spec in specs:
-            self._emit(run, spec, values)
+        emitted: list[NodeStatus] = []
+        if str(node.type) == "Retry":
+            state = run.runner.state
+            attempts = [state.get(cid) for cid in node.children if cid in state.nodes]
+            emitted = [a for a in attempts[:-1] if a.fulfilled]
+        for one in [*emitted, node]:
+            values = _node_values(run, one)
+            for spec in specs:
+                self._emit(run, spec, values)
 
     # -- one metric ------------------------------------------------------------------------------------------
     def _emit(self, run: Run, spec: dict[str, Any], values: dict[str, str], realtime: Any = None) -> None:
@@ -126,6 +123,27 @@ def _workflow_values(run: Run, phase: str) -> dict[str, str]:
     return values
 
 
+def _node_values(run: Run, node: NodeStatus) -> dict[str, str]:
+    """Argo's ``prepareMetricScope`` (steps.go): the node's status, duration, retries, inputs and outputs."""
+    values = dict(_workflow_values(run, "Running"))
+    duration = max(0.0, (node.t_finish or time.monotonic()) - (node.t_start or node.t_finish or 0.0))
+    values.update({"status": str(node.phase), "duration": f"{duration:g}"})
+    if node.children:
+        values["retries"] = str(len(node.children) - 1)
+    outputs = node.outputs or {}
+    if "exitCode" in outputs:
+        values["exitCode"] = str(outputs["exitCode"])
+    if outputs.get("result") is not None:
+        values["outputs.result"] = str(outputs["result"])
+    for param in outputs.get("parameters") or []:
+        if param.get("value") is not None:
+            values[f"outputs.parameters.{param['name']}"] = str(param["value"])
+    for param in (node.inputs or {}).get("parameters") or []:
+        if param.get("value") is not None:
+            values[f"inputs.parameters.{param['name']}"] = str(param["value"])
+    return values
+
+
 def _template_of(run: Run, node: NodeStatus) -> dict[str, Any] | None:
     ref = node.template_ref
     if ref:
@@ -133,10 +151,13 @@ def _template_of(run: Run, node: NodeStatus) -> dict[str, Any] | None:
             wft = run.runner.registry.get(ref.get("name", ""), cluster=bool(ref.get("clusterScope")))
         except ArgentoError:
             return None
-        for tmpl in (wft.get("spec") or {}).get("templates") or []:
+        spec = wft.get("spec") or {}
+        for tmpl in spec.get("templates") or []:
             if tmpl.get("name") == ref.get("template"):
-                return tmpl
+                return merge_defaults(tmpl, spec.get("templateDefaults"))
         return None
     if node.template_name:
-        return run.runner.base.templates.get(node.template_name)
+        tmpl = run.runner.base.templates.get(node.template_name)
+        # a template's metrics may come from spec.templateDefaults (operator.go mergedTemplateDefaultsInto)
+        return merge_defaults(tmpl, run.runner.base.defaults) if tmpl is not None else None
     return None

@@ -105,6 +105,9 @@ class WorkflowManager:
         self.writable.set()
         self._retrying: asyncio.Task[None] | None = None
         metrics.busy_workers = lambda: len(self.runs)
+        metrics.pod_running = lambda: sum(
+            1 for run in list(self.runs.values()) if "Running" in run.pods.values()
+        )
 
     @property
     def executor(self) -> Any:
@@ -321,7 +324,11 @@ class WorkflowManager:
                             warning=node.phase.failed_or_error,
                         )
             if node.fulfilled:
-                metrics.node_done(run, node)
+                if node.id not in run.metered:
+                    run.metered.add(node.id)
+                    metrics.node_done(run, node)
+            else:
+                run.metered.discard(node.id)
             hub.touch(run.uid, run.snapshot)
 
         return on_change

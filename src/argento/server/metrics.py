@@ -8,7 +8,9 @@ per phase) are computed when scraped.
 
 from __future__ import annotations
 
+import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
 
 ARGO_VERSION = "v3.7.0"
 OPERATION_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-RUNTIME_BUCKETS = (1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0, 1800.0, 3600.0)
+#: OpenTelemetry's default histogram boundaries, which Argo's instruments without their own use
+#: (util/telemetry/metrics_list.go: workflowtemplate_runtime declares none).
+RUNTIME_BUCKETS = (0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0, 10000.0)
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")
 
 
@@ -84,19 +88,19 @@ class Metrics:
             "argo_workflows_cronworkflows_concurrencypolicy_triggered",
             "CronWorkflow runs decided by the concurrency policy",
             "counter",
-            ("name", "namespace", "concurrency_policy"),
+            ("concurrency_policy", "name", "namespace"),
         )
         self.template_triggered = r.get_or_create(
             "argo_workflows_workflowtemplate_triggered_total",
             "Workflows run from a (cluster) workflow template",
             "counter",
-            ("name", "namespace", "cluster_scope", "phase"),
+            ("cluster_scope", "name", "namespace", "phase"),
         )
         self.template_runtime = r.get_or_create(
             "argo_workflows_workflowtemplate_runtime",
             "Seconds workflows of a template ran",
             "histogram",
-            ("name", "namespace", "cluster_scope"),
+            ("cluster_scope", "name", "namespace"),
             RUNTIME_BUCKETS,
         )
         self.errors = r.get_or_create(
@@ -104,9 +108,32 @@ class Metrics:
         )
         r.get_or_create("argo_workflows_is_leader", "1: this controller is the leader", "gauge").set(1)
         r.get_or_create(
-            "argo_workflows_version", "Build information", "gauge", ("version", "platform", "go_version")
+            "argo_workflows_version", "Build information", "gauge", ("go_version", "platform", "version")
         ).set(1, {"version": ARGO_VERSION, "platform": "argento", "go_version": f"argento-{__version__}"})
         self.workers.set_function(lambda: self.busy_workers(), {"worker_type": "workflow"})
+        # workflow_condition (gauge_workflow_condition.go, controller.go getWorkflowConditionMetrics): workflows
+        # by their PodRunning condition, True while one of its pods runs. ``pod_running`` is set by the manager.
+        self.pod_running: Callable[[], int] = lambda: 0
+        self.conditions = r.get_or_create(
+            "argo_workflows_workflow_condition",
+            "A gauge of the number of workflows with different conditions",
+            "gauge",
+            ("status", "type"),
+        )
+        self.conditions.set_function(lambda: self.pod_running(), {"status": "True", "type": "PodRunning"})
+        self.conditions.set_function(
+            lambda: max(0, self._workflow_count() - self.pod_running()), {"status": "False", "type": "PodRunning"}
+        )
+        # log_messages (counter_log.go): the server's log records by level, every level shown from zero.
+        self.log_messages = r.get_or_create(
+            "argo_workflows_log_messages",
+            "A count of log messages emitted by the controller by log level: `error`, `warn` and `info`",
+            "counter",
+            ("level",),
+        )
+        for level in ("debug", "info", "warning", "error"):
+            self.log_messages.inc(0, {"level": level})
+        _LogCounter.attach(self.log_messages)
         for queue in ("workflow_queue", "cron_wf_queue"):
             self.queue_depth.set(0, {"queue_name": queue})
         self.custom = CustomMetrics(self.registry)
@@ -119,8 +146,9 @@ class Metrics:
         if run is not None:
             self.custom.workflow_started(run)
             ref = _template_ref(run)
-            if ref:
-                self.template_triggered.inc(1, {**ref, "namespace": run.namespace, "phase": "New"})
+            if ref:  # counter_template.go: on each phase a workflow enters; it is Running as soon as created
+                for phase in ("New", "Running"):
+                    self.template_triggered.inc(1, {**ref, "namespace": run.namespace, "phase": phase})
 
     def workflow_done(self, run: Run, phase: str) -> None:
         self.total.inc(1, {"namespace": run.namespace, "phase": phase})
@@ -155,6 +183,9 @@ class Metrics:
     def error(self, cause: str) -> None:
         self.errors.inc(1, {"cause": cause})
 
+    def _workflow_count(self) -> int:
+        return sum(self._count_by_phase().values()) if self._count_by_phase is not None else 0
+
     # -- exposition ----------------------------------------------------------------------------------------------
     def render(self) -> str:
         """The Prometheus text of every metric (workflows per phase counted now)."""
@@ -164,6 +195,27 @@ class Metrics:
             for (ns, phase), n in counts.items():
                 self.gauge.set(n, {"namespace": ns, "phase": phase or "Pending"})
         return self.registry.render()
+
+
+class _LogCounter(logging.Handler):
+    """Counts the records of the ``argento`` loggers into ``argo_workflows_log_messages`` (a weak reference:
+    a discarded server's counter stops counting and the handler removes itself)."""
+
+    def __init__(self, counter: Any) -> None:
+        super().__init__(logging.DEBUG)
+        self.counter = weakref.ref(counter)
+
+    @classmethod
+    def attach(cls, counter: Any) -> None:
+        logging.getLogger("argento").addHandler(cls(counter))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        counter = self.counter()
+        if counter is None:
+            logging.getLogger("argento").removeHandler(self)
+            return
+        level = {"WARNING": "warning", "CRITICAL": "error"}.get(record.levelname, record.levelname.lower())
+        counter.inc(1, {"level": level})
 
 
 def _template_ref(run: Run) -> dict[str, str] | None:

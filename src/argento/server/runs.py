@@ -23,6 +23,9 @@ class Run:
     #: Set when the server shuts down or the workflow is deleted: transitions are no longer recorded.
     detached: bool = False
     pods: dict[str, str] = field(default_factory=dict)  # node id -> last phase seen (metrics, logs)
+    #: Nodes whose completion was reported to the metrics (a fulfilled node changes again — outputs, GC marks —
+    #: and its template's metrics are emitted once per completion, operator.go executeTemplate).
+    metered: set[str] = field(default_factory=set)
     #: Store writes that failed (a full disk, …), by what they write: retried, latest version only.
     unsaved: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: The workflow has ended but its end state is not recorded yet.
