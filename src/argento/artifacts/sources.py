@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
+import ssl
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +59,66 @@ def _http_target(art: Mapping[str, Any], secret: SecretFn) -> tuple[str, dict[st
         password = secret(basic.get("passwordSecret") or {})
         if user and password:  # http.go: basic auth only when both are set
             headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-    elif auth.get("oauth2") or auth.get("clientCert"):
-        raise ArtifactError(
-            f"artifact {art.get('name')}: http oauth2/clientCert auth is not supported locally"
-        )
+    oauth = auth.get("oauth2") or {}
+    if oauth.get("clientIDSecret") and oauth.get("clientSecretSecret") and oauth.get("tokenURLSecret"):
+        headers["Authorization"] = "Bearer " + _oauth2_token(art, oauth, secret)
     return str(spec.get("url") or ""), headers
+
+
+def _oauth2_token(art: Mapping[str, Any], oauth: Mapping[str, Any], secret: SecretFn) -> str:
+    """An access token by the OAuth2 client-credentials grant (Argo's http/clients.go CreateOauth2Client:
+    ``scopes`` space-joined, ``endpointParams`` added to the form, the client's credentials as basic auth)."""
+    client_id = secret(oauth["clientIDSecret"])
+    client_secret = secret(oauth["clientSecretSecret"])
+    token_url = secret(oauth["tokenURLSecret"])
+    form: list[tuple[str, str]] = [("grant_type", "client_credentials")]
+    if oauth.get("scopes"):
+        form.append(("scope", " ".join(str(x) for x in oauth["scopes"])))
+    form += [(str(p.get("key")), str(p.get("value", ""))) for p in oauth.get("endpointParams") or []]
+    basic = f"{urllib.parse.quote(client_id, safe='')}:{urllib.parse.quote(client_secret, safe='')}"
+    request = urllib.request.Request(
+        token_url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + base64.b64encode(basic.encode()).decode(),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as resp:
+            body = json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise ArtifactError(f"artifact {art.get('name')}: oauth2 token request failed: {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ArtifactError(f"artifact {art.get('name')}: oauth2 token request failed: {reason}") from None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not token:
+        raise ArtifactError(f"artifact {art.get('name')}: oauth2 token response has no access_token")
+    return str(token)
+
+
+@contextlib.contextmanager
+def _tls_context(art: Mapping[str, Any], secret: SecretFn) -> Iterator[ssl.SSLContext | None]:
+    """The TLS context of an ``http`` artifact with ``auth.clientCert`` (Argo's CreateClientWithCertificate: the
+    PEM certificate and key from their secrets; the server is verified as usual), else None."""
+    cert = (((art.get("http") or {}).get("auth") or {}).get("clientCert")) or {}
+    if not (cert.get("clientCertSecret") and cert.get("clientKeySecret")):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="argento-cert-") as folder:
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        for path, ref in ((cert_file, cert["clientCertSecret"]), (key_file, cert["clientKeySecret"])):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secret(ref))
+        context = ssl.create_default_context()
+        try:
+            context.load_cert_chain(cert_file, key_file)
+        except (ssl.SSLError, OSError) as exc:
+            raise ArtifactError(f"artifact {art.get('name')}: invalid client certificate or key: {exc}") from None
+        yield context
 
 
 def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
@@ -69,7 +127,10 @@ def fetch_http(art: Mapping[str, Any], dest: Path, secret: SecretFn) -> None:
     request = urllib.request.Request(url, headers=headers)
     for attempt in range(HTTP_ATTEMPTS):
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as resp:
+            with (
+                _tls_context(art, secret) as tls,
+                urllib.request.urlopen(request, timeout=HTTP_TIMEOUT, context=tls) as resp,
+            ):
                 atomic_write(dest, resp)
             return
         except urllib.error.HTTPError as exc:
@@ -92,9 +153,9 @@ def put_http(art: Mapping[str, Any], src: Path, secret: SecretFn) -> None:
     url, headers = _http_target(art, secret)
     headers["Content-Length"] = str(src.stat().st_size)
     try:
-        with src.open("rb") as body:
+        with src.open("rb") as body, _tls_context(art, secret) as tls:
             request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT):
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT, context=tls):
                 pass
     except urllib.error.HTTPError as exc:
         raise ArtifactError(f"saving file {src.name} to {url} failed with reason: {exc.code} {exc.reason}") from None

@@ -15,8 +15,6 @@ Skipped (cannot apply locally):
 - ``TestInsufficientRole``: a GC pod's Kubernetes ServiceAccount lacking an RBAC role (no pods, no RBAC locally).
 - ``TestDeleteWorkflow``: asserts the ``workflows.argoproj.io/artifact-gc`` finalizer on a Kubernetes object; the GC it
   guards (deletion-time deletes) is pinned by the ``TestArtifactGC`` facts here.
-- ``TestClientCertAuthArtifactHttp``, ``TestOAuthArtifactHttp``: Argento refuses clientCert/oauth2 HTTP auth with a
-  clear error rather than half-implement TLS client certificates and token exchange (pinned below as a refusal).
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ import gzip
 import json
 import subprocess
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -992,6 +991,9 @@ def unpack(data: bytes) -> str:
         return tar.extractfile(member).read().decode()  # type: ignore[union-attr]
 
 
+TOKEN = "tok-3f9a"
+
+
 class HttpBin:
     """The e2e ``httpbin`` stand-in: GET /get, GET /basic-auth/USER/PASS, PUT /put (bodies kept in ``puts``)."""
 
@@ -1014,6 +1016,9 @@ class HttpBin:
             def do_GET(self) -> None:
                 if self.path == "/get":
                     self._send(200, {"url": self.path})
+                elif self.path == "/bearer":
+                    ok = self.headers.get("Authorization") == f"Bearer {TOKEN}"
+                    self._send(200 if ok else 401, {"authenticated": ok, "token": TOKEN} if ok else {})
                 elif self.path.startswith("/basic-auth/"):
                     user, password = self.path.split("/")[2:4]
                     want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -1023,6 +1028,17 @@ class HttpBin:
                         self._send(401, {"authenticated": False})
                 else:
                     self._send(404, {})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                want = "Basic " + base64.b64encode(b"my-client:my-client-secret").decode()
+                if self.path == "/token" and form.get("grant_type") == "client_credentials" and (
+                    self.headers.get("Authorization") == want
+                ):
+                    self._send(200, {"access_token": TOKEN, "token_type": "bearer"})
+                else:
+                    self._send(401, {})
 
             def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -1042,9 +1058,28 @@ class HttpBin:
 
 
 @pytest.fixture
-def httpbin(argo) -> Iterator[HttpBin]:
-    SecretStore(argo.settings.home).create("argo", "my-httpbin-cred", {"user": "admin", "pass": "password"})
+def httpbin(argo, tmp_path) -> Iterator[HttpBin]:
+    """Argo's e2e ``my-httpbin-cred``: basic auth, OAuth2 client credentials and a client certificate (a fresh
+    self-signed pair; like Argo's e2e httpbin the server speaks plain HTTP, so the pair is only loaded)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=argento-test",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )
     with HttpBin() as server:
+        SecretStore(argo.settings.home).create(
+            "argo",
+            "my-httpbin-cred",
+            {
+                "user": "admin",
+                "pass": "password",
+                "clientID": "my-client",
+                "clientSecret": "my-client-secret",
+                "tokenURL": f"{server.url}/token",
+                "cert.pem": (tmp_path / "cert.pem").read_text(),
+                "key.pem": (tmp_path / "key.pem").read_text(),
+            },
+        )
         yield server
 
 
@@ -1141,3 +1176,54 @@ def test_artifactory_artifacts(argo, httpbin: HttpBin) -> None:
     )
     assert run.phase == "Succeeded", run.message
     assert '"authenticated": true' in unpack(httpbin.puts["/put"])
+
+
+@pytest.mark.fact("artifacts", f"{HTTP}:TestOAuthArtifactHttp")
+def test_oauth_artifact_http(argo, httpbin: HttpBin) -> None:
+    run = argo.run(
+        wf(f"""
+        entrypoint: main
+        templates:
+        - name: main
+          inputs:
+            artifacts:
+            - name: my-art
+              path: /my-artifact
+              http:
+                url: "{httpbin.url}/bearer"
+                auth:
+                  oauth2:
+                    clientIDSecret: {{name: my-httpbin-cred, key: clientID}}
+                    clientSecretSecret: {{name: my-httpbin-cred, key: clientSecret}}
+                    tokenURLSecret: {{name: my-httpbin-cred, key: tokenURL}}
+          container:
+            image: argoproj/argosay:v2
+            command: [cat, "/my-artifact"]
+        """)
+    )
+    assert run.phase == "Succeeded", run.message
+
+
+@pytest.mark.fact("artifacts", f"{HTTP}:TestClientCertAuthArtifactHttp")
+def test_client_cert_auth_artifact_http(argo, httpbin: HttpBin) -> None:
+    run = argo.run(
+        wf(f"""
+        entrypoint: main
+        templates:
+        - name: main
+          inputs:
+            artifacts:
+            - name: my-art
+              path: /my-artifact
+              http:
+                url: "{httpbin.url}/get"
+                auth:
+                  clientCert:
+                    clientCertSecret: {{name: my-httpbin-cred, key: cert.pem}}
+                    clientKeySecret: {{name: my-httpbin-cred, key: key.pem}}
+          container:
+            image: argoproj/argosay:v2
+            command: [cat, "/my-artifact"]
+        """)
+    )
+    assert run.phase == "Succeeded", run.message
