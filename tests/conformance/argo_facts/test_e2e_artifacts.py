@@ -12,9 +12,12 @@ Skipped (cannot apply locally):
   ``TestContainersetLogsPlugin``, the ``*Plugin`` cases of ``TestGlobalArtifactPassing`` and ``TestArtifactGC``:
   artifact driver plugins are sidecar images speaking gRPC inside a Kubernetes pod.
 - ``TestStoppedWorkflow``: Argo itself skips it (flaky).
+- ``TestResourceLog``: a ``resource`` template acts on Kubernetes objects through the API server; Argento refuses
+  resource templates ("resource templates need a Kubernetes cluster").
 - ``TestInsufficientRole``: a GC pod's Kubernetes ServiceAccount lacking an RBAC role (no pods, no RBAC locally).
-- ``TestDeleteWorkflow``: asserts the ``workflows.argoproj.io/artifact-gc`` finalizer on a Kubernetes object; the GC it
-  guards (deletion-time deletes) is pinned by the ``TestArtifactGC`` facts here.
+- ``TestDeleteWorkflow``: the workflow deletes itself with ``kubectl`` and the test checks the
+  ``workflows.argoproj.io/artifact-gc`` finalizer on the Kubernetes object; the GC that finalizer guards
+  (deletion-time deletes) is pinned by the ``TestArtifactGC`` facts here.
 """
 
 from __future__ import annotations
@@ -1227,3 +1230,4 @@ def test_client_cert_auth_artifact_http(argo, httpbin: HttpBin) -> None:
         """)
     )
     assert run.phase == "Succeeded", run.message
+
