@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from argento.engine.nodes import NodePhase, NodeStatus
@@ -74,6 +75,18 @@ class Scope:
             if ref:
                 del param["value"]
                 param[ABSENT] = ref
+        # Argo's simpleReplace: any other simple tag resolving to an absent output (e.g. an artifact's subPath)
+        # cannot be substituted; the node errors rather than keeping the tag or an empty string.
+        rest = json.dumps({k: v for k, v in holder.items() if k != "withParam"}, default=str)
+        for param in (holder.get("arguments") or {}).get("parameters") or []:
+            if ABSENT in param:  # a pure reference dropped above is not a substitution
+                rest = rest.replace(json.dumps(param[ABSENT])[1:-1], "", 1)
+        for tag in _TAG.findall(rest):
+            if tag.strip() in self.absent:
+                raise SpecError(
+                    f"unable to substitute {{{{{tag}}}}}: output is an absent optional "
+                    "(skipped/omitted node with no default)"
+                )
 
     def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
         """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
@@ -151,6 +164,9 @@ class Scope:
 
 #: Marks an argument whose value was a reference to an absent output (see ``Scope.drop_absent_arguments``).
 ABSENT = "__argento_absent__"
+
+
+_TAG = re.compile(r"\{\{([^{}=][^{}]*)\}\}")
 
 
 def _absent_ref(value: Any, absent: set[str]) -> str:
