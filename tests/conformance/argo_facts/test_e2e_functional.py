@@ -308,3 +308,364 @@ def test_when_expression_filters_with_param_items(argo) -> None:
     for name in ("fst(0:name:first,type:)", "fst(1:name:second,type:always)", "fst(2:name:third,type:test)",
                  "fst(3:name:fourth)"):
         assert run.node(name)["phase"] == "Succeeded", name
+
+
+# --------------------------------------------------------------------------------------- artifacts, outputs
+@fact("outputs", "TestArchiveStrategies")
+def test_archive_strategies_default_tar_and_none(argo) -> None:
+    pair = """
+        - name: generate-{s}
+          container: {{image: argoproj/argosay:v2, args: [echo, hello, /tmp/file-{s}]}}
+          outputs:
+            artifacts: [{{name: file-{s}, path: /tmp/file-{s}{archive}}}]
+        - name: consume-{s}
+          inputs:
+            artifacts: [{{name: file-{s}, path: /tmp/file-{s}{archive}}}]
+          container: {{image: argoproj/argosay:v2, args: [assert_contains, /tmp/file-{s}, hello]}}
+    """
+    tasks = "".join(
+        f"""
+            - {{name: generate-{s}, template: generate-{s}}}
+            - name: consume-{s}
+              template: consume-{s}
+              dependencies: [generate-{s}]
+              arguments:
+                artifacts: [{{name: file-{s}, from: '{{{{tasks.generate-{s}.outputs.artifacts.file-{s}}}}}'}}]"""
+        for s in ("default", "tar", "none")
+    )
+    run = argo.run(wf(
+        "entrypoint: main\ntemplates:\n- name: main\n  dag:\n    tasks:"
+        + textwrap.indent(textwrap.dedent(tasks), "    ")
+        + textwrap.dedent(
+            pair.format(s="default", archive="")
+            + pair.format(s="tar", archive=", archive: {tar: {}}")
+            + pair.format(s="none", archive=", archive: {none: {}}")
+        )
+    ))
+    assert run.phase == "Succeeded", run.message
+    for s in ("default", "tar", "none"):
+        assert run.node(f"consume-{s}")["phase"] == "Succeeded"
+
+
+@fact("outputs", "TestOptionalOutputArtifacts")
+def test_optional_output_artifact_that_is_missing(argo) -> None:
+    run = argo.run(wf("""
+        entrypoint: artifact-example
+        templates:
+        - name: artifact-example
+          steps:
+          - - {name: generate-artifact, template: whalesay}
+        - name: whalesay
+          container:
+            image: argoproj/argosay:v1
+            command: [sh, -c]
+            args: ["cowsay hello world | tee /tmp/hello_world12.txt"]
+          outputs:
+            artifacts: [{name: hello-art, optional: true, path: /tmp/hello_world.txt}]
+        """))
+    assert run.phase == "Succeeded", run.message
+
+
+@fact("steps", "TestMissingStepsInUI")
+def test_nested_steps_with_optional_artifacts_keep_their_children(argo) -> None:
+    run = argo.run(wf("""
+        entrypoint: main
+        templates:
+        - name: main
+          steps:
+          - - name: step1
+              template: work
+              arguments: {parameters: [{name: script, value: "echo hello\\n"}]}
+          - - name: step2
+              template: work
+              arguments: {parameters: [{name: script, value: "echo world\\n"}]}
+        - name: work
+          inputs:
+            parameters:
+            - {name: script}
+            - {name: outputArtifactResultFilePath, default: /tmp/output}
+            artifacts: [{name: inputFile, optional: true}]
+          outputs:
+            parameters:
+            - name: result
+              valueFrom: {parameter: '{{steps.execute-script.outputs.result}}'}
+            artifacts:
+            - {name: resultFile, optional: true, from: '{{steps.execute-script.outputs.artifacts.resultFile}}'}
+          steps:
+          - - name: execute-script
+              template: execute-target-script
+              arguments:
+                parameters:
+                - {name: script, value: '{{inputs.parameters.script}}'}
+                - {name: outputArtifactResultFilePath, value: '{{inputs.parameters.outputArtifactResultFilePath}}'}
+                artifacts:
+                - {name: inputFile, from: '{{inputs.artifacts.inputFile}}'}
+        - name: execute-target-script
+          inputs:
+            parameters:
+            - {name: script}
+            - {name: outputArtifactResultFilePath, default: /tmp/output}
+            artifacts: [{name: inputFile, optional: true, path: /tmp/inputFile}]
+          outputs:
+            artifacts:
+            - {name: resultFile, optional: true, path: '{{inputs.parameters.outputArtifactResultFilePath}}'}
+          script: {command: [bash], image: 'argoproj/argosay:v2', source: '{{inputs.parameters.script}}'}
+        """, name="missing-steps"))
+    assert run.phase == "Succeeded", run.message
+    node = run.nodes["missing-steps[0].step1[0].execute-script"]
+    assert len(node.get("children") or []) == 1
+
+
+def aggregation(kind: str) -> str:
+    ref = "tasks" if kind == "dag" else "steps"
+    body = (
+        """
+          dag:
+            tasks:
+            - name: echo-list"""
+        if kind == "dag"
+        else """
+          steps:
+          - - name: echo-list"""
+    )
+    indent = "              " if kind == "dag" else "              "
+    return wf(
+        f"""
+        retryStrategy: {{limit: 1}}
+        entrypoint: fanout
+        templates:
+        - name: echo-value
+          inputs: {{parameters: [{{name: message}}]}}
+          container: {{image: argoproj/argosay:v2}}
+          outputs:
+            parameters: [{{name: dummy-output, value: '{{{{inputs.parameters.message}}}}'}}]
+        - name: fanout{body}
+{indent}template: echo-value
+{indent}arguments: {{parameters: [{{name: message, value: '{{{{item}}}}'}}]}}
+{indent}withItems: [1, 2, 3]
+          outputs:
+            parameters:
+            - name: out
+              valueFrom: {{parameter: '{{{{{ref}.echo-list.outputs.parameters.dummy-output}}}}'}}
+        """,
+        name=f"aggregation-{kind}",
+    )
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("dag", marks=fact("outputs", "TestParameterAggregationDAGWithRetry")),
+        pytest.param("steps", marks=fact("outputs", "TestParameterAggregationStepsWithRetry")),
+    ],
+)
+def test_parameter_aggregation_under_a_workflow_retry_strategy(argo, kind: str) -> None:
+    run = argo.run(aggregation(kind))
+    assert run.phase == "Succeeded", run.message
+    node = run.node(f"aggregation-{kind}(0)")
+    assert node["phase"] == "Succeeded"
+    assert [p["value"] for p in node["outputs"]["parameters"]] == ['["1","2","3"]']
+
+
+@fact("loops", "TestParameterAggregationFromOutputs")
+def test_double_fan_out_from_aggregated_outputs(argo) -> None:
+    run = argo.run(wf("""
+        entrypoint: main-dag
+        templates:
+        - name: operation
+          inputs: {parameters: [{name: param1}]}
+          outputs:
+            parameters:
+            - name: output1
+              valueFrom: {path: /tmp/fan_out.json}
+          container: {image: argoproj/argosay:v2, args: [echo, '{{inputs.parameters.param1}}', /tmp/fan_out.json]}
+        - name: secondary-dag
+          inputs: {parameters: [{name: param1}]}
+          dag:
+            tasks:
+            - name: task3
+              template: operation
+              withParam: '{{inputs.parameters.param1}}'
+              arguments: {parameters: [{name: param1, value: '{{item}}'}]}
+        - name: main-dag
+          dag:
+            tasks:
+            - name: task1
+              template: operation
+              arguments:
+                parameters:
+                - name: param1
+                  value: '[[{"key1": "value1"}, {"key2": "value2"}, {"key3": "value3"}], [{"key4": "value4"}, {"key5": "value5"}]]'
+            - name: task2
+              template: operation
+              depends: task1
+              withParam: '{{tasks.task1.outputs.parameters.output1}}'
+              arguments: {parameters: [{name: param1, value: '{{item}}'}]}
+            - name: task3-dag
+              template: secondary-dag
+              depends: task2
+              withParam: '{{tasks.task2.outputs.parameters.output1}}'
+              arguments: {parameters: [{name: param1, value: '{{item}}'}]}
+        """))
+    assert run.phase == "Succeeded", run.message
+    for name in ("task3(0:key1:value1)", "task3(1:key2:value2)", "task3(2:key3:value3)",
+                 "task3(0:key4:value4)", "task3(1:key5:value5)"):
+        assert run.node(name)["phase"] == "Succeeded", name
+
+
+@fact("outputs", "TestHTTPOutputs")
+def test_http_template_result_feeds_the_next_task(argo) -> None:
+    import http.server
+    import threading
+
+    body = b'{"swagger": "2.0", "info": {"title": "served here"}}'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run = argo.run(wf(f"""
+            entrypoint: main
+            templates:
+            - name: main
+              dag:
+                tasks:
+                - name: http
+                  template: http
+                  arguments: {{parameters: [{{name: url, value: 'http://127.0.0.1:{server.server_port}/swagger.json'}}]}}
+                - name: echo
+                  template: echo
+                  dependencies: [http]
+                  arguments: {{parameters: [{{name: msg, value: '{{{{tasks.http.outputs.result}}}}'}}]}}
+            - name: http
+              inputs: {{parameters: [{{name: url}}]}}
+              http: {{url: '{{{{inputs.parameters.url}}}}'}}
+            - name: echo
+              inputs: {{parameters: [{{name: msg}}]}}
+              container: {{image: argoproj/argosay:v2, args: [echo, '{{{{inputs.parameters.msg}}}}']}}
+            """))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.phase == "Succeeded", run.message
+    result = run.node("http")["outputs"]["result"]
+    assert result == body.decode()
+    assert run.node("echo")["inputs"]["parameters"][0]["value"] == result
+
+
+# ------------------------------------------------------------------------------------- variables, templates
+@fact("variables", "TestJSONVariables")
+def test_labels_annotations_and_parameters_as_json(argo) -> None:
+    run = argo.run("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata:
+          name: json-variables
+          labels: {myLabel: myLabelValue}
+          annotations: {myAnnotation: myAnnotationValue}
+        spec:
+          entrypoint: main
+          arguments:
+            parameters: [{name: myParam, value: myParamValue}]
+          templates:
+          - name: main
+            steps:
+            - - {name: say, template: argosay1}
+            - - name: heard
+                template: heard
+                arguments: {parameters: [{name: said, value: '{{steps.say.outputs.result}}'}]}
+          - name: heard
+            inputs: {parameters: [{name: said}]}
+            container: {image: 'argoproj/argosay:v2', args: [echo, '{{inputs.parameters.said}}']}
+          - name: argosay1
+            container:
+              image: argoproj/argosay:v1
+              command: [echo]
+              args:
+              - "{{=jsonpath(workflow.labels.json, '$.myLabel')}}"
+              - "{{=jsonpath(workflow.annotations.json, '$.myAnnotation')}}"
+              - "{{=jsonpath(workflow.parameters.json, '$[0].value')}}"
+        """)
+    assert run.phase == "Succeeded", run.message
+    # (Argo checks the pod's three args; here the step's stdout, captured as its result, shows them.)
+    assert run.node("say")["outputs"]["result"] == "myLabelValue myAnnotationValue myParamValue"
+
+
+@fact("variables", "TestEntrypointName")
+def test_main_entrypoint_seen_from_a_referenced_template(argo) -> None:
+    run = argo.run(
+        wf("""
+        entrypoint: bar
+        templates:
+        - name: bar
+          steps:
+          - - name: step
+              templateRef: {name: next-template, template: next}
+        """),
+        templates=wf("""
+        entrypoint: next
+        templates:
+        - name: next
+          inputs:
+            parameters: [{name: test, value: '{{ workflow.mainEntrypoint }}'}]
+          container: {image: argoproj/argosay:v2, args: [echo, We got here!]}
+        """, name="next-template", kind="WorkflowTemplate"),
+    )
+    assert run.phase == "Succeeded", run.message
+    step = run.node("step")
+    assert step["phase"] == "Succeeded"
+    assert step["inputs"]["parameters"][0]["value"] == "bar"
+
+
+@fact("templates-refs", "TestTemplateDefaultImage")
+def test_template_defaults_give_image_command_and_working_dir(argo) -> None:
+    run = argo.run(wf("""
+        entrypoint: entrypoint
+        templateDefaults:
+          script: {image: 'argoproj/argosay:v1', command: [sh], workingDir: /src}
+          container: {image: 'argoproj/argosay:v1', command: [sh, -c], workingDir: /src}
+        templates:
+        - name: entrypoint
+          steps:
+          - - {name: test-script, template: test-script}
+            - {name: test-container, template: test-container}
+        - name: test-script
+          script: {source: pwd}
+        - name: test-container
+          container: {args: [pwd]}
+        """))
+    assert run.phase == "Succeeded", run.message
+    assert run.node("test-script")["phase"] == "Succeeded"
+    assert run.node("test-container")["phase"] == "Succeeded"
+
+
+@fact("templates-refs", "TestTTY")
+def test_tty_and_stdin_give_the_script_a_terminal(argo) -> None:
+    check = """
+        - name: tty-{flag}
+          script:
+            {fields}image: alpine:3.23
+            command: [sh]
+            source: |
+              if [ {neg}-t 0 ]; then echo "wrong terminal state"; exit 1; fi
+    """
+    run = argo.run(wf("""
+        entrypoint: entrypoint
+        templates:
+        - name: entrypoint
+          steps:
+          - - {name: tty-true, template: tty-true}
+            - {name: tty-false, template: tty-false}
+        """ + check.format(flag="true", fields="tty: true\n            stdin: true\n            ", neg="! ")
+        + check.format(flag="false", fields="", neg="")))
+    assert run.phase == "Succeeded", run.message
