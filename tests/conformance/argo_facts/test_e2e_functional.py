@@ -428,7 +428,7 @@ def aggregation(kind: str) -> str:
           steps:
           - - name: echo-list"""
     )
-    indent = "              " if kind == "dag" else "              "
+    indent = " " * 14
     return wf(
         f"""
         retryStrategy: {{limit: 1}}
@@ -521,7 +521,7 @@ def test_http_template_result_feeds_the_next_task(argo) -> None:
     body = b'{"swagger": "2.0", "info": {"title": "served here"}}'
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
