@@ -24,7 +24,9 @@ Not ported, Kubernetes-only mechanics (one line each):
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
+import httpx
 import pytest
 from tests.conformance.argo_facts._util import wf
 
@@ -903,3 +905,77 @@ def test_steps_fail_fast_under_parallelism(argo) -> None:
     assert run.node("[0]")["phase"] == "Failed"
     assert run.node("step1")["phase"] == "Failed"
     assert run.node("step2")["phase"] == "Succeeded"
+
+
+# ------------------------------------------------------------------------------------------- API, repositories
+@fact("exit-handlers", "TestTerminateWorkflowWhileOnExitHandlerRunning")
+def test_terminate_while_the_exit_handler_runs(settings) -> None:
+    from tests.conformance.argo_facts._server import NS, api_fact, container, wait_for, workflow
+
+    resource = workflow(
+        "workflow-exit-handler-sleep",
+        [
+            container("argosay-template", "echo", "hello-world"),
+            container("sleep", "sleep", "600"),
+            {"name": "exit-handler", "steps": [[{"name": "exit-handler-task", "template": "sleep"}]]},
+        ],
+        onExit="exit-handler",
+    )
+
+    def exit_handler_running(w: dict[str, Any]) -> bool:
+        nodes = (w.get("status") or {}).get("nodes") or {}
+        return any(n["displayName"] == "exit-handler-task" and n["phase"] == "Running" for n in nodes.values())
+
+    async def body(c: httpx.AsyncClient) -> None:
+        r = await c.post(NS, json={"workflow": resource})
+        assert r.status_code == 200, r.text
+        name = r.json()["metadata"]["name"]
+        running = await wait_for(c, name, exit_handler_running, timeout=30)
+        entry = [n for n in running["status"]["nodes"].values() if n["displayName"] == name]
+        assert entry and entry[0]["phase"] == "Succeeded"
+        assert (await c.put(f"{NS}/{name}/terminate")).status_code == 200
+        done = await wait_for(c, name, timeout=30)
+        assert done["status"]["phase"] == "Failed"
+        for node in done["status"]["nodes"].values():
+            if node["type"] in ("StepGroup", "Steps"):
+                assert node["phase"] == "Failed", node
+
+    api_fact(settings, body)
+
+
+@fact("outputs", "TestArtifactRepositoryRef")
+def test_artifact_repository_ref_is_recorded_and_keys_come_from_it(argo, tmp_path) -> None:
+    repo = tmp_path / "repo"
+    run = argo.run(
+        wf("""
+        entrypoint: main
+        artifactRepositoryRef: {key: my-key}
+        templates:
+        - name: main
+          dag:
+            tasks:
+            - {name: generate, template: generate}
+            - {name: consume, template: consume, dependencies: [generate]}
+        - name: generate
+          container: {image: argoproj/argosay:v2, args: [echo, hello, /mnt/file]}
+          outputs:
+            artifacts: [{name: file, path: /mnt/file, s3: {key: my-file}}]
+        - name: consume
+          container: {image: argoproj/argosay:v2, args: [cat, /tmp/file]}
+          inputs:
+            artifacts: [{name: file, path: /tmp/file, s3: {key: my-file}}]
+        """),
+        templates=(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: artifact-repositories\ndata:\n"
+            f"  my-key: |\n    local: {{path: {repo}}}\n"
+        ),
+    )
+    assert run.phase == "Succeeded", run.message
+    ref = run.status["artifactRepositoryRef"]
+    assert (ref.get("namespace"), ref.get("configMap"), ref.get("key"), bool(ref.get("default"))) == (
+        "argo", "artifact-repositories", "my-key", False
+    )
+    generated = run.node("generate")["outputs"]["artifacts"][0]["s3"]
+    assert not generated.get("bucket") and generated.get("key")
+    consumed = run.node("consume")["inputs"]["artifacts"][0]["s3"]
+    assert not consumed.get("bucket") and consumed.get("key")
