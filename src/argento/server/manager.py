@@ -362,6 +362,7 @@ class WorkflowManager:
         self.runs.pop(run.uid, None)
         self._names.pop((run.namespace, run.name), None)
         self.metrics.workflow_done(run, phase)
+        self._schedule_ttl(final)
         self.hub.publish("MODIFIED", final)
         self.hub.event(
             final,
@@ -461,6 +462,31 @@ class WorkflowManager:
         run.workflow["metadata"]["resourceVersion"] = snapshot["metadata"]["resourceVersion"]
         self.hub.touch(run.uid, run.snapshot)
         return snapshot
+
+    def _schedule_ttl(self, wf: dict[str, Any]) -> None:
+        """Argo's workflow garbage collection (gccontroller/gc_controller.go ``ttl``): a completed workflow with a
+        ``ttlStrategy`` is deleted that many seconds after it finished (``secondsAfterFailure`` for Failed,
+        ``secondsAfterSuccess`` for Succeeded, else ``secondsAfterCompletion``)."""
+        seconds = workflow_ttl(wf)
+        if seconds is None:
+            return
+        meta = wf.get("metadata") or {}
+        ns, name, uid = meta.get("namespace"), meta.get("name"), meta.get("uid")
+        asyncio.get_running_loop().call_later(max(seconds, 0), self._expire, ns, name, uid)
+
+    def _expire(self, namespace: str, name: str, uid: str | None) -> None:
+        """Delete the workflow whose TTL ran out, unless it is gone, replaced, or running again (a retry)."""
+        if self.live(namespace, name) is not None:
+            return
+        try:
+            wf = self.store.workflows.get(namespace, name)
+        except ArgentoError:
+            return
+        if (wf.get("metadata") or {}).get("uid") != uid:
+            return
+        if ((wf.get("metadata") or {}).get("labels") or {}).get(COMPLETED_LABEL) != "true":
+            return
+        self.delete(namespace, name)
 
     def delete(self, namespace: str, name: str) -> None:
         run = self.live(namespace, name)
@@ -628,3 +654,23 @@ class WorkflowManager:
 
 
 __all__ = ["GatedExecutor", "NodePhase", "Run", "WorkflowManager"]
+
+
+def workflow_ttl(wf: dict[str, Any]) -> float | None:
+    """The seconds a completed workflow is kept (Argo's ``ttl``: the Workflow's own ``ttlStrategy``, else the
+    one of the WorkflowTemplate it was stored from); None: kept."""
+    status = wf.get("status") or {}
+    strategy = (wf.get("spec") or {}).get("ttlStrategy") or (
+        (status.get("storedWorkflowTemplateSpec") or {}).get("ttlStrategy")
+    )
+    if not strategy:
+        return None
+    phase = status.get("phase")
+    for applies, key in (
+        (phase == "Failed", "secondsAfterFailure"),
+        (phase == "Succeeded", "secondsAfterSuccess"),
+        (phase in ("Succeeded", "Failed", "Error"), "secondsAfterCompletion"),
+    ):
+        if applies and strategy.get(key) is not None:
+            return float(strategy[key])
+    return None
