@@ -296,6 +296,35 @@ class WorkflowManager:
         store, hub, metrics = self.store, self.hub, self.metrics
         runs_dir = self.settings.runs_dir
 
+        def node_events(run: Run, node: NodeStatus) -> None:
+            """Argo's ``recordNodePhaseChangeEvents``: an event per phase change of any node; a node first seen,
+            or left Pending, already completed gets its ``Running`` event first; a new Pending node none."""
+            before = run.node_phases.get(node.id)
+            phase = str(node.phase)
+            if before == phase:
+                return
+            run.node_phases[node.id] = phase
+            done = node.phase.completed
+            if before is None and not done and node.phase is not NodePhase.RUNNING:
+                return
+            if done and before in (None, "Pending"):
+                node_event(run, node, "Running")
+            node_event(run, node, phase)
+
+        def node_event(run: Run, node: NodeStatus, phase: str) -> None:
+            message = f"{phase} node {node.name}" + (f": {node.message}" if node.message else "")
+            hub.event(
+                run.workflow,
+                f"WorkflowNode{phase}",
+                message,
+                warning=phase not in ("Succeeded", "Running"),
+                annotations={
+                    "workflows.argoproj.io/node-type": str(node.type),
+                    "workflows.argoproj.io/node-name": node.name,
+                    "workflows.argoproj.io/node-id": node.id,
+                },
+            )
+
         def on_change(state: WorkflowState, node: NodeStatus) -> None:
             if run.detached:
                 return
@@ -313,13 +342,8 @@ class WorkflowManager:
                         self._write(
                             run, ("log", pod), lambda: store.workflows.record_log(run.uid, pod, "main", path)
                         )
-                    if hub.watching and node.fulfilled:
-                        hub.event(
-                            run.workflow,
-                            f"WorkflowNode{phase}",
-                            f"{phase} node {node.name}",
-                            warning=node.phase.failed_or_error,
-                        )
+            if hub.watching:
+                node_events(run, node)
             if node.fulfilled:
                 metrics.node_done(run, node)
             hub.touch(run.uid, run.snapshot)

@@ -23,6 +23,8 @@ class Run:
     #: Set when the server shuts down or the workflow is deleted: transitions are no longer recorded.
     detached: bool = False
     pods: dict[str, str] = field(default_factory=dict)  # node id -> last phase seen (metrics, logs)
+    #: Every node's last phase seen by the node events (``WorkflowNode<Phase>``).
+    node_phases: dict[str, str] = field(default_factory=dict)
     #: Store writes that failed (a full disk, …), by what they write: retried, latest version only.
     unsaved: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: The workflow has ended but its end state is not recorded yet.

@@ -6,8 +6,6 @@ Not ported, Kubernetes-only mechanics (one line each):
 
 - TestDeletingPendingPod — deletes a pending pod with kubectl and waits for the controller to recreate it.
 - TestEventOnPVCFail — the Event of a failed PersistentVolumeClaim creation.
-- TestEventOnNodeFail, TestEventOnWorkflowSuccess — Kubernetes audit Events listed from the API server (Argento
-  streams its events and keeps none to list); not ported yet.
 - TestOptionalInputArtifacts — optional input artifacts whose HTTP (github.com) and S3 (MinIO) sources are
   missing: needs the network and a MinIO endpoint.
 - TestPendingRetryWorkflow, TestPendingRetryWorkflowWithRetryStrategy — a namespace memory ResourceQuota
@@ -1018,5 +1016,60 @@ def test_without_ttl_strategy_the_workflow_is_kept(settings) -> None:
         done = await wait_for(c, name)
         assert done["status"]["phase"] == "Succeeded"
         assert (await c.get(f"{NS}/{name}")).status_code == 200
+
+    api_fact(settings, body)
+
+
+async def _workflow_events(c: httpx.AsyncClient, resource: dict[str, Any], last: str) -> list[dict[str, Any]]:
+    """The Kubernetes Events of one workflow, from its submission to its ``last`` event (the server's event
+    stream, subscribed to in-process before the workflow is submitted)."""
+    import asyncio
+
+    from tests.conformance.argo_facts._server import NS
+
+    from argento.server.app import context_of
+    from argento.server.hub import Subscriber
+
+    hub = context_of(c._transport.app).hub  # type: ignore[attr-defined]
+    sub = hub.subscribe(Subscriber(kind="event", namespace="argo"))
+    r = await c.post(NS, json={"workflow": resource})
+    assert r.status_code == 200, r.text
+    uid = r.json()["metadata"]["uid"]
+    seen: list[dict[str, Any]] = []
+    while not any(e["reason"] == last for e in seen):
+        event = await asyncio.wait_for(sub.queue.get(), 30)
+        if event["involvedObject"].get("uid") == uid:
+            seen.append(event)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("args", "last"),
+    [
+        pytest.param(["exit", "1"], "WorkflowFailed", id="node-fail", marks=fact("server-api", "TestEventOnNodeFail")),
+        pytest.param([], "WorkflowSucceeded", id="success", marks=fact("server-api", "TestEventOnWorkflowSuccess")),
+    ],
+)
+def test_workflow_and_node_events(settings, args: list[str], last: str) -> None:
+    from tests.conformance.argo_facts._server import api_fact, container, workflow
+
+    prefix = "failed-step-event-" if args else "success-event-"
+    node_end = "WorkflowNodeFailed" if args else "WorkflowNodeSucceeded"
+
+    async def body(c: httpx.AsyncClient) -> None:
+        events = await _workflow_events(c, workflow(prefix, [container("exit", *args)]), last)
+        assert sorted(e["reason"] for e in events) == sorted(["WorkflowRunning", "WorkflowNodeRunning", node_end, last])
+        for e in events:
+            if e["reason"] == "WorkflowNodeRunning":
+                assert e["message"].startswith(f"Running node {prefix}")
+            elif e["reason"] == node_end:
+                assert e["message"].startswith(f"{node_end[len('WorkflowNode'):]} node {prefix}")
+                annotations = e["metadata"]["annotations"]
+                assert annotations["workflows.argoproj.io/node-type"] == "Pod"
+                assert annotations["workflows.argoproj.io/node-name"].startswith(prefix)
+            elif e["reason"] == "WorkflowFailed":
+                assert "exit code 1" in e["message"]
+            elif e["reason"] == "WorkflowSucceeded":
+                assert e["message"] == "Workflow completed"
 
     api_fact(settings, body)
