@@ -206,6 +206,36 @@ def test_skipped_producer_without_default_in_artifact_subpath_errors(argo) -> No
     assert "absent optional" in consumer.get("message", "")
 
 
+@fact("steps", "TestStepsSkippedOutputRef (functional/steps-skipped-output-ref.yaml: the reference is in `when`)")
+def test_when_naming_a_skipped_step_output_errors_the_group(argo) -> None:
+    run = argo.run(wf("""
+        entrypoint: main
+        templates:
+        - name: main
+          steps:
+          - - {name: job1, template: run-job}
+          - - name: job2
+              template: run-job
+              when: '"{{steps.job1.outputs.parameters.status}}" == "FAILED"'
+          - - name: job2-error-handler
+              template: run-job
+              when: >-
+                "{{steps.job2.outputs.parameters.status}}" != "SUCCESS" &&
+                "{{steps.job1.outputs.parameters.status}}" == "SUCCESS"
+        - name: run-job
+          outputs:
+            parameters:
+            - name: status
+              valueFrom: {path: /tmp/status.txt}
+          container: {image: argoproj/argosay:v2, args: [echo, SUCCESS, /tmp/status.txt]}
+        """))
+    assert run.phase == "Failed", run.message  # the errored step group rolls up as Failed
+    assert run.node("job1")["phase"] == "Succeeded"
+    assert run.node("job2")["phase"] == "Skipped"
+    errored = [n for n in run.nodes.values() if n["phase"] == "Error"]
+    assert errored and "absent optional" in errored[0].get("message", "")
+
+
 @fact("dag", "TestDAGOmittedOutputRef")
 def test_omitted_task_output_reference_errors_the_consumer(argo) -> None:
     stage = """
