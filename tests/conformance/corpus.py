@@ -65,6 +65,10 @@ E2E_CHECKS: dict[str, dict[str, Any]] = {
     # Argo's TestStepsSkippedWithParamRef: the step group errors on the absent optional, and an errored step
     # group rolls up to the steps template as Failed (not Error).
     "e2e/functional/steps-skipped-withparam-ref.yaml": {"phase": "Failed"},
+    # Argo's TestDAGSkippedArtifactSubPathRef / TestStepsSkippedOutputRef: any other simple tag naming an absent
+    # optional (an artifact's subPath, a `when`) errors the node too (simple_template.go).
+    "e2e/functional/dag-skipped-artifact-subpath-ref.yaml": {"phase": "Error", "nodes": {"consumer": "Error"}},
+    "e2e/functional/steps-skipped-output-ref.yaml": {"phase": "Failed", "nodes": {"job1": "Succeeded", "job2": "Skipped"}},
 }
 KNOWN_DISAGREEMENTS = {
     "e2e/expectedfailures/pns/pns-quick-exit-output-art.yaml": "expected failure of Argo's PNS executor only; emissary succeeds",

@@ -16,7 +16,7 @@ from argento.engine.loops import expand, should_expand
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.outputs import resolve_artifact_args, template_outputs
 from argento.engine.scope import Scope
-from argento.engine.steps import continues_on
+from argento.engine.steps import FAIL_FAST_MESSAGE, continues_on, fail_fast_tripped
 from argento.engine.views import CallSite, DagView, TaskView
 from argento.errors import ArgentoError, SpecError
 from argento.expr.depends import ContinueOn, Depends, TaskStatus, from_dependencies, parse_depends
@@ -183,6 +183,8 @@ class _Dag:
                 elif existing.fulfilled and existing.type is not NodeType.TASK_GROUP:
                     completed(name)
                     continue
+                if existing is None and fail_fast_tripped(self.run, self.call.template, self.node):
+                    continue  # Argo's checkParallelism: a failFast template starts no task after a failure
                 running[asyncio.create_task(self.run_task(name))] = name
             if not running:
                 break
@@ -363,6 +365,11 @@ class _Dag:
             if node is not None:
                 out.extend(state.outbound_nodes(node.id))
         self.node.outbound_nodes = out
+        if fail_fast_tripped(self.run, self.call.template, self.node):
+            # Argo's checkParallelism: once no pod under it is active, a failFast template with a failed or
+            # errored child is Failed, whatever its tasks' dependencies say
+            state.mark(self.node, NodePhase.FAILED, FAIL_FAST_MESSAGE)
+            return
         phase = self.assess()
         if phase is NodePhase.RUNNING:
             phase = NodePhase.FAILED  # nothing runs any more: a target can never be reached

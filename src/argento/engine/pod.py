@@ -160,8 +160,14 @@ async def _supervise(
     note_warnings(run, handle)
     admitted = getattr(handle, "admitted", None)
     waiter = asyncio.ensure_future(handle.wait())
-    stopper, own_stopper = stop_waiter(run) if not call.on_exit else (None, False)
-    watchers: set[asyncio.Future[Any]] = {waiter} | ({stopper} if stopper else set())
+    # Argo's exec_control.go: a shutdown kills the pods it would not start (ShutdownStrategy.ShouldExecute): a
+    # Stop (or the deadline) leaves an exit handler's pod running, a Terminate kills it too.
+    stopper, own_stopper = stop_waiter(run)
+    watchers: set[asyncio.Future[Any]] = {waiter, stopper}
+
+    def stopped() -> bool:
+        return stopper.done() and not (call.on_exit and run.should_run(True))
+
     # Only a process writes the progress file (an executor like the fake runs none: nothing to read).
     reports = getattr(run.executor, "runs_processes", True)
     progress = _ProgressTicker(run, node, handle) if reports else None
@@ -174,7 +180,7 @@ async def _supervise(
             adm = asyncio.ensure_future(admitted.wait())
             await asyncio.wait({adm, *watchers}, return_when=asyncio.FIRST_COMPLETED)
             adm.cancel()
-        if not waiter.done() and not (stopper and stopper.done()):
+        if not waiter.done() and not stopped():
             node.host_node_name = getattr(handle, "host_node_name", "") or HOSTNAME
             if call.template.get("daemon"):
                 node.daemoned = True
@@ -183,6 +189,8 @@ async def _supervise(
             if call.ready is not None and not call.ready.done():
                 call.ready.set_result(node)
         await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
+        while not waiter.done() and not stopped():  # an exit handler's pod after a Stop: until a Terminate
+            await asyncio.wait({waiter}, timeout=0.2)
         killed_by = ""
         if not waiter.done():
             killed_by = (
@@ -209,7 +217,7 @@ async def _supervise(
             run.state.mark(node, NodePhase.FAILED, DEADLINE_MESSAGE)
         raise
     finally:
-        if stopper is not None and own_stopper:
+        if own_stopper:
             stopper.cancel()
         if progress is not None:
             progress.cancel()

@@ -136,10 +136,13 @@ def merge_defaults(tmpl: Template, defaults: Template | None) -> Template:
     """Argo's ``templateDefaults`` (``mergedTemplateDefaultsInto`` in workflow/controller/operator.go): a strategic
     merge patch of the template onto the defaults — the template's values win, maps merge, the keyed lists of
     :data:`_MERGE_KEYS` merge by key (a default ``env`` variable stays beside the template's), other lists are
-    replaced."""
+    replaced. A default of a template type (``container``, ``script``, …) applies only to templates of that type:
+    a ``container`` default does not turn a steps template into a container."""
     if not defaults:
         return tmpl
-    return _strategic(copy.deepcopy(defaults), tmpl)
+    kind = kind_of(tmpl)
+    applicable = {k: v for k, v in defaults.items() if k not in TEMPLATE_TYPES or k == kind}
+    return _strategic(copy.deepcopy(applicable), tmpl)
 
 
 def _strategic(base: Any, over: Any, key: str = "") -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from argento.engine.nodes import NodePhase, NodeStatus
@@ -74,6 +75,19 @@ class Scope:
             if ref:
                 del param["value"]
                 param[ABSENT] = ref
+        # Argo's simpleReplace: any other simple tag resolving to an absent output (e.g. an artifact's subPath)
+        # cannot be substituted; the node errors rather than keeping the tag or an empty string.
+        # (hooks are resolved on their own, when they run: hooks.py hook_arguments)
+        rest = json.dumps({k: v for k, v in holder.items() if k not in ("withParam", "hooks")}, default=str)
+        for param in (holder.get("arguments") or {}).get("parameters") or []:
+            if ABSENT in param:  # a pure reference dropped above is not a substitution
+                rest = rest.replace(json.dumps(param[ABSENT])[1:-1], "", 1)
+        for tag in _TAG.findall(rest):
+            if tag.strip() in self.absent:
+                raise SpecError(
+                    f"unable to substitute {{{{{tag}}}}}: output is an absent optional "
+                    "(skipped/omitted node with no default)"
+                )
 
     def add_node(self, state: WorkflowState, prefix: str, node: NodeStatus) -> None:
         """Argo's ``buildLocalScope``: id, ip, status, timestamps, exitCode, outputs of one node."""
@@ -153,6 +167,9 @@ class Scope:
 ABSENT = "__argento_absent__"
 
 
+_TAG = re.compile(r"\{\{([^{}=][^{}]*)\}\}")
+
+
 def _absent_ref(value: Any, absent: set[str]) -> str:
     if (
         isinstance(value, str)
@@ -172,13 +189,17 @@ def _json_or_string(text: str) -> Any:
 
 
 def aggregated_json_list(values: list[str]) -> str:
-    """Argo's ``aggregatedJsonValueList``: a JSON list of the values, parsed as JSON when every one is."""
+    """Argo's ``aggregatedJSONValueList``: a JSON list of the values, parsed as JSON when every one is a JSON
+    list or object (``tryJSONUnmarshal``); else — numbers, booleans and other scalars too — a list of strings."""
     parsed: list[Any] = []
     for value in values:
         try:
-            parsed.append(json.loads(value))
+            item = json.loads(value)
         except ValueError:
             return json.dumps(values, separators=(",", ":"))
+        if not isinstance(item, list | dict):
+            return json.dumps(values, separators=(",", ":"))
+        parsed.append(item)
     return json.dumps(parsed, separators=(",", ":"))
 
 

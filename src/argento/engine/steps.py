@@ -156,6 +156,9 @@ async def _execute_group(
     errored: list[str] = []
     held: list[str] = []  # steps failFast kept from starting
     jobs: list[asyncio.Task[None]] = []
+    # Argo creates every step of a group that parallelism lets start in one reconciliation: a sibling failing
+    # meanwhile holds back only the steps that had to wait for a parallelism slot.
+    tripped = fail_fast_tripped(run, call.template, steps_node)
     for name, step in expanded:
         child_name = f"{sg.name}.{name}"
         holders[state.id_of(child_name)] = step
@@ -195,7 +198,7 @@ async def _execute_group(
                 continue
         jobs.append(
             asyncio.create_task(
-                _run_step(run, call, steps_node, sg, child_name, step, scope, parallel, errored, held)
+                _run_step(run, call, steps_node, sg, child_name, step, scope, parallel, errored, held, tripped)
             )
         )
     if jobs:
@@ -203,7 +206,9 @@ async def _execute_group(
     if errored:
         state.mark(sg, NodePhase.ERROR, errored[0])  # Argo's executeStepGroup wording
         return
-    if held:  # Argo's checkParallelism marks the leaf step group (and the steps node) Failed
+    if held or fail_fast_tripped(run, call.template, steps_node):
+        # Argo's checkParallelism, once no pod of the template is active, marks the leaf step group (and the
+        # steps node) Failed
         state.mark(sg, NodePhase.FAILED, FAIL_FAST_MESSAGE)
         return
     for cid in sg.children:
@@ -245,15 +250,17 @@ async def _run_step(
     parallel: asyncio.Semaphore | None,
     errored: list[str],
     held: list[str],
+    tripped: bool,
 ) -> None:
     from argento.engine.call import NodeFailure
     from argento.engine.hooks import run_lifecycle_hooks, run_on_exit
 
     state = run.state
+    waited = parallel is not None and parallel.locked()
     if parallel is not None:
         await parallel.acquire()
     try:
-        if fail_fast_tripped(run, call.template, steps_node):
+        if tripped or (waited and fail_fast_tripped(run, call.template, steps_node)):
             held.append(child_name)
             return
         state.add_child(sg, child_name)

@@ -95,7 +95,15 @@ class Hub:
                 self.publish("MODIFIED", workflow)
 
     # -- Kubernetes events -------------------------------------------------------------------------------------
-    def event(self, workflow: dict[str, Any], reason: str, message: str, *, warning: bool = False) -> None:
+    def event(
+        self,
+        workflow: dict[str, Any],
+        reason: str,
+        message: str,
+        *,
+        warning: bool = False,
+        annotations: dict[str, str] | None = None,
+    ) -> None:
         """A Kubernetes ``Event`` about a workflow (Argo's ``WorkflowRunning``, ``WorkflowNodeSucceeded``, …)."""
         if not any(s.kind == "event" for s in self._subs):
             return
@@ -105,6 +113,7 @@ class Hub:
             "metadata": {
                 "name": f"{meta.get('name')}.{next(self._seq):x}",
                 "namespace": meta.get("namespace"),
+                **({"annotations": dict(annotations)} if annotations else {}),
             },
             "involvedObject": {
                 "kind": "Workflow",

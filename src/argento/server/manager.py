@@ -299,6 +299,35 @@ class WorkflowManager:
         store, hub, metrics = self.store, self.hub, self.metrics
         runs_dir = self.settings.runs_dir
 
+        def node_events(run: Run, node: NodeStatus) -> None:
+            """Argo's ``recordNodePhaseChangeEvents``: an event per phase change of any node; a node first seen,
+            or left Pending, already completed gets its ``Running`` event first; a new Pending node none."""
+            before = run.node_phases.get(node.id)
+            phase = str(node.phase)
+            if before == phase:
+                return
+            run.node_phases[node.id] = phase
+            done = node.phase.completed
+            if before is None and not done and node.phase is not NodePhase.RUNNING:
+                return
+            if done and before in (None, "Pending"):
+                node_event(run, node, "Running")
+            node_event(run, node, phase)
+
+        def node_event(run: Run, node: NodeStatus, phase: str) -> None:
+            message = f"{phase} node {node.name}" + (f": {node.message}" if node.message else "")
+            hub.event(
+                run.workflow,
+                f"WorkflowNode{phase}",
+                message,
+                warning=phase not in ("Succeeded", "Running"),
+                annotations={
+                    "workflows.argoproj.io/node-type": str(node.type),
+                    "workflows.argoproj.io/node-name": node.name,
+                    "workflows.argoproj.io/node-id": node.id,
+                },
+            )
+
         def on_change(state: WorkflowState, node: NodeStatus) -> None:
             if run.detached:
                 return
@@ -316,13 +345,8 @@ class WorkflowManager:
                         self._write(
                             run, ("log", pod), lambda: store.workflows.record_log(run.uid, pod, "main", path)
                         )
-                    if hub.watching and node.fulfilled:
-                        hub.event(
-                            run.workflow,
-                            f"WorkflowNode{phase}",
-                            f"{phase} node {node.name}",
-                            warning=node.phase.failed_or_error,
-                        )
+            if hub.watching:
+                node_events(run, node)
             if node.fulfilled:
                 if node.id not in run.metered:
                     run.metered.add(node.id)
@@ -369,6 +393,7 @@ class WorkflowManager:
         self.runs.pop(run.uid, None)
         self._names.pop((run.namespace, run.name), None)
         self.metrics.workflow_done(run, phase)
+        self._schedule_ttl(final)
         self.hub.publish("MODIFIED", final)
         self.hub.event(
             final,
@@ -468,6 +493,31 @@ class WorkflowManager:
         run.workflow["metadata"]["resourceVersion"] = snapshot["metadata"]["resourceVersion"]
         self.hub.touch(run.uid, run.snapshot)
         return snapshot
+
+    def _schedule_ttl(self, wf: dict[str, Any]) -> None:
+        """Argo's workflow garbage collection (gccontroller/gc_controller.go ``ttl``): a completed workflow with a
+        ``ttlStrategy`` is deleted that many seconds after it finished (``secondsAfterFailure`` for Failed,
+        ``secondsAfterSuccess`` for Succeeded, else ``secondsAfterCompletion``)."""
+        seconds = workflow_ttl(wf)
+        if seconds is None:
+            return
+        meta = wf.get("metadata") or {}
+        ns, name, uid = meta.get("namespace"), meta.get("name"), meta.get("uid")
+        asyncio.get_running_loop().call_later(max(seconds, 0), self._expire, ns, name, uid)
+
+    def _expire(self, namespace: str, name: str, uid: str | None) -> None:
+        """Delete the workflow whose TTL ran out, unless it is gone, replaced, or running again (a retry)."""
+        if self.live(namespace, name) is not None:
+            return
+        try:
+            wf = self.store.workflows.get(namespace, name)
+        except ArgentoError:
+            return
+        if (wf.get("metadata") or {}).get("uid") != uid:
+            return
+        if ((wf.get("metadata") or {}).get("labels") or {}).get(COMPLETED_LABEL) != "true":
+            return
+        self.delete(namespace, name)
 
     def delete(self, namespace: str, name: str) -> None:
         run = self.live(namespace, name)
@@ -635,3 +685,23 @@ class WorkflowManager:
 
 
 __all__ = ["GatedExecutor", "NodePhase", "Run", "WorkflowManager"]
+
+
+def workflow_ttl(wf: dict[str, Any]) -> float | None:
+    """The seconds a completed workflow is kept (Argo's ``ttl``: the Workflow's own ``ttlStrategy``, else the
+    one of the WorkflowTemplate it was stored from); None: kept."""
+    status = wf.get("status") or {}
+    strategy = (wf.get("spec") or {}).get("ttlStrategy") or (
+        (status.get("storedWorkflowTemplateSpec") or {}).get("ttlStrategy")
+    )
+    if not strategy:
+        return None
+    phase = status.get("phase")
+    for applies, key in (
+        (phase == "Failed", "secondsAfterFailure"),
+        (phase == "Succeeded", "secondsAfterSuccess"),
+        (phase in ("Succeeded", "Failed", "Error"), "secondsAfterCompletion"),
+    ):
+        if applies and strategy.get(key) is not None:
+            return float(strategy[key])
+    return None

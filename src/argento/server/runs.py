@@ -26,6 +26,8 @@ class Run:
     #: Nodes whose completion was reported to the metrics (a fulfilled node changes again — outputs, GC marks —
     #: and its template's metrics are emitted once per completion, operator.go executeTemplate).
     metered: set[str] = field(default_factory=set)
+    #: Every node's last phase seen by the node events (``WorkflowNode<Phase>``).
+    node_phases: dict[str, str] = field(default_factory=dict)
     #: Store writes that failed (a full disk, …), by what they write: retried, latest version only.
     unsaved: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: The workflow has ended but its end state is not recorded yet.
