@@ -6,10 +6,11 @@ minimal HTTP/1.1 server of :mod:`.httpserver`: ``/<api-route>`` plus ``/readyz``
 ready replica with the fewest in-flight requests, forward over a keep-alive pool (:mod:`.upstream`), and
 answer with the replica's response plus ``x-argento-variant``.
 
-Retries: a request that got no answer is sent again to another replica (then another variant) when that is
-safe — the replica refused the connection, a reused keep-alive connection was already closed, or the
+Retries: a request that got no complete answer is sent again to another replica (then another variant) when
+that is safe — the replica refused the connection, a reused keep-alive connection was already closed, or the
 method is idempotent or the deployment says its POST APIs are (``retry_post``, the default: model inference
-is a pure function of its input). A 502/503 from a replica that is going away is retried the same way. A
+is a pure function of its input); for those, also when the replica died halfway through its answer, which the
+client never saw (RFC 9110 §9.2.2: an idempotent request may be retried after its connection fails). A 502/503 from a replica that is going away is retried the same way. A
 timeout is never retried (the work may still be running). A replica that failed a request without an answer
 is marked unhealthy at once (:attr:`Endpoint.healthy`: no further request goes there) and the controller is
 told to check it now (:attr:`Gateway.on_failure`). When no healthy replica is left, a request waits up to
@@ -241,7 +242,9 @@ class Gateway:
                     return (*_error(GatewayTimeout(f"replica {ep.replica_id}: {exc}")), current)
                 self._suspect(ep)
                 failure = f"replica {ep.replica_id}: {exc}"
-                if exc.unsent or (exc.unanswered and may_resend):
+                # A complete answer is buffered before anything reaches the client (a streamed one fails later,
+                # in its stream): an idempotent request may go again even if part of an answer had come.
+                if exc.unsent or may_resend:
                     answer = None
                     continue
                 return (*_error(BadGateway(failure)), current)

@@ -4,9 +4,9 @@ The gateway's budget is ≤ 1 ms p50 on top of a direct call (SPEC §5 P9), so t
 client's per-request machinery: one pool of idle connections per replica, requests written as one buffer,
 responses parsed by ``httptools`` (uvicorn's parser) straight from ``data_received`` into one future.
 
-Failures say whether a retry on another replica is safe: a request that failed before any byte of the
-response arrived is *unanswered*; if it also never left (connect refused) or went out on a reused keep-alive
-connection the replica had just closed, the replica cannot have processed it.
+Failures say whether the replica can have processed the request: not when it never left (connect refused)
+or went out on a reused keep-alive connection the replica had just closed before answering (*unsent*: safe to
+send again whatever the method).
 
 Streamed answers (chunked, no ``content-length``: a generator API) are handed over as soon as their headers
 arrive; their chunks are passed on as they come (:meth:`Response.stream`).
@@ -42,9 +42,8 @@ HOP_BY_HOP = frozenset(
 class UpstreamError(Exception):
     """A request to a replica failed without a complete response."""
 
-    def __init__(self, message: str, *, unanswered: bool, unsent: bool, timeout: bool = False) -> None:
+    def __init__(self, message: str, *, unsent: bool, timeout: bool = False) -> None:
         super().__init__(message)
-        self.unanswered = unanswered  # no byte of a response arrived
         self.unsent = unsent  # the replica cannot have processed it (connect failed / stale keep-alive)
         self.timeout = timeout
 
@@ -160,14 +159,12 @@ class _Connection(asyncio.Protocol):
     # -- use
     def _fail(self, message: str) -> None:
         if self._chunks is not None:  # mid-stream: the consumer sees the error after the chunks so far
-            self._chunks.put_nowait(UpstreamError(message, unanswered=False, unsent=False))
+            self._chunks.put_nowait(UpstreamError(message, unsent=False))
             self._chunks = None
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
-            unanswered = not self._started
-            waiter.set_exception(
-                UpstreamError(message, unanswered=unanswered, unsent=unanswered and self.used > 1)
-            )
+            # nothing came back on a kept-alive connection: the replica had closed it before reading the request
+            waiter.set_exception(UpstreamError(message, unsent=not self._started and self.used > 1))
         self.close()
 
     def close(self) -> None:
@@ -187,7 +184,7 @@ class _Connection(asyncio.Protocol):
         except TimeoutError:
             self.close()
             raise UpstreamError(
-                f"no response within {timeout:g}s", unanswered=not self._started, unsent=False, timeout=True
+                f"no response within {timeout:g}s", unsent=False, timeout=True
             ) from None
 
     @property
@@ -212,7 +209,7 @@ class Pool:
                 _, conn = await loop.create_connection(_Connection, self.host, self.port)
         except (OSError, TimeoutError) as exc:
             raise UpstreamError(
-                f"cannot connect to {self.host}:{self.port}: {exc}", unanswered=True, unsent=True
+                f"cannot connect to {self.host}:{self.port}: {exc}", unsent=True
             ) from None
         return conn
 
