@@ -12,11 +12,15 @@ from typing import Any
 from argento.engine.nodes import node_id, now_rfc3339
 from argento.errors import Conflict, SpecError
 
-#: Labels the controller owns: not copied to a resubmitted workflow.
+#: Labels the controller owns, and the creator labels of the original request: not copied to a resubmitted
+#: workflow (``FormulateResubmitWorkflow``; a resubmit by an unauthenticated request carries no creator).
 CONTROLLER_LABELS = (
     "workflows.argoproj.io/phase",
     "workflows.argoproj.io/completed",
     "workflows.argoproj.io/workflow-archiving-status",
+    "workflows.argoproj.io/creator",
+    "workflows.argoproj.io/creator-email",
+    "workflows.argoproj.io/creator-preferred-username",
 )
 
 _SELECTOR = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(==|=|!=)\s*(.*?)\s*$")
@@ -277,8 +281,14 @@ def rename_nodes(nodes: dict[str, Any], old: str, new: str) -> dict[str, Any]:
 def memoized_nodes(workflow: dict[str, Any], new_name: str) -> dict[str, Any]:
     """Argo's memoized resubmit (``workflow/util/util.go:FormulateResubmitWorkflow``): every succeeded Pod node
     is carried over — with its outputs, as a node of type and phase Skipped whose message names the original
-    pod, stamped now — and is not run again (a fulfilled node is taken as it is)."""
-    nodes = (workflow.get("status") or {}).get("nodes") or {}
+    pod, stamped now — and is not run again (a fulfilled node is taken as it is). The workflow's exit-handler
+    nodes are never carried: the exit handler runs again."""
+    on_exit = workflow["metadata"]["name"] + ".onExit"
+    nodes = {
+        nid: n
+        for nid, n in ((workflow.get("status") or {}).get("nodes") or {}).items()
+        if not str(n.get("name", "")).startswith(on_exit)
+    }
     now = now_rfc3339()
     kept = {
         nid: {k: v for k, v in n.items() if k not in ("children", "outboundNodes")}
@@ -291,24 +301,38 @@ def memoized_nodes(workflow: dict[str, Any], new_name: str) -> dict[str, Any]:
 
 
 def resubmitted(workflow: dict[str, Any], parameters: list[str]) -> dict[str, Any]:
-    """Argo's ``FormulateResubmitWorkflow``: a new workflow (``generateName: <name>-``) with the same spec."""
+    """Argo's ``FormulateResubmitWorkflow``: a new workflow with the same spec, named from the original's
+    ``generateName`` (else ``<name>-``), its user labels, annotations and owner references carried over."""
     meta = workflow["metadata"]
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in CONTROLLER_LABELS}
     labels["workflows.argoproj.io/resubmitted-from-workflow"] = meta["name"]
-    spec = {k: v for k, v in (workflow.get("spec") or {}).items() if k not in ("shutdown", "suspend")}
+    spec = without_termination(
+        {k: v for k, v in (workflow.get("spec") or {}).items() if k not in ("shutdown", "suspend")}
+    )
+    new_meta: dict[str, Any] = {
+        "generateName": meta.get("generateName") or meta["name"] + "-",
+        "namespace": meta.get("namespace"),
+        "labels": labels,
+        "annotations": dict(meta.get("annotations") or {}),
+    }
+    if meta.get("ownerReferences"):
+        new_meta["ownerReferences"] = [dict(r) for r in meta["ownerReferences"]]
     new = {
         "apiVersion": workflow.get("apiVersion", "argoproj.io/v1alpha1"),
         "kind": "Workflow",
-        "metadata": {
-            "generateName": meta["name"] + "-",
-            "namespace": meta["namespace"],
-            "labels": labels,
-            "annotations": dict(meta.get("annotations") or {}),
-        },
+        "metadata": new_meta,
         "spec": spec,
     }
     apply_parameters(new, parameters)
     return new
+
+
+def without_termination(spec: dict[str, Any]) -> dict[str, Any]:
+    """A retried or resubmitted spec: an ``activeDeadlineSeconds`` of 0 (the mark of a terminated workflow) is
+    unset (``createNewRetryWorkflow``, ``FormulateResubmitWorkflow``)."""
+    if spec.get("activeDeadlineSeconds") in (0, "0"):
+        spec = {k: v for k, v in spec.items() if k != "activeDeadlineSeconds"}
+    return spec
 
 
 def apply_parameters(workflow: dict[str, Any], parameters: list[str], path: str = "parameters") -> None:

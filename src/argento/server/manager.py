@@ -546,6 +546,8 @@ class WorkflowManager:
         resource, _, status = recovery.restorable(stored)
         actions.apply_parameters(resource, parameters or [])
         resource.get("spec", {}).pop("shutdown", None)
+        if "spec" in resource:
+            resource["spec"] = actions.without_termination(resource["spec"])
         labels = resource["metadata"].setdefault("labels", {})
         labels[PHASE_LABEL] = "Running"
         labels[COMPLETED_LABEL] = "false"
