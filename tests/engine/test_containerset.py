@@ -272,11 +272,12 @@ def test_outputs_result_comes_from_main(run_wf: Callable[..., dict[str, Any]]) -
     assert group["outputs"]["result"] == "out-main"
     assert group["outputs"]["exitCode"] == "0"
     assert nodes["res.b"]["inputs"]["parameters"][0]["value"] == "out-main"
-    # Container nodes live under the Pod node's boundary; the DAG's next task hangs off the Pod node.
+    # Container nodes live under the Pod node's boundary; the DAG's next task hangs off the last container of
+    # the pod's graph (operator.go:getOutboundNodes treats a container set's pod as its containers).
     before = nodes["res.a.before"]
     assert before["boundaryID"] == group["id"] and before["displayName"] == "before"
-    assert group["children"][0] == before["id"]
-    assert nodes["res.b"]["id"] in group["children"]
+    assert group["children"] == [before["id"]]
+    assert nodes["res.a.after"]["children"] == [nodes["res.b"]["id"]]
     assert ("end", "after") in log  # outputs are collected once every container has ended
 
 

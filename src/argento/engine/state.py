@@ -223,14 +223,26 @@ class WorkflowState:
         node = self.nodes.get(nid)
         if node is None:  # linked before it was created (Argo links a retry attempt first, too)
             return []
-        if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN, NodeType.POD):
+        if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN):
             return [node.id]
-        if node.type is NodeType.TASK_GROUP:
+        if node.type is NodeType.POD and not any(
+            (c := self.nodes.get(cid)) is not None and c.type is NodeType.CONTAINER for cid in node.children or []
+        ):
+            return [node.id]
+        if node.type in (NodeType.POD, NodeType.CONTAINER, NodeType.TASK_GROUP):
+            # A container set's pod stands for its containers: a successor hangs under the last containers of
+            # its graph (a container whose child lies outside the pod is itself an outbound node).
             if not node.children:
                 return [node.id]
             out: list[str] = []
-            for child in node.children:
-                out.extend(self.outbound_nodes(child))
+            for cid in node.children:
+                child = self.nodes.get(cid)
+                if child is None:
+                    continue
+                if node.type is NodeType.CONTAINER and child.boundary_id != node.boundary_id:
+                    out.append(node.id)
+                else:
+                    out.extend(self.outbound_nodes(cid))
             return out
         if node.type is NodeType.RETRY:
             return [node.children[-1]] if node.children else [node.id]
@@ -238,12 +250,7 @@ class WorkflowState:
             return [node.id]  # a cache hit has no children: it is its own outbound node
         out = []
         for oid in node.outbound_nodes or []:
-            onode = self.nodes.get(oid)
-            if onode is None:
-                continue
-            if onode.type is NodeType.POD:
-                out.append(oid)
-            else:
+            if oid in self.nodes:
                 out.extend(self.outbound_nodes(oid))
         return out
 

@@ -599,13 +599,15 @@ class WorkflowManager:
         if self.live(namespace, name) is not None:
             raise Conflict("workflow must be Failed/Error to retry")
         stored = self.store.workflows.get(namespace, name)
-        status = stored.get("status") or {}
-        if status.get("phase") not in ("Failed", "Error"):
-            raise Conflict("workflow must be Failed/Error to retry")
-        nodes = actions.retry_nodes(stored, restart_successful=restart_successful, selector=selector)
+        actions.check_retryable(stored, restart_successful=restart_successful, selector=selector)
+        nodes = actions.retry_nodes(
+            stored, restart_successful=restart_successful, selector=selector, parameters=parameters
+        )
         resource, _, status = recovery.restorable(stored)
         actions.apply_parameters(resource, parameters or [])
         resource.get("spec", {}).pop("shutdown", None)
+        if "spec" in resource:
+            resource["spec"] = actions.without_termination(resource["spec"])
         labels = resource["metadata"].setdefault("labels", {})
         labels[PHASE_LABEL] = "Running"
         labels[COMPLETED_LABEL] = "false"

@@ -309,7 +309,8 @@ def test_resubmit_dag_with_dependencies(cli: Cli) -> None:
     got = cli("get", created_name(out.text), "-o", "yaml")
     assert got.code == 0, got.text
     again = yaml.safe_load(got.text)["metadata"]["name"]
-    assert again != name and again.startswith(name)
+    # Named from the original's generateName (util.go:FormulateResubmitWorkflow), not from its name.
+    assert again != name and again.startswith("resubmit-dag-with-dependencies-")
     wf = cli.wait_for(again)
     assert phase(wf) == "Failed" and len(wf["status"]["nodes"]) == 5
     a, b, c, d = (nodes(wf)[x] for x in "ABCD")

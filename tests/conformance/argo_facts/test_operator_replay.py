@@ -25,13 +25,14 @@ not yet seeing a created pod), TestRetriesVariableInPodSpecPatch / TestRetriesVa
 / TestLastRetryVariableInPodSpecPatch (podSpecPatch merged into a Kubernetes pod), TestMaxDepthEnvVariable
 (the controller's DISABLE_MAX_RECURSION environment).
 
-Not ported yet (they apply locally; left for a later pass): TestAssessNodeStatus, TestEstimatedDuration,
+Ported in test_operator_replay_more.py: TestWorkflowTemplateOnExitValidation,
+TestWorkflowTemplateEntryPointValidation, TestDagTwoChildrenContainerSet, TestGetOutboundNodesFromDAGContainerset,
+TestMarksWFSucceeded (and facts of other controller test files). Not ported yet (they apply locally; left for a
+later pass): TestAssessNodeStatus, TestEstimatedDuration,
 TestResourcesDuration, TestCheckTemplateTimeouts (pendingTimeout), TestSuspendResume, TestResubmitMemoization,
-TestResubmitParamsOverride, TestRetryParamsOverride, TestWorkflowTemplateOnExitValidation,
-TestWorkflowTemplateEntryPointValidation, TestSubstituteGlobalVariablesLabelsAnnotations,
+TestResubmitParamsOverride, TestRetryParamsOverride, TestSubstituteGlobalVariablesLabelsAnnotations,
 TestAddGlobalArtifactToScope, TestParamSubstitutionWithArtifact, TestGlobalParamSubstitutionWithArtifact,
-TestPropagateMaxDurationProcess, TestDagTwoChildrenContainerSet, TestGetOutboundNodesFromDAGContainerset,
-TestMarksWFSucceeded, TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
+TestPropagateMaxDurationProcess, TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
 and the Go-helper tests (TestGenerateNodeName, TestHasOutputResultRef, TestGetStepOrDAGTaskName,
 TestGenerateOutputResultRegex, TestGetChildNodeIdsAndLastRetriedNode, TestAddGlobalParamToScope).
 """
