@@ -136,6 +136,7 @@ def create_app(
         recovered = manager.recover()
         if recovered:
             log.info("resumed %d unfinished workflow(s)", recovered)
+        manager.schedule_ttls()  # completed workflows with a ttlStrategy: deleted when it runs out, as before
         await plane.start()  # deployments: re-adopt running replicas, reconcile
         cron_task = asyncio.create_task(crons.run(), name="cron") if run_crons else None
         try:

@@ -36,6 +36,7 @@ from argento.server.runs import Run
 from argento.server.validate import Catalog, create_named
 from argento.store import ListQuery, Page, Store
 from argento.store.base import COMPLETED_PHASES, now_rfc3339
+from argento.store.selectors import Requirement
 from argento.tracking import StepPlatform
 
 log = logging.getLogger("argento.server")
@@ -503,7 +504,26 @@ class WorkflowManager:
             return
         meta = wf.get("metadata") or {}
         ns, name, uid = meta.get("namespace"), meta.get("name"), meta.get("uid")
-        asyncio.get_running_loop().call_later(max(seconds, 0), self._expire, ns, name, uid)
+        # counted from its finishedAt (gc_controller.go expiresIn), so a restarted server keeps the same deadline
+        finished = _epoch((wf.get("status") or {}).get("finishedAt"))
+        due = seconds - (time.time() - finished) if finished is not None else seconds
+        asyncio.get_running_loop().call_later(max(due, 0), self._expire, ns, name, uid)
+
+    def schedule_ttls(self) -> int:
+        """At start: the TTL of every completed workflow in the store (those that ran out are deleted at once),
+        as Argo's GC controller enqueues every workflow its informer lists. Reads pages without nodes."""
+        count, token = 0, ""
+        while True:
+            page = self.store.workflows.list(
+                ListQuery(labels=[Requirement(COMPLETED_LABEL, "=", ("true",))], limit=500, continue_token=token)
+            )
+            for wf in page.items:
+                if workflow_ttl(wf) is not None:
+                    self._schedule_ttl(wf)
+                    count += 1
+            token = page.continue_token
+            if not token:
+                return count
 
     def _expire(self, namespace: str, name: str, uid: str | None) -> None:
         """Delete the workflow whose TTL ran out, unless it is gone, replaced, or running again (a retry)."""
@@ -687,6 +707,16 @@ class WorkflowManager:
 
 
 __all__ = ["GatedExecutor", "NodePhase", "Run", "WorkflowManager"]
+
+
+def _epoch(stamp: Any) -> float | None:
+    """An RFC 3339 timestamp in seconds since the epoch (None when absent or malformed)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp() if stamp else None
+    except ValueError:
+        return None
 
 
 def workflow_ttl(wf: dict[str, Any]) -> float | None:
