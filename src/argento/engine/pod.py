@@ -19,6 +19,7 @@ from argento.engine.podspec import (
     build_pod_spec,
     node_selector_mismatch,
 )
+from argento.engine import usage
 from argento.engine.scope import anystr
 from argento.engine.views import RetryStrategy
 from argento.errors import ArgentoError, SpecError
@@ -443,6 +444,9 @@ async def finish_pod(
             outputs["result"] = result.result
         outputs["exitCode"] = str(result.exit_code)
     node.outputs = outputs
+    if result is not None and result.started_at and result.finished_at:
+        # operator.go (podReconciliation): the pod's resourcesDuration, from its containers' run time
+        node.resources_duration = usage.pod_duration(tmpl, result.finished_at - result.started_at) or None
     run.state.mark(node, phase, message)
     if phase is NodePhase.SUCCEEDED:
         run.add_global_outputs(outputs)

@@ -1,0 +1,110 @@
+"""More of Argo's controller unit tests replayed (workflow/controller/operator_test.go), and the optional input
+artifacts of test/e2e/functional_test.go, on the fake executor (``_replay``) or the in-process API
+(``_server``), as the other ``test_operator_replay*`` modules do.
+
+Left out: TestCheckTemplateTimeouts (``pendingTimeout`` — the deadline of a pod still Pending; a local pod is
+never Pending once started).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from argento.executors.base import StepResult
+from argento.executors.fake import FakeExecutor
+
+from ._replay import Concurrency, replay
+
+SRC = "workflow/controller/operator_test.go"
+
+
+def fact(test: str, category: str = "operator") -> pytest.MarkDecorator:
+    return pytest.mark.fact(category, f"{SRC}:{test}")
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """A 127.0.0.1 server: ``/date`` answers a small JSON body, any other path 404."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/date":
+                body = b'{"date": "01-01-1970"}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- durations ---------------------------------------------------------------------------------------------------
+DAG_POD = """
+metadata: {{name: {name}{labels}}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {{name: pod, template: pod}}
+  - name: pod
+    container: {{image: my-image, command: [sh, -c, 'exit 0']}}
+"""
+
+
+@fact("TestResourcesDuration", "progress")
+def test_resources_duration_of_the_workflow_and_every_node(argo) -> None:
+    run, _ = replay(argo, DAG_POD.format(name="res-dur", labels=""),
+                    script=lambda pod: StepResult(exit_code=0, started_at=100.0, finished_at=110.0))
+    assert run.phase == "Succeeded"
+    # a container without resources counts 100m CPU and 100Mi memory (util/resource/duration.go:DurationForPod)
+    assert run.status["resourcesDuration"] == {"cpu": 1, "memory": 10}
+    for node in run.status["nodes"].values():
+        assert node["resourcesDuration"] == {"cpu": 1, "memory": 10}, node
+
+
+@pytest.mark.fact("progress", "util/resource/duration.go:DurationForPod")
+def test_resources_duration_counts_requests_limits_and_every_container(argo) -> None:
+    run, _ = replay(argo, """
+        metadata: {name: res-dur-req}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: a, template: big}
+              - {name: b, template: big}
+          - name: big
+            container:
+              image: my-image
+              command: [sh, -c, 'exit 0']
+              resources: {limits: {cpu: '4', memory: 1Gi, nvidia.com/gpu: '1'}, requests: {cpu: '2'}}
+            sidecars:
+            - {name: side, image: my-image}
+        """, script=lambda pod: StepResult(exit_code=0, started_at=100.0, finished_at=110.0))
+    assert run.phase == "Succeeded"
+    # main: requests over limits (2 CPU, 1Gi, 1 GPU); the sidecar: the defaults (100m, 100Mi)
+    one = {"cpu": 20 + 1, "memory": 102 + 10, "nvidia.com/gpu": 10}
+    assert run.node("a")["resourcesDuration"] == one
+    assert run.nodes["res-dur-req"]["resourcesDuration"] == {k: 2 * v for k, v in one.items()}
+    assert run.status["resourcesDuration"] == {k: 2 * v for k, v in one.items()}
