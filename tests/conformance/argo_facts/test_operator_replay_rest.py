@@ -108,3 +108,58 @@ def test_resources_duration_counts_requests_limits_and_every_container(argo) -> 
     assert run.node("a")["resourcesDuration"] == one
     assert run.nodes["res-dur-req"]["resourcesDuration"] == {k: 2 * v for k, v in one.items()}
     assert run.status["resourcesDuration"] == {k: 2 * v for k, v in one.items()}
+
+
+# -- retries: backoff.maxDuration --------------------------------------------------------------------------------
+@fact("TestPropagateMaxDurationProcess", "retry")
+def test_backoff_max_duration_is_the_deadline_of_later_attempts(argo) -> None:
+    run, fake = replay(argo, """
+        metadata: {name: retry-backoff}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            retryStrategy: {limit: 2, backoff: {duration: '0', factor: 1, maxDuration: '20'}}
+            container: {image: alpine, command: [sh, -c, 'exit 1']}
+        """)
+    assert run.phase == "Failed"
+    assert len(fake.started) == 3
+    # the first attempt runs unbounded; each later one may not outlive the Retry node's start + maxDuration
+    assert fake.started[0].timeout is None
+    for pod in fake.started[1:]:
+        assert pod.timeout is not None and 0 < pod.timeout <= 20
+
+
+# -- global outputs ----------------------------------------------------------------------------------------------
+@fact("TestAddGlobalArtifactToScope", "outputs")
+def test_global_artifacts_are_added_then_updated_by_name(argo) -> None:
+    run, _ = replay(argo, """
+        metadata: {name: global-arts}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: plain, template: plain}
+            - - {name: first, template: first}
+            - - {name: second, template: second}
+          - name: plain
+            container: {image: alpine, command: [sh, -c, 'exit 0']}
+            outputs: {artifacts: [{name: test-art, path: /tmp/a.txt}]}
+          - name: first
+            container: {image: alpine, command: [sh, -c, 'exit 0']}
+            outputs: {artifacts: [{name: test-art, path: /tmp/a.txt, globalName: global-art}]}
+          - name: second
+            container: {image: alpine, command: [sh, -c, 'exit 0']}
+            outputs:
+              artifacts:
+              - {name: test-art, path: /tmp/a.txt, globalName: global-art}
+              - {name: other, path: /tmp/a.txt, globalName: global-art2}
+        """, files=lambda pod: {"/tmp/a.txt": pod.template})
+    assert run.phase == "Succeeded", run.message
+    arts = run.status["outputs"]["artifacts"]
+    # an artifact without globalName is not global; a second one of the same globalName replaces the first
+    assert [a["name"] for a in arts] == ["global-art", "global-art2"]
+    second = run.node("second")["outputs"]["artifacts"]
+    assert {k: v for k, v in arts[0].items() if k != "name"} == {
+        k: v for k, v in second[0].items() if k != "name"}
