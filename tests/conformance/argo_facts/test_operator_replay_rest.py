@@ -163,3 +163,79 @@ def test_global_artifacts_are_added_then_updated_by_name(argo) -> None:
     second = run.node("second")["outputs"]["artifacts"]
     assert {k: v for k, v in arts[0].items() if k != "name"} == {
         k: v for k, v in second[0].items() if k != "name"}
+
+
+# -- artifacts whose location is a parameter ---------------------------------------------------------------------
+class _Cat:
+    """A pod that reads /tmp/foo.txt (its input artifact), as ``cat`` would."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def __call__(self, pod) -> StepResult:
+        from argento.executors.fake import fake_host_path
+
+        self.read.append(fake_host_path(pod, "/tmp/foo.txt").read_text())
+        return StepResult(exit_code=0)
+
+
+@fact("TestParamSubstitutionWithArtifact", "artifacts")
+def test_input_artifact_url_from_an_input_parameter(argo, http_server) -> None:
+    # test/e2e/functional/param-sub-with-artifacts.yaml, served from 127.0.0.1
+    cat = _Cat()
+    run, fake = replay(argo, f"""
+        metadata: {{name: param-sub-with-artifacts}}
+        spec:
+          entrypoint: foo
+          arguments: {{parameters: [{{name: artifact-url, value: '{http_server}/date'}}]}}
+          templates:
+          - name: foo
+            inputs:
+              parameters: [{{name: artifact-url}}]
+              artifacts:
+              - {{name: foo-artifact, path: /tmp/foo.txt, mode: 0644, http: {{url: '{{{{inputs.parameters.artifact-url}}}}'}}}}
+            container: {{image: alpine:3.23, command: [cat], args: [/tmp/foo.txt]}}
+        """, script=cat)
+    assert run.phase == "Succeeded", run.message
+    assert len(fake.started) == 1
+    assert cat.read == ['{"date": "01-01-1970"}']
+
+
+@fact("TestGlobalParamSubstitutionWithArtifact", "artifacts")
+def test_workflow_artifact_url_from_a_workflow_parameter(argo, http_server) -> None:
+    # test/e2e/functional/global-param-sub-with-artifacts.yaml, served from 127.0.0.1
+    cat = _Cat()
+    run, fake = replay(argo, f"""
+        metadata: {{name: global-param-sub-with-artifacts}}
+        spec:
+          entrypoint: foo
+          arguments:
+            parameters: [{{name: artifact-url, value: '{http_server}/date'}}]
+            artifacts: [{{name: foo-artifact, http: {{url: '{{{{workflow.parameters.artifact-url}}}}'}}}}]
+          templates:
+          - name: foo
+            inputs:
+              artifacts: [{{name: foo-artifact, path: /tmp/foo.txt, mode: 0644}}]
+            container: {{image: alpine:3.23, command: [cat], args: [/tmp/foo.txt]}}
+        """, script=cat)
+    assert run.phase == "Succeeded", run.message
+    assert len(fake.started) == 1
+    assert cat.read == ['{"date": "01-01-1970"}']
+
+
+@pytest.mark.fact("artifacts", "test/e2e/functional_test.go:TestOptionalInputArtifacts")
+def test_optional_input_artifacts_that_are_missing(argo, http_server) -> None:
+    # test/e2e/testdata/input-artifacts.yaml: the HTTP source answers 404 (127.0.0.1, not github.com)
+    run, fake = replay(argo, f"""
+        metadata: {{name: input-artifacts}}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container: {{image: argoproj/argosay:v2}}
+            inputs:
+              artifacts:
+              - {{name: my-http-artifact, path: /my-http-artifact, optional: true, http: {{url: '{http_server}/not-found'}}}}
+        """)
+    assert run.phase == "Succeeded", run.message
+    assert len(fake.started) == 1
