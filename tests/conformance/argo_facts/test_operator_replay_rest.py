@@ -239,3 +239,52 @@ def test_optional_input_artifacts_that_are_missing(argo, http_server) -> None:
         """)
     assert run.phase == "Succeeded", run.message
     assert len(fake.started) == 1
+
+
+# -- estimated duration ------------------------------------------------------------------------------------------
+@fact("TestEstimatedDuration", "progress")
+def test_estimated_duration_of_the_workflow_and_each_node(argo) -> None:
+    from argento.server.estimation import Estimator
+
+    baseline = {
+        "metadata": {"name": "my-baseline-wf"},
+        "status": {
+            "phase": "Succeeded",
+            "startedAt": "1970-01-01T00:00:00Z",
+            "finishedAt": "1970-01-01T00:01:00Z",
+            "nodes": {"my-baseline-wf": {"name": "my-baseline-wf", "startedAt": "1970-01-01T00:00:00Z",
+                                         "finishedAt": "1970-01-01T00:01:00Z"}},
+        },
+    }
+
+    class Every:
+        """Argo's test estimator (estimation/dummy_estimator.go): one second for the workflow and every node."""
+
+        def workflow(self) -> int:
+            return 1
+
+        def node(self, name: str) -> int:
+            return 1
+
+    def with_(estimator):
+        def hook(options) -> None:
+            options.estimator = estimator
+        return hook
+
+    body = DAG_POD.format(name="my-wf", labels=", labels: {workflows.argoproj.io/workflow-template: my-wftmpl}")
+    argo.configure.append(with_(Every()))
+    run, _ = replay(argo, body)
+    argo.configure.clear()
+    assert run.phase == "Succeeded"
+    assert run.status["estimatedDuration"] == 1
+    assert run.nodes["my-wf"]["estimatedDuration"] == 1
+    assert run.node("pod")["estimatedDuration"] == 1
+
+    # Argento's estimator (estimation/estimator.go): the baseline's durations, node by node (the workflow's name
+    # replaced by the baseline's); a node the baseline lacks has no estimate
+    argo.configure.append(with_(Estimator("my-wf", baseline)))
+    run, _ = replay(argo, body)
+    argo.configure.clear()
+    assert run.status["estimatedDuration"] == 60
+    assert run.nodes["my-wf"]["estimatedDuration"] == 60
+    assert "estimatedDuration" not in run.node("pod")
