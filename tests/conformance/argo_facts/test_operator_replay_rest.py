@@ -288,3 +288,43 @@ def test_estimated_duration_of_the_workflow_and_each_node(argo) -> None:
     assert run.status["estimatedDuration"] == 60
     assert run.nodes["my-wf"]["estimatedDuration"] == 60
     assert "estimatedDuration" not in run.node("pod")
+
+
+# -- suspend and resume ------------------------------------------------------------------------------------------
+@fact("TestSuspendResume", "suspend")
+def test_a_suspended_workflow_starts_no_pod_until_resumed(settings) -> None:
+    from ._server import NS, serve, wait_for
+
+    pods = Concurrency(width=2, total=10)
+    fake = FakeExecutor(pods)
+    items = ["this", "workflow", "should", "take", "at", "least", "60", "seconds", "to", "complete"]
+    resource = {
+        "metadata": {"name": "steps-parallelism-limit"},
+        "spec": {
+            "entrypoint": "steps-parallelism-limit",
+            "suspend": True,
+            "templates": [
+                {"name": "steps-parallelism-limit", "parallelism": 2,
+                 "steps": [[{"name": "sleep", "template": "sleep", "withItems": items}]]},
+                {"name": "sleep", "container": {"image": "alpine:3.23", "command": ["sh", "-c", "sleep 10"]}},
+            ],
+        },
+    }
+
+    async def body() -> None:
+        async with serve(settings, executor=fake) as c:
+            r = await c.post(NS, json={"workflow": resource})
+            assert r.status_code == 200, r.text
+            name = r.json()["metadata"]["name"]
+            wf = await wait_for(c, name, lambda w: (w.get("status") or {}).get("phase") == "Running")
+            assert wf["spec"]["suspend"] is True
+            assert fake.started == [], wf  # the suspended workflow's pods wait for the resume
+            r = await c.put(f"{NS}/{name}/resume", json={})
+            assert r.status_code == 200, r.text
+            assert "suspend" not in r.json()["spec"]
+            wf = await wait_for(c, name)
+            assert wf["status"]["phase"] == "Succeeded"
+            assert len(fake.started) == 10
+            assert pods.most == 2  # parallelism: two pods at once once resumed
+
+    asyncio.run(body())
