@@ -328,3 +328,93 @@ def test_a_suspended_workflow_starts_no_pod_until_resumed(settings) -> None:
             assert pods.most == 2  # parallelism: two pods at once once resumed
 
     asyncio.run(body())
+
+
+# -- global variables in the spec ---------------------------------------------------------------------------------
+_WFT = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: workflow-template-submittable
+  labels: {{mutexName: myMutex}}
+  annotations: {{schedulerName: myScheduler}}
+spec:
+  {spec}
+  templates:
+  - name: whalesay-template
+    container: {{image: docker/whalesay, command: [cowsay], args: [hello]}}
+"""
+_WFT_1 = _WFT.format(spec="entrypoint: whalesay-template")
+_WFT_2 = _WFT.format(spec="""entrypoint: whalesay-template
+  workflowMetadata:
+    labels: {mutexName: wfMetadataTemplateMutex}
+    annotations: {schedulerName: wfMetadataTemplateScheduler}""")
+_WFT_3 = _WFT.format(spec="""entrypoint: whalesay-template
+  arguments: {parameters: [{name: mutex, value: wfMetadataTemplateMutex}]}
+  workflowMetadata:
+    labelsFrom: {mutexName: {expression: workflow.parameters.mutex}}
+    annotations: {schedulerName: wfMetadataTemplateScheduler}""")
+_WFT_4 = _WFT.format(spec="""workflowMetadata:
+    labels: {mutexName: wfMetadataTemplateMutex}
+    annotations: {schedulerName: wfMetadataTemplateScheduler}""")
+
+_SUBMITTED = """
+metadata:
+  name: wf
+  {meta}
+spec:
+  {ref}
+  synchronization: {{mutexes: [{{name: '{{{{workflow.labels.mutexName}}}}'}}]}}
+  schedulerName: '{{{{workflow.annotations.schedulerName}}}}'
+  {extra}
+"""
+_REF = "workflowTemplateRef: {name: workflow-template-submittable}"
+_MINE = "labels: {mutexName: myMutex}\n  annotations: {schedulerName: myScheduler}"
+_ONE_TEMPLATE = """entrypoint: myTemplate
+  templates:
+  - name: myTemplate
+    steps:
+    - - {name: whalesay, templateRef: {name: workflow-template-submittable, template: whalesay-template}}"""
+
+
+@fact("TestSubstituteGlobalVariablesLabelsAnnotations", "variables")
+@pytest.mark.parametrize(("submitted", "templates", "mutex", "scheduler"), [
+    # nothing gives the value: the reference stays as written
+    (_SUBMITTED.format(meta="", ref=_REF, extra=""), _WFT_1,
+     "{{workflow.labels.mutexName}}", "{{workflow.annotations.schedulerName}}"),
+    # the Workflow's own labels and annotations
+    (_SUBMITTED.format(meta=_MINE, ref=_REF, extra=""), _WFT_1, "myMutex", "myScheduler"),
+    # the WorkflowTemplate's workflowMetadata wins over the Workflow's labels
+    (_SUBMITTED.format(meta=_MINE, ref=_REF, extra=""), _WFT_2, "wfMetadataTemplateMutex",
+     "wfMetadataTemplateScheduler"),
+    # the Workflow's workflowMetadata wins over the WorkflowTemplate's
+    (_SUBMITTED.format(meta=_MINE, ref=_REF, extra="""workflowMetadata:
+    labels: {mutexName: wfMetadataMutex}
+    annotations: {schedulerName: wfMetadataScheduler}"""), _WFT_2, "wfMetadataMutex", "wfMetadataScheduler"),
+    # labelsFrom of the WorkflowTemplate, from its own parameters
+    (_SUBMITTED.format(meta="labels: {mutexName: myOverrideMutex}\n  annotations: {schedulerName: myScheduler}",
+                       ref=_REF, extra="workflowMetadata: {annotations: {schedulerName: wfMetadataScheduler}}"),
+     _WFT_3, "wfMetadataTemplateMutex", "wfMetadataScheduler"),
+    # one template referenced: the WorkflowTemplate's workflowMetadata does not apply
+    (_SUBMITTED.format(meta=_MINE, ref=_ONE_TEMPLATE, extra=""), _WFT_4, "myMutex", "myScheduler"),
+    # labelsFrom an expression over an annotation the same workflowMetadata sets
+    (_SUBMITTED.format(meta=_MINE, ref=_REF, extra="""workflowMetadata:
+    labelsFrom: {mutexName: {expression: '{{= sprig.quote(sprig.trim( workflow.annotations.schedulerName )) }}'}}
+    annotations: {schedulerName: wfMetadataScheduler}"""), _WFT_2, "wfMetadataScheduler", "wfMetadataScheduler"),
+], ids=["unresolved", "labels", "template-metadata", "workflow-metadata", "labels-from", "one-template",
+        "labels-from-expression"])
+def test_spec_gets_labels_and_annotations(argo, monkeypatch, submitted, templates, mutex, scheduler) -> None:
+    from argento.engine.sync import LockManager
+
+    seen: list[dict] = []
+    acquire = LockManager.acquire_workflow
+
+    async def spy(self, run):
+        seen.append(run.spec)  # the spec the workflow executes by (Argo's execWf.Spec)
+        return await acquire(self, run)
+
+    monkeypatch.setattr(LockManager, "acquire_workflow", spy)
+    run, _ = replay(argo, submitted, templates=templates)
+    assert run.phase == "Succeeded", run.message
+    assert [m["name"] for m in seen[0]["synchronization"]["mutexes"]] == [mutex]
+    assert seen[0]["schedulerName"] == scheduler
