@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from argento.engine import usage
 from argento.engine.call import NodeFailure, inputs_of
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.podspec import (
@@ -19,7 +20,6 @@ from argento.engine.podspec import (
     build_pod_spec,
     node_selector_mismatch,
 )
-from argento.engine import usage
 from argento.engine.scope import anystr
 from argento.engine.views import RetryStrategy
 from argento.errors import ArgentoError, SpecError

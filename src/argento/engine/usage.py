@@ -44,7 +44,7 @@ def pod_duration(tmpl: Mapping[str, Any], seconds: float) -> dict[str, int]:
                     continue  # lint reports a bad quantity; it counts as nothing here
         for name, quantity in asked.items():
             # Go's integer milli-arithmetic: milli(quantity) * age / milli(denominator)
-            share = int(round(quantity * 1000)) * age // int(_DENOMINATORS.get(name, 1) * 1000)
+            share = round(quantity * 1000) * age // int(_DENOMINATORS.get(name, 1) * 1000)
             total[name] = total.get(name, 0) + share
     return total
 
