@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from art_support import moto_server, s3  # noqa: F401  (the artifact suites' S3 server fixtures)
 
 from argento.executors.base import StepResult
 from argento.executors.fake import FakeExecutor
@@ -224,8 +225,14 @@ def test_workflow_artifact_url_from_a_workflow_parameter(argo, http_server) -> N
 
 
 @pytest.mark.fact("artifacts", "test/e2e/functional_test.go:TestOptionalInputArtifacts")
-def test_optional_input_artifacts_that_are_missing(argo, http_server) -> None:
-    # test/e2e/testdata/input-artifacts.yaml: the HTTP source answers 404 (127.0.0.1, not github.com)
+def test_optional_input_artifacts_that_are_missing(argo, http_server, s3) -> None:  # noqa: F811
+    # test/e2e/testdata/input-artifacts.yaml: the HTTP source answers 404 (127.0.0.1, not github.com); the S3
+    # bucket (moto standing in for MinIO) has no such key
+    from argento.secrets import SecretStore
+
+    s3.client().create_bucket(Bucket="my-bucket")
+    SecretStore(argo.settings.home).create("argo", "my-minio-cred", {"accesskey": "AKIDTESTING",
+                                                                     "secretkey": "s3cr3t-Value-42"})
     run, fake = replay(argo, f"""
         metadata: {{name: input-artifacts}}
         spec:
@@ -236,6 +243,16 @@ def test_optional_input_artifacts_that_are_missing(argo, http_server) -> None:
             inputs:
               artifacts:
               - {{name: my-http-artifact, path: /my-http-artifact, optional: true, http: {{url: '{http_server}/not-found'}}}}
+              - name: my-s3-artifact
+                path: /my-s3-artifact
+                optional: true
+                s3:
+                  bucket: my-bucket
+                  key: my-key
+                  endpoint: {s3.endpoint}
+                  insecure: true
+                  accessKeySecret: {{name: my-minio-cred, key: accesskey}}
+                  secretKeySecret: {{name: my-minio-cred, key: secretkey}}
         """)
     assert run.phase == "Succeeded", run.message
     assert len(fake.started) == 1
