@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from argento.engine import usage
 from argento.engine.call import NodeFailure, inputs_of
+from argento.engine.durations import pod_resources_duration
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.podspec import (
     HOSTNAME,
@@ -446,7 +446,7 @@ async def finish_pod(
     node.outputs = outputs
     if result is not None and result.started_at and result.finished_at:
         # operator.go (podReconciliation): the pod's resourcesDuration, from its containers' run time
-        node.resources_duration = usage.pod_duration(tmpl, result.finished_at - result.started_at) or None
+        node.resources_duration = pod_resources_duration(tmpl, result.finished_at - result.started_at) or None
     run.state.mark(node, phase, message)
     if phase is NodePhase.SUCCEEDED:
         run.add_global_outputs(outputs)

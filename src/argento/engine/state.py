@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from argento.engine import usage
+from argento.engine.durations import roll_up_resources_duration
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType, display_name, node_id, now_rfc3339
 
 Listener = Callable[["WorkflowState", NodeStatus], None]
@@ -314,7 +314,7 @@ class WorkflowState:
         status["progress"] = progress
         if self.message:
             status["message"] = self.message
-        resources = usage.roll_up(self.nodes)  # Argo's UpdateResourceDurations, on every operate
+        resources = roll_up_resources_duration(self.nodes)  # Argo's UpdateResourceDurations, on every operate
         if resources:
             status["resourcesDuration"] = resources
         status["nodes"] = {nid: n.to_dict() for nid, n in self.nodes.items()}
