@@ -27,7 +27,7 @@ from argento.engine.call import Call, NodeFailure, int_field
 from argento.engine.durations import parse_duration
 from argento.engine.global_params import GlobalParameterError, substitute_spec, workflow_globals
 from argento.engine.memo import MemoCache
-from argento.engine.metadata import MetadataError, apply_workflow_metadata, template_label
+from argento.engine.metadata import MetadataError, apply_workflow_metadata, metadata_globals, template_label
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType, fnv1a_32, generate_name, now_rfc3339
 from argento.engine.resolve import (
     POD_TYPES,
@@ -183,6 +183,7 @@ class WorkflowRunner:
         self.max_parameter_bytes = options.settings.max_parameter_bytes
         self.global_params = self._global_params_or_refuse()
         if self.refusal is None:
+            metadata_globals(spec, self.global_params)
             try:
                 apply_workflow_metadata(meta, spec, self.global_params)
             except MetadataError as exc:

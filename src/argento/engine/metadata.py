@@ -49,6 +49,23 @@ def label_value_errors(value: str) -> list[str]:
     return errors
 
 
+def metadata_globals(spec: dict[str, Any], params: dict[str, str]) -> None:
+    """Argo's ``setGlobalParameters`` (its end): ``spec.workflowMetadata`` labels and annotations are globals from
+    the start, before the spec is substituted; a label that a ``labelsFrom`` expression sets is no global until
+    that expression is evaluated (``updateWorkflowMetadata``), so a reference to it waits for its final value."""
+    md = spec.get("workflowMetadata")
+    if not isinstance(md, dict):
+        return
+    later = set(md.get("labelsFrom") or {})
+    for name in later:
+        params.pop(f"workflow.labels.{name}", None)
+    for name, value in (md.get("labels") or {}).items():
+        if name not in later:
+            params[f"workflow.labels.{name}"] = "" if value is None else str(value)
+    for name, value in (md.get("annotations") or {}).items():
+        params[f"workflow.annotations.{name}"] = "" if value is None else str(value)
+
+
 def apply_workflow_metadata(meta: dict[str, Any], spec: dict[str, Any], params: dict[str, str]) -> None:
     """Argo's ``updateWorkflowMetadata``: merge ``spec.workflowMetadata`` into ``meta`` and ``params``."""
     from argento.expr.template import substitute_obj

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from argento.engine.call import NodeFailure, inputs_of
+from argento.engine.durations import pod_resources_duration
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType
 from argento.engine.podspec import (
     HOSTNAME,
@@ -443,6 +444,9 @@ async def finish_pod(
             outputs["result"] = result.result
         outputs["exitCode"] = str(result.exit_code)
     node.outputs = outputs
+    if result is not None and result.started_at and result.finished_at:
+        # operator.go (podReconciliation): the pod's resourcesDuration, from its containers' run time
+        node.resources_duration = pod_resources_duration(tmpl, result.finished_at - result.started_at) or None
     run.state.mark(node, phase, message)
     if phase is NodePhase.SUCCEEDED:
         run.add_global_outputs(outputs)

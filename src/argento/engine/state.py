@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from argento.engine.durations import roll_up_resources_duration
 from argento.engine.nodes import NodePhase, NodeStatus, NodeType, display_name, node_id, now_rfc3339
 
 Listener = Callable[["WorkflowState", NodeStatus], None]
@@ -313,6 +314,9 @@ class WorkflowState:
         status["progress"] = progress
         if self.message:
             status["message"] = self.message
+        resources = roll_up_resources_duration(self.nodes)  # Argo's UpdateResourceDurations, on every operate
+        if resources:
+            status["resourcesDuration"] = resources
         status["nodes"] = {nid: n.to_dict() for nid, n in self.nodes.items()}
         if self.stored_templates:
             status["storedTemplates"] = self.stored_templates

@@ -27,12 +27,13 @@ not yet seeing a created pod), TestRetriesVariableInPodSpecPatch / TestRetriesVa
 
 Ported in test_operator_replay_more.py: TestWorkflowTemplateOnExitValidation,
 TestWorkflowTemplateEntryPointValidation, TestDagTwoChildrenContainerSet, TestGetOutboundNodesFromDAGContainerset,
-TestMarksWFSucceeded (and facts of other controller test files). Not ported yet (they apply locally; left for a
-later pass): TestAssessNodeStatus, TestEstimatedDuration,
-TestResourcesDuration, TestCheckTemplateTimeouts (pendingTimeout), TestSuspendResume, TestResubmitMemoization,
-TestResubmitParamsOverride, TestRetryParamsOverride, TestSubstituteGlobalVariablesLabelsAnnotations,
+TestMarksWFSucceeded (and facts of other controller test files). Ported in test_operator_replay_rest.py:
+TestSuspendResume, TestEstimatedDuration, TestResourcesDuration, TestSubstituteGlobalVariablesLabelsAnnotations,
 TestAddGlobalArtifactToScope, TestParamSubstitutionWithArtifact, TestGlobalParamSubstitutionWithArtifact,
-TestPropagateMaxDurationProcess, TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
+TestPropagateMaxDurationProcess (TestCheckTemplateTimeouts's pendingTimeout is left out: it needs a Pending
+pod). Not ported yet (they apply locally; left for a later pass): TestAssessNodeStatus,
+TestResubmitMemoization, TestResubmitParamsOverride, TestRetryParamsOverride,
+TestControllerReferenceMode / TestValidReferenceMode / TestReferenceModeBlocksDisallowedFields,
 and the Go-helper tests (TestGenerateNodeName, TestHasOutputResultRef, TestGetStepOrDAGTaskName,
 TestGenerateOutputResultRegex, TestGetChildNodeIdsAndLastRetriedNode, TestAddGlobalParamToScope).
 """
