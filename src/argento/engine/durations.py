@@ -27,8 +27,6 @@ def humanize(seconds: float) -> str:
     )
 
 
-
-
 # -- resourcesDuration ------------------------------------------------------------------------------------------
 #: ``resourcesDuration``: what a pod's containers asked for, times how long the pod ran (Argo's
 #: ``util/resource``: ``DurationForPod``, ``Summaries.Duration``, ``UpdateResourceDurations``).
@@ -77,14 +75,14 @@ def _add(into: dict[str, int], more: Mapping[str, int] | None) -> None:
         into[name] = into.get(name, 0) + int(value)
 
 
-def roll_up_resources_duration(nodes: Mapping[str, NodeStatus]) -> dict[str, int]:
-    """Sets each finished non-Pod node's ``resources_duration`` to the sum of the pods under it; returns the
-    workflow's (every Pod node's)."""
+def roll_up_resources_duration(nodes: Mapping[str, NodeStatus], *, nodes_too: bool = True) -> dict[str, int]:
+    """Returns the workflow's ``resourcesDuration`` (every Pod node's); with ``nodes_too``, also sets each
+    finished non-Pod node's to the sum of the pods under it."""
     total: dict[str, int] = {}
     for node in nodes.values():
         if node.type is NodeType.POD:
             _add(total, node.resources_duration)
-        elif node.phase.fulfilled:
+        elif nodes_too and node.phase.fulfilled:
             below: dict[str, int] = {}
             seen: set[str] = set()
             stack = list(node.children)

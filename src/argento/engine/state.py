@@ -314,7 +314,10 @@ class WorkflowState:
         status["progress"] = progress
         if self.message:
             status["message"] = self.message
-        resources = roll_up_resources_duration(self.nodes)  # Argo's UpdateResourceDurations, on every operate
+        # Argo's UpdateResourceDurations runs on every persist; the sums of the non-Pod nodes walk each node's
+        # descendants (a steps chain links every group under the previous pods: quadratic in its length), so
+        # here they are summed once the workflow has finished; the workflow's total is kept current.
+        resources = roll_up_resources_duration(self.nodes, nodes_too=bool(self.finished_at))
         if resources:
             status["resourcesDuration"] = resources
         status["nodes"] = {nid: n.to_dict() for nid, n in self.nodes.items()}
