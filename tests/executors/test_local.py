@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import os
 import time
+import uuid
 from pathlib import Path
 
 import exec_support
@@ -270,10 +271,11 @@ def test_start_errors(settings: Settings, local: LocalExecutor, make_pod) -> Non
 def test_unmapped_image_runs_on_the_host_and_says_so_in_its_log(executor: LocalExecutor, make_pod) -> None:
     # Issue 16.1: `rayproject/ray:2.9.0` used to fail with "has no local runtime mapping" although lint passed
     # it; an unmapped image now runs its command from the host PATH, in the same filesystem view.
-    pod = make_pod("myorg/unmapped:1", ["sh", "-c"], ["echo private > /tmp/x && cat /tmp/x"])
+    private = Path("/tmp") / f"argento-private-{uuid.uuid4().hex}"  # a name no other process on the host uses
+    pod = make_pod("myorg/unmapped:1", ["sh", "-c"], [f"echo private > {private} && cat {private}"])
     handle, r = run(run_pod(executor, pod))
     assert (r.exit_code, r.result) == (0, "private")
-    assert not (Path("/tmp") / "x").exists() or (Path("/tmp") / "x").read_text() != "private\n"
+    assert not private.exists()  # written in the step's private /tmp, not the host's
     log = pod.log_path.read_text().splitlines()
     assert log[0].startswith('argento: warning: image "myorg/unmapped:1" has no local runtime mapping')
     assert handle.warnings == [log[0][len("argento: warning: ") :]]
