@@ -183,17 +183,7 @@ async def _execute_group(
                 state.mark(sg, NodePhase.ERROR, str(exc))
                 return
             if not proceed:
-                if state.by_name(child_name) is None:
-                    state.init_node(
-                        child_name,
-                        NodeType.SKIPPED,
-                        phase=NodePhase.SKIPPED,
-                        boundary_id=steps_node.id,
-                        template_name=site.template,
-                        template_ref=site.template_ref,
-                        template_scope=call.base.scope,
-                        message=f"when '{when}' evaluated false",
-                    )
+                _skipped(run, call, steps_node, child_name, site, f"when '{when}' evaluated false")
                 state.add_child(sg, child_name)
                 continue
         jobs.append(
@@ -224,19 +214,27 @@ def _skip_empty_loop(
     run: RunContext, call: Call, steps_node: NodeStatus, sg: NodeStatus, step: dict[str, Any]
 ) -> None:
     child_name = f"{sg.name}.{step['name']}"
-    site = CallSite.of(step)
-    if run.state.by_name(child_name) is None:
-        run.state.init_node(
-            child_name,
-            NodeType.SKIPPED,
-            phase=NodePhase.SKIPPED,
-            boundary_id=steps_node.id,
-            template_name=site.template,
-            template_ref=site.template_ref,
-            template_scope=call.base.scope,
-            message="Skipped, empty params",
-        )
+    if _skipped(run, call, steps_node, child_name, CallSite.of(step), "Skipped, empty params"):
         run.state.add_child(sg, child_name)
+
+
+def _skipped(
+    run: RunContext, call: Call, steps_node: NodeStatus, child_name: str, site: CallSite, message: str
+) -> bool:
+    """The Skipped node of a step that does not run (``when`` false, an empty loop); False if it exists."""
+    if run.state.by_name(child_name) is not None:
+        return False
+    run.state.init_node(
+        child_name,
+        NodeType.SKIPPED,
+        phase=NodePhase.SKIPPED,
+        boundary_id=steps_node.id,
+        template_name=site.template,
+        template_ref=site.template_ref,
+        template_scope=call.base.scope,
+        message=message,
+    )
+    return True
 
 
 async def _run_step(

@@ -218,8 +218,8 @@ class Zygote:
 
     # -- spawning ---------------------------------------------------------------------------------------------
     def spawn(self, argv, env, cwd, ops, root, rlimit, fds):
-        if self.base is None:
-            proc = subprocess.Popen(
+        def popen():
+            return subprocess.Popen(
                 argv,
                 stdin=fds[0],
                 stdout=fds[1],
@@ -229,6 +229,9 @@ class Zygote:
                 start_new_session=True,
                 close_fds=True,
             )
+
+        if self.base is None:
+            proc = popen()
         else:
             libc = self.libc
             _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
@@ -239,16 +242,7 @@ class Zygote:
                         raise OSError(err, f"mount {src.decode()} on {dst.decode()}: {os.strerror(err)}")
                 if root is not None:
                     os.chroot(root)
-                proc = subprocess.Popen(
-                    argv,
-                    stdin=fds[0],
-                    stdout=fds[1],
-                    stderr=fds[2],
-                    env=env,
-                    cwd=cwd,
-                    start_new_session=True,
-                    close_fds=True,
-                )
+                proc = popen()
             finally:
                 _check(libc.setns(self.base, CLONE_NEWNS), "setns(base)")
                 os.chdir("/")
